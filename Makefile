@@ -1,0 +1,44 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install dev run test lint messages clean
+
+# Idempotent: the stamp files make a second `make install` a no-op until pyproject changes.
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+dev: $(VENV)/.dev-installed
+
+run: install
+	$(BIN)/kosmmos migrate --noinput
+	$(BIN)/kosmmos demo
+	$(BIN)/kosmmos serve --host $(HOST) --port $(PORT)
+
+test: dev
+	$(BIN)/python -m pytest
+
+lint: dev
+	$(BIN)/ruff check kosmmos tests
+
+# Refresh the Russian catalogue after changing user-facing strings, then translate and compile.
+messages: dev
+	cd kosmmos && ../$(BIN)/django-admin makemessages -l ru -l en --no-obsolete --settings=kosmmos.settings
+	cd kosmmos && ../$(BIN)/django-admin compilemessages --settings=kosmmos.settings
+
+clean:
+	rm -rf $(VENV) var

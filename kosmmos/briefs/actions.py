@@ -1,0 +1,103 @@
+"""Writes that span models: a brief arriving, a lead moving, a lead becoming a client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from kosmmos.accounts.models import Organisation, User, Workspace
+from kosmmos.briefs.models import Brief, Lead, LeadEvent, LeadStatus
+from kosmmos.mail.delivery import queue_email
+
+
+@transaction.atomic
+def submit_brief(
+    organisation: Organisation, data: dict[str, Any], *, ip: str | None, user_agent: str,
+    language: str,
+) -> Lead:
+    """Store the brief, open a lead and queue the email to the agency — all or nothing."""
+    fields = {k: v for k, v in data.items() if k in {f.name for f in Brief._meta.fields}}
+    fields["networks"] = list(data["networks"])
+    fields["goals"] = list(data["goals"])
+    brief = Brief.objects.create(
+        organisation=organisation, ip=ip, user_agent=user_agent[:400], language=language,
+        consent_policy_url=organisation.policy_url, **fields,
+    )
+    lead = Lead.objects.create(
+        organisation=organisation, brief=brief,
+        title=(brief.company or brief.contact_name)[:200],
+    )
+    LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.CREATED)
+    notify_new_lead(lead)
+    return lead
+
+
+def notify_new_lead(lead: Lead) -> None:
+    recipients = lead.organisation.lead_recipients()
+    if not recipients:
+        return
+    from django.conf import settings
+
+    # Agency staff read Russian first; the brief itself is shown as the client typed it.
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"lead": lead, "brief": lead.brief, "url": f"{settings.SITE_URL}/leads/{lead.pk}/"}
+        subject = _("New brief: %(title)s") % {"title": lead.title}
+        body = render_to_string("briefs/email/new_lead.txt", context)
+    queue_email(
+        organisation=lead.organisation, kind="new_lead", to=recipients, subject=subject,
+        body=body, reply_to=[lead.brief.email],
+    )
+
+
+@transaction.atomic
+def change_lead_status(lead: Lead, status: str, by: User) -> bool:
+    if lead.status == status:
+        return False
+    old = lead.get_status_display()
+    lead.status = status
+    lead.save(update_fields=["status", "updated_at"])
+    LeadEvent.objects.create(
+        lead=lead, author=by, kind=LeadEvent.Kind.STATUS,
+        text=f"{old} → {lead.get_status_display()}",
+    )
+    return True
+
+
+@transaction.atomic
+def assign_lead(lead: Lead, assignee: User | None, by: User) -> None:
+    lead.assignee = assignee
+    lead.save(update_fields=["assignee", "updated_at"])
+    LeadEvent.objects.create(
+        lead=lead, author=by, kind=LeadEvent.Kind.ASSIGN,
+        text=str(assignee) if assignee else _("Nobody"),
+    )
+
+
+def add_lead_note(lead: Lead, text: str, by: User) -> LeadEvent:
+    return LeadEvent.objects.create(lead=lead, author=by, kind=LeadEvent.Kind.NOTE, text=text)
+
+
+@transaction.atomic
+def convert_lead(lead: Lead, by: User | None) -> Workspace:
+    """Make the lead a client workspace (once); the lead is then won."""
+    locked = Lead.objects.select_for_update().get(pk=lead.pk)
+    if locked.workspace_id:
+        return locked.workspace  # type: ignore[return-value]
+    brief = locked.brief
+    workspace = Workspace.objects.create(
+        organisation=locked.organisation,
+        name=locked.title,
+        website=brief.website,
+        description=brief.kpis,
+    )
+    locked.workspace = workspace
+    locked.status = LeadStatus.WON
+    locked.save(update_fields=["workspace", "status", "updated_at"])
+    LeadEvent.objects.create(
+        lead=locked, author=by, kind=LeadEvent.Kind.CONVERTED, text=workspace.name
+    )
+    return workspace

@@ -1,0 +1,61 @@
+"""The brief's vocabulary: codes stored in the database and their human labels.
+
+The codes are stable identifiers shared by the public brief form, the leads board and the
+proposal planner; labels are translated. Order is the order shown on the form (Russian networks
+first, as the seed page lists them).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# Shown next to Instagram and Facebook wherever they are named (Russian law, see
+# ../shared/docs/network-api-facts.md).
+EXTREMIST_NOTE = _("* Recognised as an extremist organisation and banned in the Russian Federation")
+
+
+class Network(models.TextChoices):
+    VK = "vk", _("VK")
+    OK = "ok", _("Odnoklassniki")
+    TELEGRAM = "telegram", _("Telegram")
+    DZEN = "dzen", _("Dzen")
+    RUTUBE = "rutube", _("Rutube")
+    VK_VIDEO = "vk_video", _("VK Video")
+    YOUTUBE = "youtube", _("YouTube")
+    TIKTOK = "tiktok", _("TikTok")
+    INSTAGRAM = "instagram", _("Instagram*")
+    FACEBOOK = "facebook", _("Facebook*")
+
+
+# Networks whose name must carry EXTREMIST_NOTE.
+FLAGGED_NETWORKS = frozenset({Network.INSTAGRAM, Network.FACEBOOK})
+
+
+class Goal(models.TextChoices):
+    TRAFFIC = "traffic", _("Traffic to the website")
+    PROMOTIONS = "promotions", _("Promotion of discounts and new products")
+    SEARCH = "search", _("Visibility in search engines")
+    REACH = "reach", _("Reach and brand awareness")
+    VALUES = "values", _("Company values")
+    REPUTATION = "reputation", _("Image and reputation")
+    NEGATIVE = "negative", _("Handling negative reviews")
+    REVIEW_ANALYTICS = "review_analytics", _("Review analytics")
+    CROSS_MARKETING = "cross_marketing", _("Cross-marketing with partners")
+    COMPETITORS = "competitors", _("Competitor tracking")
+    RECRUITING = "recruiting", _("Recruiting")
+
+
+class ProductType(models.TextChoices):
+    ONE_OFF = "one_off", _("One-off (tickets, events)")
+    LIMITED = "limited", _("Limited in time")
+    SEASONAL = "seasonal", _("Seasonal")
+    PERMANENT = "permanent", _("Permanent (mass-market goods)")
+
+
+class Messenger(models.TextChoices):
+    TELEGRAM = "telegram", _("Telegram")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    VK = "vk", _("VK Messenger")
+    MAX = "max", _("MAX")
+    NONE = "", _("—")

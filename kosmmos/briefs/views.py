@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_POST
+
+from kosmmos.accounts.access import (
+    agency_required,
+    current_membership,
+    membership_in,
+    require_role,
+    staff_required,
+)
+from kosmmos.accounts.models import STAFF_ROLES, Membership, Organisation, Role
+from kosmmos.briefs import actions
+from kosmmos.briefs.choices import EXTREMIST_NOTE, FLAGGED_NETWORKS
+from kosmmos.briefs.forms import HONEYPOT, BriefForm, LeadAssignForm, LeadNoteForm, LeadStatusForm
+from kosmmos.briefs.models import Lead, LeadStatus
+from kosmmos.lib.ratelimit import Window, client_ip
+
+
+def brief_window() -> Window:
+    return Window("brief", settings.BRIEF_RATE_LIMIT, settings.BRIEF_RATE_WINDOW_S)
+
+
+def get_lead_for_user(
+    request: HttpRequest, lead_id: uuid.UUID, *, write: bool = False
+) -> tuple[Lead, Membership]:
+    """A lead of one of the user's organisations; leads are agency-only (clients get 404)."""
+    lead = Lead.objects.select_related("brief", "organisation", "assignee").filter(pk=lead_id).first()
+    if lead is None:
+        raise Http404
+    membership = membership_in(request, lead.organisation_id)
+    if membership.role == Role.CLIENT:
+        raise Http404
+    if write:
+        require_role(membership, STAFF_ROLES)
+    return lead, membership
+
+
+# --- The public form --------------------------------------------------------------------------
+
+@xframe_options_exempt  # the agency embeds it on its own site
+def brief_form(request: HttpRequest, code: str) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, brief_code=code)
+    embed = request.GET.get("embed") == "1"
+    status = 200
+    if request.method == "POST":
+        form = BriefForm(request.POST)
+        if form.is_bot():
+            # Look like success so the bot moves on; nothing is stored.
+            return redirect(_thanks_url(code, embed))
+        ip = client_ip(request)
+        window = brief_window()
+        if form.is_valid():
+            if ip and window.is_exhausted(ip):
+                minutes = max(1, round(window.retry_after() / 60))
+                form.add_error(None, _(
+                    "Too many briefs were sent from your address. Everything you typed is kept: "
+                    "press “Send” again in %(minutes)s min."
+                ) % {"minutes": minutes})
+                status = 429
+            else:
+                actions.submit_brief(
+                    organisation, form.cleaned_data, ip=ip,
+                    user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                    language=get_language() or settings.LANGUAGE_CODE,
+                )
+                if ip:
+                    window.hit(ip)
+                return redirect(_thanks_url(code, embed))
+        else:
+            status = 400
+    else:
+        form = BriefForm()
+    context = {
+        "org": organisation, "form": form, "embed": embed, "honeypot": form[HONEYPOT],
+        "flagged": sorted(FLAGGED_NETWORKS), "extremist_note": EXTREMIST_NOTE,
+    }
+    return render(request, "briefs/public_form.html", context, status=status)
+
+
+def _thanks_url(code: str, embed: bool) -> str:
+    return f"/brief/{code}/thanks/" + ("?embed=1" if embed else "")
+
+
+@xframe_options_exempt
+def brief_thanks(request: HttpRequest, code: str) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, brief_code=code)
+    return render(
+        request, "briefs/public_thanks.html",
+        {"org": organisation, "embed": request.GET.get("embed") == "1"},
+    )
+
+
+# --- The leads board --------------------------------------------------------------------------
+
+@agency_required
+def lead_board(request: HttpRequest) -> HttpResponse:
+    membership = current_membership(request)
+    leads = Lead.objects.filter(organisation=membership.organisation).select_related(
+        "brief", "assignee"
+    )
+    mine = request.GET.get("assignee") == "me"
+    if mine:
+        leads = leads.filter(assignee=request.user)
+    query = request.GET.get("q", "").strip()
+    if query:
+        leads = leads.filter(
+            Q(title__icontains=query) | Q(brief__email__icontains=query)
+            | Q(brief__contact_name__icontains=query)
+        )
+    columns = [
+        {"status": value, "label": label, "leads": [x for x in leads if x.status == value]}
+        for value, label in LeadStatus.choices
+    ]
+    totals = leads.aggregate(total=Count("pk"))
+    return render(request, "briefs/lead_board.html", {
+        "columns": columns, "mine": mine, "q": query, "total": totals["total"],
+        "can_edit": membership.is_staff_role, "statuses": LeadStatus.choices,
+    })
+
+
+@agency_required
+def lead_detail(request: HttpRequest, lead_id: uuid.UUID) -> HttpResponse:
+    lead, membership = get_lead_for_user(request, lead_id)
+    return render(request, "briefs/lead_detail.html", _lead_context(lead, membership))
+
+
+def _lead_context(lead: Lead, membership: Membership, **extra: object) -> dict[str, object]:
+    context: dict[str, object] = {
+        "lead": lead, "brief": lead.brief, "events": lead.events.select_related("author")[:100],
+        "can_edit": membership.is_staff_role,
+        "status_form": LeadStatusForm(initial={"status": lead.status}),
+        "assign_form": LeadAssignForm(lead=lead, initial={"assignee": lead.assignee_id}),
+        "note_form": LeadNoteForm(), "extremist_note": EXTREMIST_NOTE,
+    }
+    context.update(extra)
+    return context
+
+
+@require_POST
+@staff_required
+def lead_status(request: HttpRequest, lead_id: uuid.UUID) -> HttpResponse:
+    lead, membership = get_lead_for_user(request, lead_id, write=True)
+    form = LeadStatusForm(request.POST)
+    if form.is_valid():
+        actions.change_lead_status(lead, form.cleaned_data["status"], request.user)  # type: ignore[arg-type]
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "briefs/_lead_card.html", {
+            "lead": lead, "can_edit": True, "statuses": LeadStatus.choices, "moved": True,
+        })
+    return redirect("briefs:lead_detail", lead_id=lead.pk)
+
+
+@require_POST
+@staff_required
+def lead_assign(request: HttpRequest, lead_id: uuid.UUID) -> HttpResponse:
+    lead, _membership = get_lead_for_user(request, lead_id, write=True)
+    form = LeadAssignForm(request.POST, lead=lead)
+    if form.is_valid():
+        actions.assign_lead(lead, form.cleaned_data["assignee"], request.user)  # type: ignore[arg-type]
+        messages.success(request, _("Assignee saved."))
+    else:
+        messages.error(request, _("Choose a member of the agency."))
+    return redirect("briefs:lead_detail", lead_id=lead.pk)
+
+
+@require_POST
+@staff_required
+def lead_note(request: HttpRequest, lead_id: uuid.UUID) -> HttpResponse:
+    lead, membership = get_lead_for_user(request, lead_id, write=True)
+    form = LeadNoteForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "briefs/lead_detail.html", _lead_context(lead, membership, note_form=form),
+            status=400,
+        )
+    actions.add_lead_note(lead, form.cleaned_data["text"], request.user)  # type: ignore[arg-type]
+    return redirect("briefs:lead_detail", lead_id=lead.pk)
+
+
+@require_POST
+@staff_required
+def lead_convert(request: HttpRequest, lead_id: uuid.UUID) -> HttpResponse:
+    lead, _membership = get_lead_for_user(request, lead_id, write=True)
+    workspace = actions.convert_lead(lead, request.user)  # type: ignore[arg-type]
+    messages.success(request, _("Workspace “%(name)s” created.") % {"name": workspace.name})
+    return redirect("accounts:workspace_detail", workspace_id=workspace.pk)

@@ -1,0 +1,186 @@
+"""The ``kosmmos`` command: serve, worker, demo, bench, sentiment, and Django's own commands.
+
+``kosmmos serve`` is a small supervisor: it runs the web server (granian, WSGI) and — in the
+embedded set-up, or with ``--with-worker`` — a Celery worker, restarts a child that dies, and stops
+both on SIGINT/SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kosmmos.settings")
+
+USAGE = """usage: kosmmos <command> [options]
+
+  serve      web server (+ worker in the embedded set-up)
+  worker     a Celery worker with its ticker (scale set-up: run as many as you like)
+  demo       create the demo agency and print its login
+  bench      bench <name> --json (names: {benches})
+  sentiment  train / eval the Russian sentiment model
+  <django>   any Django management command: migrate, createsuperuser, shell, …
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = args[0] if args else "help"
+    rest = args[1:]
+    if command in {"help", "-h", "--help"}:
+        from kosmmos.bench.registry import BENCHES
+
+        print(USAGE.format(benches=", ".join(sorted(BENCHES))))
+        return 0
+    handlers = {
+        "serve": serve, "worker": worker, "bench": bench, "sentiment": sentiment,
+    }
+    if command in handlers:
+        return handlers[command](rest)
+    return django_command([command, *rest])
+
+
+def django_command(args: list[str]) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["kosmmos", *args])
+    return 0
+
+
+# --- serve -------------------------------------------------------------------------------------
+
+
+def serve(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="kosmmos serve")
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--threads", type=int, default=8, help="web request threads")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--with-worker", action="store_true", help="also run a worker")
+    group.add_argument("--no-worker", action="store_true", help="web server only")
+    opts = parser.parse_args(argv)
+
+    from django.conf import settings
+
+    embedded = not settings.REDIS_URL
+    run_worker = (embedded or opts.with_worker) and not opts.no_worker
+    web = [
+        sys.executable, "-m", "granian", "--interface", "wsgi", "kosmmos.wsgi:application",
+        "--host", opts.host, "--port", str(opts.port), "--workers", "1",
+        "--blocking-threads", str(opts.threads), "--no-ws", "--log-level", "warning",
+    ]
+    children = {"web": web}
+    if run_worker:
+        children["worker"] = [sys.executable, "-m", "kosmmos.cli", "worker", "--concurrency", "4"]
+    url = f"http://{opts.host}:{opts.port}"
+    mode = "embedded (SQLite, file queue)" if embedded else "PostgreSQL/Redis"
+    print(f"Kosmmos is serving at {url}  [{mode}; worker: {'yes' if run_worker else 'no'}]",
+          flush=True)
+    return Supervisor(children).run()
+
+
+class Supervisor:
+    """Keeps each child running; a crash is restarted after a short pause, not in a tight loop."""
+
+    def __init__(self, commands: dict[str, list[str]]) -> None:
+        self.commands = commands
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.stopping = False
+
+    def _start(self, name: str) -> None:
+        self.procs[name] = subprocess.Popen(self.commands[name])
+
+    def _stop(self, *_: object) -> None:
+        self.stopping = True
+
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        for name in self.commands:
+            self._start(name)
+        restarts: dict[str, float] = {}
+        while not self.stopping:
+            time.sleep(0.5)
+            for name, proc in list(self.procs.items()):
+                if proc.poll() is not None and not self.stopping:
+                    pause = 1.0 if time.monotonic() - restarts.get(name, 0) > 30 else 5.0
+                    print(f"kosmmos serve: {name} exited ({proc.returncode}); restarting",
+                          file=sys.stderr, flush=True)
+                    time.sleep(pause)
+                    restarts[name] = time.monotonic()
+                    self._start(name)
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        return 0
+
+
+# --- worker ------------------------------------------------------------------------------------
+
+
+def worker(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="kosmmos worker")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--loglevel", default="INFO")
+    opts = parser.parse_args(argv)
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from kosmmos.jobs.app import app
+
+    args = [
+        "worker", f"--loglevel={opts.loglevel}", "--pool=threads",
+        f"--concurrency={opts.concurrency}", "--without-gossip", "--without-mingle",
+        "--hostname", f"kosmmos-{os.getpid()}@%h",
+    ]
+    if not settings.REDIS_URL:
+        # The file-system transport has no broadcast exchange for remote control.
+        app.conf.worker_enable_remote_control = False
+        args.append("--without-heartbeat")
+    app.worker_main(args)
+    return 0
+
+
+# --- bench, sentiment --------------------------------------------------------------------------
+
+
+def bench(argv: list[str]) -> int:
+    from kosmmos.bench.registry import BENCHES
+
+    if not argv or argv[0] not in BENCHES:
+        print(f"usage: kosmmos bench <{'|'.join(sorted(BENCHES))}> --json", file=sys.stderr)
+        return 2
+    module, _, func = BENCHES[argv[0]].partition(":")
+    result = getattr(importlib.import_module(module), func)(argv[1:])
+    if "--json" in argv:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        for key, value in result.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+def sentiment(argv: list[str]) -> int:
+    from kosmmos.inbox.sentiment.cli import main as sentiment_main
+
+    return sentiment_main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

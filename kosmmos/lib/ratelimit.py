@@ -1,0 +1,41 @@
+"""Fixed-window counters in the shared cache (Redis, or files in the embedded set-up)."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.conf import settings
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    if settings.TRUST_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class Window:
+    """At most ``limit`` hits per ``seconds`` for one key."""
+
+    def __init__(self, scope: str, limit: int, seconds: int) -> None:
+        self.scope, self.limit, self.seconds = scope, limit, seconds
+
+    def _key(self, who: str) -> str:
+        return f"rl:{self.scope}:{who}:{int(time.time() // self.seconds)}"
+
+    def is_exhausted(self, who: str) -> bool:
+        return int(cache.get(self._key(who), 0)) >= self.limit
+
+    def hit(self, who: str) -> None:
+        key = self._key(who)
+        if not cache.add(key, 1, self.seconds):
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.add(key, 1, self.seconds)
+
+    def retry_after(self) -> int:
+        return self.seconds - int(time.time()) % self.seconds

@@ -1,0 +1,235 @@
+"""One settings module, driven by environment variables, that works right after cloning.
+
+Defaults give the embedded set-up: SQLite and a file-system message queue under ``./var/``, email
+written to an outbox on disk. ``DATABASE_URL`` switches to PostgreSQL, ``REDIS_URL`` to Redis for
+the Celery broker and the cache, ``SMTP_HOST`` to real email. Secrets come from the environment or
+from ``<NAME>_FILE``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("KOSMMOS_VAR", BASE_DIR / "var")).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def env(name: str, default: str = "") -> str:
+    """A setting from ``NAME``, else from the file named by ``NAME_FILE``, else ``default``."""
+    if name in os.environ:
+        return os.environ[name]
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        return Path(path).read_text(encoding="utf-8").strip()
+    return default
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = env(name, "1" if default else "0").strip().lower()
+    return value in {"1", "true", "yes", "on"}
+
+
+def _secret_key() -> str:
+    """The configured key, or one generated once and kept under var/ so sessions survive restarts."""
+    key = env("SECRET_KEY")
+    if key:
+        return key
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("DEBUG")
+ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in env("CSRF_TRUSTED_ORIGINS").split(",") if o]
+# Absolute base for links in emails and embed snippets.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "kosmmos.core",
+    "kosmmos.accounts",
+    "kosmmos.mail",
+    "kosmmos.briefs",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kosmmos.core.middleware.LanguageMiddleware",
+    "kosmmos.accounts.middleware.OrganisationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "kosmmos.urls"
+WSGI_APPLICATION = "kosmmos.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "kosmmos" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kosmmos.accounts.context.organisation",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------------
+DATABASE_URL = env("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES["default"].setdefault("TEST", {})
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "kosmmos.sqlite3",
+            "OPTIONS": {
+                # WAL lets the web server read while the worker writes; IMMEDIATE transactions
+                # take the write lock up front instead of failing on a lock upgrade.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: broker and cache --------------------------------------------------------------------
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "kosmmos",
+        }
+    }
+else:
+    # File-based so the web server and the worker processes share counters (rate limits).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
+BROKER_DIR = VAR_DIR / "broker"
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+else:
+    # A real Celery transport with no external service: messages are files under var/broker.
+    BROKER_DIR.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR),
+        "data_folder_out": str(BROKER_DIR),
+        "polling_interval": 0.2,
+    }
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# How often each worker's ticker looks for due rows (emails, posts, syncs).
+KOSMMOS_TICK_SECONDS = float(env("KOSMMOS_TICK_SECONDS", "1.0"))
+
+# --- Auth ---------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
+CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES")
+X_FRAME_OPTIONS = "DENY"
+
+# --- Email --------------------------------------------------------------------------------------
+# Every email is first a row (kosmmos.mail.Delivery) sent by a job; EMAIL_BACKEND turns Django's
+# own emails (password reset) into such rows. KOSMMOS_EMAIL_TRANSPORT is what the job sends with.
+EMAIL_BACKEND = "kosmmos.mail.backends.QueuedBackend"
+SMTP_HOST = env("SMTP_HOST")
+if SMTP_HOST:
+    KOSMMOS_EMAIL_TRANSPORT = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = SMTP_HOST
+    EMAIL_PORT = int(env("SMTP_PORT", "587"))
+    EMAIL_HOST_USER = env("SMTP_USER")
+    EMAIL_HOST_PASSWORD = env("SMTP_PASSWORD")
+    EMAIL_USE_TLS = env_bool("SMTP_STARTTLS", default=EMAIL_PORT == 587)
+    EMAIL_USE_SSL = env_bool("SMTP_SSL", default=EMAIL_PORT == 465)
+    EMAIL_TIMEOUT = int(env("SMTP_TIMEOUT", "20"))
+else:
+    KOSMMOS_EMAIL_TRANSPORT = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "outbox")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Kosmmos <noreply@kosmmos.local>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- I18n ---------------------------------------------------------------------------------------
+LANGUAGE_CODE = "ru"
+LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "kosmmos" / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "Europe/Moscow"
+LANGUAGE_COOKIE_NAME = "kosmmos_language"
+
+# --- Static -------------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "kosmmos" / "static"]
+# Served from the app directories without collectstatic, so `make run` needs no build step.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- Product knobs ------------------------------------------------------------------------------
+# Public brief form: at most this many submissions per client address per window.
+BRIEF_RATE_LIMIT = int(env("BRIEF_RATE_LIMIT", "5"))
+BRIEF_RATE_WINDOW_S = int(env("BRIEF_RATE_WINDOW_S", "600"))
+# Set when a trusted reverse proxy puts the client address in X-Forwarded-For.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR")
+INVITATION_DAYS = 7
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,9 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("kosmmos.core.urls")),
+    path("", include("kosmmos.accounts.urls")),
+    path("", include("kosmmos.briefs.urls")),
+    path("outbox/", include("kosmmos.mail.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
