@@ -9,10 +9,8 @@ from django.db import transaction
 from kosmmos.accounts.models import Membership, Organisation, Role, User, Workspace
 from kosmmos.briefs import actions as brief_actions
 from kosmmos.briefs.models import Brief, Lead, LeadEvent, LeadStatus
+from kosmmos.core.demo_login import DEMO_EMAIL, DEMO_PASSWORD
 
-DEMO_EMAIL = "demo@kosmmos.local"
-# A known password is the point of a demo login; the README says to change it on a real install.
-DEMO_PASSWORD = "kosmmos-demo"  # noqa: S105
 DEMO_ORG = "Космос SMM (демо)"
 
 CLIENTS = [

@@ -24,6 +24,9 @@ def field(bound: BoundField, **options: object) -> SafeString:
         css = "form-control form-control-color"
     if bound.errors:
         css += " is-invalid"
+    if kind == "choices":
+        # Each option renders from the widget's own attrs, not from as_widget(attrs=...).
+        widget.attrs["class"] = "form-check-input" + (" is-invalid" if bound.errors else "")
     attrs = {"class": css.strip()}
     if bound.errors:
         attrs["aria-invalid"] = "true"

@@ -4,7 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from kosmmos.core.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
+from kosmmos.core.demo import load_demo
+from kosmmos.core.demo_login import DEMO_EMAIL, DEMO_PASSWORD
 
 
 class Command(BaseCommand):

@@ -1,0 +1,129 @@
+"""``kosmmos bench boot``: seconds from `kosmmos serve` to the first 200 from /healthz, and the
+resident memory of the serve process tree after 100 page requests.
+
+Runs against a fresh instance (a temporary ``KOSMMOS_VAR`` with the demo loaded; with
+``DATABASE_URL`` set, that database is migrated and the demo loaded into it first). The set-up is
+not timed. Repeats the boot ``--runs`` times and reports the median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import psutil
+
+PAGES = ["/", "/leads/", "/workspaces/", "/team/", "/settings/", "/outbox/"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _kosmmos(*args: str, env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "-m", "kosmmos.cli", *args], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def _wait_healthy(url: str, timeout: float) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (loopback)
+                if response.status == 200:
+                    return time.monotonic()
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.02)
+    raise RuntimeError(f"{url} did not answer 200 within {timeout} s")
+
+
+def _tree_rss_mb(pid: int) -> float:
+    root = psutil.Process(pid)
+    procs = [root, *root.children(recursive=True)]
+    total = 0
+    for proc in procs:
+        try:
+            total += proc.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return total / 2**20
+
+
+def _browse(base: str, count: int) -> int:
+    """Sign in as the demo owner and request pages; returns how many answered 200."""
+    from kosmmos.core.demo_login import DEMO_EMAIL, DEMO_PASSWORD
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/login/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token, "login page has no CSRF token"
+    body = urllib.parse.urlencode({
+        "csrfmiddlewaretoken": token.group(1), "username": DEMO_EMAIL, "password": DEMO_PASSWORD,
+    }).encode()
+    opener.open(urllib.request.Request(f"{base}/login/", data=body, headers={"Referer": base}))
+    ok = 0
+    for i in range(count):
+        with opener.open(f"{base}{PAGES[i % len(PAGES)]}") as response:
+            ok += response.status == 200
+    return ok
+
+
+def _one_boot(env: dict[str, str], pages: int) -> tuple[float, float, int]:
+    port = _free_port()
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kosmmos.cli", "serve", "--port", str(port),
+         *(["--with-worker"] if env.get("REDIS_URL") else [])],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        ready = _wait_healthy(f"http://127.0.0.1:{port}/healthz", timeout=60)
+        boot = ready - started
+        ok = _browse(f"http://127.0.0.1:{port}", pages)
+        time.sleep(0.5)
+        rss = _tree_rss_mb(proc.pid)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+    return boot, rss, ok
+
+
+def run(argv: list[str]) -> dict[str, object]:
+    parser = argparse.ArgumentParser(prog="kosmmos bench boot")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--pages", type=int, default=100)
+    opts = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="kosmmos-bench-") as var:
+        env = {**os.environ, "KOSMMOS_VAR": var}
+        _kosmmos("migrate", "--noinput", env=env)
+        _kosmmos("demo", env=env)
+        results = [_one_boot(env, opts.pages) for _ in range(opts.runs)]
+    boots = [r[0] for r in results]
+    return {
+        "boot_s": round(statistics.median(boots), 2),
+        "rss_mb": round(statistics.median(r[1] for r in results), 1),
+        "boot_s_runs": [round(b, 2) for b in boots],
+        "pages_ok": min(r[2] for r in results),
+        "pages": opts.pages,
+        "database": "postgresql" if env.get("DATABASE_URL") else "sqlite",
+    }

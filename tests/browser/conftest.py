@@ -1,0 +1,348 @@
+"""Fixtures for the browser tests: a real SMTP server, a real `kosmmos serve`, a real Chromium.
+
+Everything runs on 127.0.0.1. The instance is isolated from the developer's own: a temporary
+KOSMMOS_VAR, a fresh PostgreSQL database when DATABASE_URL is set (dropped afterwards) and Redis
+database 15 when REDIS_URL is set (flushed before and after).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import email.policy
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+# The Redis database the browser test may wipe; the unit tests use the one in REDIS_URL.
+BROWSER_REDIS_DB = 15
+HEALTH_TIMEOUT_S = 30.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# --- SMTP -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"] or "")
+
+    @property
+    def body(self) -> str:
+        part = self.message.get_body(preferencelist=("plain", "html"))
+        return part.get_content() if part is not None else ""  # type: ignore[union-attr]
+
+
+@dataclass
+class RecordingHandler:
+    """An aiosmtpd handler that keeps every message it is given."""
+
+    messages: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        raw = envelope.original_content or envelope.content  # type: ignore[attr-defined]
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8")
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        with self.lock:
+            self.messages.append(Received(
+                mail_from=envelope.mail_from,  # type: ignore[attr-defined]
+                rcpt_tos=list(envelope.rcpt_tos),  # type: ignore[attr-defined]
+                message=message,  # type: ignore[arg-type]
+            ))
+        return "250 Message accepted for delivery"
+
+    def snapshot(self) -> list[Received]:
+        with self.lock:
+            return list(self.messages)
+
+
+@dataclass
+class SmtpServer:
+    host: str
+    port: int
+    handler: RecordingHandler
+
+    def wait_for(self, predicate: object, timeout: float = 20.0) -> Received:
+        """The first message matching ``predicate``, polling until ``timeout`` seconds pass."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for received in self.handler.snapshot():
+                if predicate(received):  # type: ignore[operator]
+                    return received
+            if time.monotonic() > deadline:
+                seen = [(r.rcpt_tos, r.subject) for r in self.handler.snapshot()]
+                raise AssertionError(f"no matching email within {timeout:.0f} s; received: {seen}")
+            time.sleep(0.25)
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    from aiosmtpd.controller import Controller
+
+    handler = RecordingHandler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield SmtpServer("127.0.0.1", port, handler)
+    finally:
+        controller.stop()
+
+
+# --- The instance -------------------------------------------------------------------------------
+
+
+@dataclass
+class Instance:
+    base_url: str
+    env: dict[str, str]
+    log_path: Path
+
+    def kosmmos(self, *args: str, timeout: float = 180) -> str:
+        """Run ``kosmmos <args>`` against this instance; its stdout, or the test fails."""
+        return run_kosmmos(self.env, *args, timeout=timeout)
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def run_kosmmos(env: dict[str, str], *args: str, timeout: float = 180) -> str:
+    command = [sys.executable, "-m", "kosmmos.cli", *args]
+    result = subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(
+            f"`kosmmos {' '.join(args)}` exited {result.returncode}\n"
+            f"--- stdout ---\n{result.stdout[-4000:]}\n--- stderr ---\n{result.stderr[-4000:]}"
+        )
+    return result.stdout
+
+
+def _with_path(url: str, path: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=path))
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str | None]:
+    """A fresh database on the DATABASE_URL server, dropped afterwards; None without one."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        yield None
+        return
+    import psycopg
+    from psycopg import sql
+
+    name = f"kosmmos_browser_{secrets.token_hex(4)}"
+
+    def admin() -> psycopg.Connection:
+        last: Exception | None = None
+        for maintenance in ("postgres", "template1"):
+            try:
+                return psycopg.connect(_with_path(url, f"/{maintenance}"), autocommit=True)
+            except psycopg.OperationalError as exc:
+                last = exc
+        raise AssertionError(f"cannot reach the PostgreSQL server of DATABASE_URL: {last}")
+
+    with admin() as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield _with_path(url, f"/{name}")
+    finally:
+        with admin() as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str | None]:
+    """REDIS_URL moved to database 15 and flushed before and after; None without REDIS_URL."""
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        yield None
+        return
+    import redis
+
+    url = _with_path(url, f"/{BROWSER_REDIS_DB}")
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    try:
+        yield url
+    finally:
+        client.flushdb()
+        client.close()
+
+
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the server's process group (supervisor, granian, worker), then SIGKILL it."""
+    try:
+        pgid = os.getpgid(proc.pid)
+    except ProcessLookupError:
+        return
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=20)
+    with contextlib.suppress(ProcessLookupError):  # stragglers: the worker, granian's children
+        os.killpg(pgid, signal.SIGKILL)
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def kosmmos_instance(
+    tmp_path: Path, smtp_server: SmtpServer, postgres_url: str | None, redis_url: str | None,
+) -> Iterator[Instance]:
+    """Migrated, with the demo agency, served by `kosmmos serve` on a free port."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    var = tmp_path / "var"
+    var.mkdir()
+    env = {
+        k: v for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "SMTP_USER", "SMTP_PASSWORD", "SMTP_SSL",
+                     "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "SITE_URL", "HOST", "PORT"}
+        and not k.endswith("_FILE")
+    }
+    env.update({
+        "KOSMMOS_VAR": str(var),
+        "SMTP_HOST": smtp_server.host,
+        "SMTP_PORT": str(smtp_server.port),
+        "SMTP_STARTTLS": "0",
+        "SMTP_TIMEOUT": "10",
+        "SITE_URL": base_url,
+        "BRIEF_RATE_LIMIT": "50",
+        "KOSMMOS_TICK_SECONDS": "0.5",
+        "DJANGO_SETTINGS_MODULE": "kosmmos.settings",
+        "PYTHONUNBUFFERED": "1",
+        "LOG_LEVEL": "WARNING",
+    })
+    if postgres_url:
+        env["DATABASE_URL"] = postgres_url
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+
+    run_kosmmos(env, "migrate", "--noinput")
+    run_kosmmos(env, "demo")
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / "brief-flow-server.log"
+    command = [sys.executable, "-m", "kosmmos.cli", "serve", "--host", "127.0.0.1",
+               "--port", str(port)]
+    if redis_url:
+        command.append("--with-worker")
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+    instance = Instance(base_url=base_url, env=env, log_path=log_path)
+    try:
+        _wait_healthy(proc, instance)
+        yield instance
+    finally:
+        _stop_group(proc)
+
+
+def _wait_healthy(proc: subprocess.Popen[bytes], instance: Instance) -> None:
+    deadline = time.monotonic() + HEALTH_TIMEOUT_S
+    last = ""
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"`kosmmos serve` exited {proc.returncode}:\n{instance.log_tail()}")
+        try:
+            with urllib.request.urlopen(f"{instance.base_url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+                last = f"HTTP {response.status}"
+        except urllib.error.HTTPError as exc:
+            last = f"HTTP {exc.code}: {exc.read()[:300]!r}"
+        except (urllib.error.URLError, OSError) as exc:
+            last = repr(exc)
+        time.sleep(0.25)
+    pytest.fail(
+        f"/healthz not 200 within {HEALTH_TIMEOUT_S:.0f} s (last: {last})\n{instance.log_tail()}"
+    )
+
+
+# --- Chromium -----------------------------------------------------------------------------------
+
+
+def _unavailable(reason: str) -> None:
+    """Skip on a developer's machine; on CI the browser test must run, so fail instead."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set: the browser test must run here)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def chromium_browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} is missing: `apt-get install chromium` to run browser tests")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed: `make dev` installs it")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(chromium_browser: object) -> Iterator[object]:
+    context = chromium_browser.new_context(  # type: ignore[attr-defined]
+        # An English browser on purpose: Kosmmos speaks Russian unless the person switches.
+        viewport={"width": 1280, "height": 900}, locale="en-US",
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
