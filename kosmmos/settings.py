@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "kosmmos.accounts",
     "kosmmos.mail",
     "kosmmos.briefs",
+    "kosmmos.proposals",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +155,7 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR),
         "data_folder_out": str(BROKER_DIR),
+        "control_folder": str(BROKER_DIR / "control"),
         "polling_interval": 0.2,
     }
 CELERY_TASK_IGNORE_RESULT = True
@@ -212,6 +214,7 @@ LANGUAGE_COOKIE_NAME = "kosmmos_language"
 # --- Static -------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing root even when using finders
 STATICFILES_DIRS = [BASE_DIR / "kosmmos" / "static"]
 # Served from the app directories without collectstatic, so `make run` needs no build step.
 WHITENOISE_USE_FINDERS = True

@@ -74,13 +74,14 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 
 
 def agency_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Owners, managers and analysts; clients see only their workspaces."""
+    """Owners, managers and analysts; to clients agency pages do not exist (404, like the team
+    and settings pages), so the leads board and a lead's page reveal nothing to them."""
 
     @member_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if current_membership(request).role == Role.CLIENT:
-            raise PermissionDenied
+            raise Http404
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -2,5 +2,6 @@
 
 BENCHES = {
     "boot": "kosmmos.bench.boot:run",
+    "proposal": "kosmmos.bench.proposal:run",
     "sentiment": "kosmmos.bench.sentiment:run",
 }

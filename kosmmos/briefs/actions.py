@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from kosmmos.accounts.models import Organisation, User, Workspace
 from kosmmos.briefs.models import Brief, Lead, LeadEvent, LeadStatus
 from kosmmos.mail.delivery import queue_email
+from kosmmos.proposals.drafts import request_draft
 
 
 @transaction.atomic
@@ -33,6 +34,7 @@ def submit_brief(
     )
     LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.CREATED)
     notify_new_lead(lead)
+    request_draft(lead)
     return lead
 
 

@@ -57,8 +57,11 @@ def _check_database() -> dict[str, object]:
 def _check_broker() -> dict[str, object]:
     started = time.monotonic()
     if not settings.REDIS_URL:
-        ok = settings.BROKER_DIR.is_dir()
-        return {"ok": ok, "kind": "filesystem", "ms": _ms(started)}
+        if not settings.BROKER_DIR.is_dir():
+            # Like the Redis branch: a failed check says why, so support starts from the text.
+            error = f"the broker folder {settings.BROKER_DIR} does not exist"
+            return {"ok": False, "kind": "filesystem", "error": error}
+        return {"ok": True, "kind": "filesystem", "ms": _ms(started)}
     try:
         import redis
 

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 DISPATCHERS = [
     "kosmmos.mail.dispatch:dispatch_due",
     "kosmmos.mail.dispatch:sweep_stuck",
+    "kosmmos.proposals.dispatch:dispatch_due",
+    "kosmmos.proposals.dispatch:sweep_stuck",
 ]
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kosmmos.briefs.planning.model import Figures, KpiMetric, KpiTarget, MonthForecast, Note
@@ -168,7 +168,7 @@ def _beyond_forecast(wish: Wish, target: Decimal | None, unit: str) -> Note | No
     params = {"metric": label, "requested": str(wish.requested), "forecast": str(target)}
     if unit == "rub" and wish.requested < target:
         text = (
-            _g(
+            gettext(
                 "The client wants %(metric)s of %(requested)s RUB; the forecast is "
                 "%(forecast)s RUB."
             )
@@ -177,7 +177,7 @@ def _beyond_forecast(wish: Wish, target: Decimal | None, unit: str) -> Note | No
         return Note("kpi_cost_below_forecast", text, params)
     if unit == "count" and wish.requested > target:
         text = (
-            _g("The client wants %(requested)s for %(metric)s; the forecast is %(forecast)s.")
+            gettext("The client wants %(requested)s for %(metric)s; the forecast is %(forecast)s.")
             % params
         )
         return Note("kpi_above_forecast", text, params)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kosmmos.briefs.choices import FLAGGED_NETWORKS, Goal, Network
@@ -82,19 +82,23 @@ def reasons(
     """Why this network is in the plan: the request, the goals, the audience, the geography."""
     notes = []
     if requested:
-        notes.append(Note("requested", _g("The client asked for this network.")))
+        notes.append(Note("requested", gettext("The client asked for this network.")))
     fit = table.networks[network].goal_fit
     good = [goal for goal in goals if fit.get(goal, 0) >= 2]
     for goal in good:
         label = str(Goal(goal).label)
         notes.append(
-            Note("goal_fit", _g("Works for the goal: %(goal)s.") % {"goal": label}, {"goal": goal})
+            Note(
+                "goal_fit",
+                gettext("Works for the goal: %(goal)s.") % {"goal": label},
+                {"goal": goal},
+            )
         )
     if goals and not good and requested:
         notes.append(
             Note(
                 "weak_fit",
-                _g("A weak fit for the chosen goals; kept because the client asked for it."),
+                gettext("A weak fit for the chosen goals; kept because the client asked for it."),
             )
         )
     notes.append(Note("audience", str(AUDIENCE[network])))
@@ -107,13 +111,15 @@ def reasons(
 def geography_note(network: str, place: Place) -> Note | None:
     if not place.home:
         if network in HOME_ONLY:
-            return Note("geo_weak_abroad", _g("Mostly a Russian audience; weak outside Russia."))
-        return Note("geo_abroad", _g("Reaches Russian speakers outside Russia too."))
+            return Note(
+                "geo_weak_abroad", gettext("Mostly a Russian audience; weak outside Russia.")
+            )
+        return Note("geo_abroad", gettext("Reaches Russian speakers outside Russia too."))
     if place.local and network == Network.OK:
-        return Note("geo_regions", _g("Odnoklassniki is strong in regional cities."))
+        return Note("geo_regions", gettext("Odnoklassniki is strong in regional cities."))
     if place.local:
-        return Note("geo_local", _g("Ads and seeding can be limited to the chosen places."))
-    return Note("geo_national", _g("Covers the whole of Russia."))
+        return Note("geo_local", gettext("Ads and seeding can be limited to the chosen places."))
+    return Note("geo_national", gettext("Covers the whole of Russia."))
 
 
 def suggestions(

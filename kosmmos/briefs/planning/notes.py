@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 
 from kosmmos.briefs.choices import EXTREMIST_NOTE, FLAGGED_NETWORKS, Network, ProductType
 from kosmmos.briefs.planning.benchmarks import Benchmarks
@@ -23,17 +23,17 @@ def timing(
     mass-market goods are saved "for later" and sell after weeks or months."""
     full = next((i for i, v in enumerate(full_ramp, start=1) if v >= 1), len(full_ramp))
     if product_type == ProductType.PERMANENT:
-        text = _g(
+        text = gettext(
             "Mass-market goods are rarely bought at first sight: people save the offer and "
             "come back later. Expect sales to build up over %(months)d months."
         )
     elif product_type == ProductType.SEASONAL:
-        text = _g(
+        text = gettext(
             "Seasonal offers sell from the first showing, so the campaign must start "
             "before the season."
         )
     else:
-        text = _g(
+        text = gettext(
             "One-off and limited offers sell from the first showing: expect leads in the "
             "first weeks."
         )
@@ -53,29 +53,29 @@ def assumptions(
     notes = [
         Note(
             "benchmarks",
-            _g(
+            gettext(
                 "Figures come from the benchmark table %(version)s; each row "
                 "names its source and date."
             )
             % {"version": table.version},
             {"version": table.version},
         ),
-        Note("money", _g("Amounts are in RUB per month; taxes are not separated.")),
+        Note("money", gettext("Amounts are in RUB per month; taxes are not separated.")),
         Note(
             "lead_to_sale",
-            _g("%(rate)s%% of leads become sales; this depends on the client's sales team.")
+            gettext("%(rate)s%% of leads become sales; this depends on the client's sales team.")
             % {"rate": _percent(rates.lead_to_sale)},
             {"rate": str(rates.lead_to_sale)},
         ),
         Note(
             "target_share",
-            _g("The target audience is %(rate)s%% of the users in the chosen geography.")
+            gettext("The target audience is %(rate)s%% of the users in the chosen geography.")
             % {"rate": _percent(rates.target_share)},
             {"rate": str(rates.target_share)},
         ),
         Note(
             "overlap",
-            _g(
+            gettext(
                 "Audiences of different networks overlap; the pyramid counts a person "
                 "once and caps each level by the one above."
             ),
@@ -85,7 +85,7 @@ def assumptions(
         notes.append(
             Note(
                 "reach_sum",
-                _g(
+                gettext(
                     "Reach for the period sums the months; a person "
                     "reached in two months counts twice."
                 ),
@@ -95,17 +95,17 @@ def assumptions(
         notes.append(
             Note(
                 "no_goals",
-                _g("No goals were given, so the split follows the networks' base weights."),
+                gettext("No goals were given, so the split follows the networks' base weights."),
             )
         )
     if not place.home:
-        notes.append(Note("abroad", _g("Outside Russia the audience is a rough estimate.")))
+        notes.append(Note("abroad", gettext("Outside Russia the audience is a rough estimate.")))
     if place.unknown_places:
         places = ", ".join(place.unknown_places)
         notes.append(
             Note(
                 "unknown_places",
-                _g("Places not in the table were counted at a default share: %(places)s.")
+                gettext("Places not in the table were counted at a default share: %(places)s.")
                 % {"places": places},
                 {"places": places},
             )
@@ -126,7 +126,7 @@ def risks(
     for network in networks:
         label = str(Network(network).label)
         if network in FLAGGED_NETWORKS:
-            text = _g(
+            text = gettext(
                 "%(network)s is blocked in Russia and advertising there is banned; the plan "
                 "has no paid promotion on it."
             ) % {"network": label}
@@ -135,7 +135,7 @@ def risks(
             notes.append(
                 Note(
                     "youtube_slowed",
-                    _g(
+                    gettext(
                         "YouTube is slowed down in Russia and sells no "
                         "ads there; reach may fall further."
                     ),
@@ -145,7 +145,9 @@ def risks(
             notes.append(
                 Note(
                     "tiktok_uploads",
-                    _g("TikTok restricts uploads from Russia; check that the account can publish."),
+                    gettext(
+                        "TikTok restricts uploads from Russia; check that the account can publish."
+                    ),
                 )
             )
     funded = {item.activity for item in activities if item.amount > 0}
@@ -153,7 +155,7 @@ def risks(
         notes.append(
             Note(
                 "ad_labelling",
-                _g(
+                gettext(
                     "Ads and paid posts must be labelled and registered "
                     "with an advertising data operator (erid)."
                 ),
@@ -163,7 +165,7 @@ def risks(
         notes.append(
             Note(
                 "contest_churn",
-                _g(
+                gettext(
                     "Many giveaway subscribers leave after the draw; "
                     "judge contests by those who stay."
                 ),
@@ -174,7 +176,7 @@ def risks(
         notes.append(
             Note(
                 "budget_tight",
-                _g(
+                gettext(
                     "The budget is close to the %(minimum)s RUB minimum; "
                     "there is little room to test."
                 )
@@ -194,7 +196,7 @@ def risks(
             notes.append(
                 Note(
                     "below_minimum",
-                    _g(
+                    gettext(
                         "%(network)s, %(activity)s: %(amount)s RUB is "
                         "below the %(minimum)s RUB that works."
                     )
@@ -207,7 +209,7 @@ def risks(
         notes.append(
             Note(
                 "short_period",
-                _g(
+                gettext(
                     "Mass-market goods need about %(months)d months to "
                     "reach full effect; the period is shorter."
                 )
@@ -216,7 +218,7 @@ def risks(
             )
         )
     if product_type == ProductType.SEASONAL:
-        notes.append(Note("season", _g("The forecast assumes the campaign runs in season.")))
+        notes.append(Note("season", gettext("The forecast assumes the campaign runs in season.")))
     return notes
 
 
