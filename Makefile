@@ -30,7 +30,7 @@ run: install
 	$(BIN)/kosmmos serve --host $(HOST) --port $(PORT)
 
 test: dev
-	$(BIN)/python -m pytest
+	KOSMMOS_VAR=$$(mktemp -d) $(BIN)/python -m pytest
 
 lint: dev
 	$(BIN)/ruff check kosmmos tests

@@ -62,6 +62,9 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--threads", type=int, default=8, help="web request threads")
+    # Two worker processes use both cores for CPU-bound jobs (PDF rendering): threads in one
+    # process would queue behind the GIL.
+    parser.add_argument("--worker-processes", type=int, default=2, help="embedded workers")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--with-worker", action="store_true", help="also run a worker")
     group.add_argument("--no-worker", action="store_true", help="web server only")
@@ -78,7 +81,10 @@ def serve(argv: list[str]) -> int:
     ]
     children = {"web": web}
     if run_worker:
-        children["worker"] = [sys.executable, "-m", "kosmmos.cli", "worker", "--concurrency", "4"]
+        for number in range(1, max(1, opts.worker_processes) + 1):
+            children[f"worker-{number}"] = [
+                sys.executable, "-m", "kosmmos.cli", "worker", "--concurrency", "4",
+            ]
     url = f"http://{opts.host}:{opts.port}"
     mode = "embedded (SQLite, file queue)" if embedded else "PostgreSQL/Redis"
     print(f"Kosmmos is serving at {url}  [{mode}; worker: {'yes' if run_worker else 'no'}]",

@@ -46,7 +46,7 @@ def invite(
 def accept_invitation(invitation: Invitation, user: User) -> Membership:
     """Make the user a member (or widen a client's access); the link then stops working."""
     locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    membership, created = Membership.objects.get_or_create(
+    membership, _created = Membership.objects.get_or_create(
         organisation=locked.organisation, user=user, defaults={"role": locked.role}
     )
     if locked.workspace_id:

@@ -103,6 +103,11 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         messages.info(request, _("Sign in as %(email)s to accept the invitation.") % {
             "email": invitation.email})
         return redirect(f"/login/?next=/invite/{token}/")
+    if user is not None and user.email.lower() != invitation.email.lower():
+        # The link was mailed to one address: another account may not use it.
+        return render(request, "accounts/invitation_invalid.html", {
+            "wrong_account": True, "invitation": invitation,
+        }, status=403)
     form = InvitedSignUpForm(request.POST or None) if user is None else None
     if request.method == "POST":
         if user is None and form is not None and form.is_valid():

@@ -150,7 +150,7 @@ def _lead_context(lead: Lead, membership: Membership, **extra: object) -> dict[s
 @require_POST
 @staff_required
 def lead_status(request: HttpRequest, lead_id: uuid.UUID) -> HttpResponse:
-    lead, membership = get_lead_for_user(request, lead_id, write=True)
+    lead, _membership = get_lead_for_user(request, lead_id, write=True)
     form = LeadStatusForm(request.POST)
     if form.is_valid():
         actions.change_lead_status(lead, form.cleaned_data["status"], request.user)  # type: ignore[arg-type]

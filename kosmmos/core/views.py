@@ -25,7 +25,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "open_leads": leads.exclude(status__in=[LeadStatus.WON, LeadStatus.LOST]).count(),
             "won_leads": leads.filter(status=LeadStatus.WON).count(),
             "recent_leads": leads.select_related("brief")[:6],
-            "failed_emails": Delivery.objects.filter(organisation=org, status=Status.FAILED).count(),
+            "failed_emails": Delivery.objects.filter(
+                organisation=org, status=Status.FAILED
+            ).count(),
         })
     return render(request, "core/home.html", context)
 
@@ -65,7 +67,9 @@ def _check_broker() -> dict[str, object]:
     try:
         import redis
 
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
+        )
         client.ping()
     except Exception as exc:
         return {"ok": False, "kind": "redis", "error": f"{type(exc).__name__}: {exc}"}

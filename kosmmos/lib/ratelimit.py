@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
-from django.conf import settings
 
 
 def client_ip(request: HttpRequest) -> str | None:

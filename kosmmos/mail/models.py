@@ -72,6 +72,9 @@ class Attachment(models.Model):
     mimetype = models.CharField(max_length=100)
     content = models.BinaryField()
 
+    def __str__(self) -> str:
+        return self.filename
+
 
 class Attempt(models.Model):
     """One try to hand a Delivery to the mail server, kept for support and the UI."""
@@ -86,6 +89,9 @@ class Attempt(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {'ok' if self.ok else self.error[:60]}"
 
 
 def backoff(attempts: int) -> timedelta:

@@ -169,3 +169,20 @@ def test_it_emails_the_pdf_through_a_real_smtp_server(
     assert f"http://kosmmos.test/p/{proposal.token}/" in text
     assert Delivery.objects.get(kind="proposal").status == "sent"
     assert not mail.outbox  # it went over SMTP, not to locmem
+
+
+def test_it_shows_the_accepted_targets_on_the_workspace_page(world: World, new_lead: Lead) -> None:
+    proposal = _sent(new_lead)
+    client_for(None).post(f"/p/{proposal.token}/accept/")
+    new_lead.refresh_from_db()
+    page = client_for(world.alpha.owner, language="en").get(
+        f"/workspaces/{new_lead.workspace.pk}/"  # type: ignore[union-attr]
+    )
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'id="workspace-targets"' in html
+    first_leads = WorkspaceTarget.objects.filter(
+        workspace=new_lead.workspace, metric="leads"
+    ).order_by("month").first()
+    assert first_leads is not None
+    assert "New subscribers" in html and "Leads" in html

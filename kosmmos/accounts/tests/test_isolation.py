@@ -1,0 +1,337 @@
+"""Tenant isolation, tried on every URL the project has.
+
+Each URL pattern is filled with real ids of objects the visitor must not reach and requested with
+GET and POST by an outsider (owner of the other agency), by a client of the agency (aiming at the
+workspace they were not given and at agency-only objects) and by an anonymous visitor. The answer
+must be a refusal (403/404/405, or a redirect to sign in), never the other tenant's data, and the
+database must not change.
+
+A new view is covered as soon as it is routed: a pattern with a parameter name missing from
+``FILL`` fails the test until someone says how to fill it. The database snapshot covers every
+model with an ``organisation`` field and the models one foreign key away from one, so a new
+app's rows are watched without listing them here.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.db import models
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.converters import IntConverter
+from django.urls.resolvers import RoutePattern
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from kosmmos.accounts.models import Invitation, Membership, Organisation, User, Workspace
+from kosmmos.briefs.models import Lead
+from kosmmos.conftest import Tenant, World, client_for
+from kosmmos.mail.models import Delivery
+
+
+@dataclass
+class Target:
+    """What one visitor must not reach, as URL parameter values."""
+
+    org: Organisation
+    workspace: Workspace
+    lead: Lead
+    delivery: Delivery
+    member: Membership
+    invitation: Invitation
+    brief_code: str
+    user: User
+    _proposal: Any = field(default=None, repr=False)
+
+    def proposal(self) -> Any:
+        """The lead's commercial proposal, made on first use (only proposal URLs need it)."""
+        if self._proposal is None:
+            from kosmmos.proposals.models import Proposal
+
+            self._proposal, _ = Proposal.objects.get_or_create(
+                lead=self.lead, defaults={"organisation": self.lead.organisation}
+            )
+        return self._proposal
+
+
+def _token(t: Target, route: str) -> str:
+    if route.startswith("proposals:"):
+        return str(t.proposal().token)
+    # Invitation links; on the password-reset page it is a wrong token for a real user.
+    return t.invitation.token
+
+
+# How to fill each URL parameter, given the target and the route's name. A pattern with a name
+# not listed here fails the test: say how the new view's parameter is filled, and the view is
+# tried by every visitor below.
+FILL: dict[str, Callable[[Target, str], str]] = {
+    "org_id": lambda t, _: str(t.org.pk),
+    "workspace_id": lambda t, _: str(t.workspace.pk),
+    "lead_id": lambda t, _: str(t.lead.pk),
+    "delivery_id": lambda t, _: str(t.delivery.pk),
+    "member_id": lambda t, _: str(t.member.pk),
+    "invitation_id": lambda t, _: str(t.invitation.pk),
+    "proposal_id": lambda t, _: str(t.proposal().pk),
+    "code": lambda t, _: t.brief_code,
+    "token": _token,
+    "uidb64": lambda t, _: urlsafe_base64_encode(force_bytes(t.user.pk)),
+}
+
+# Pages meant for people without an account, reached by a code or a token sent to them: they
+# must answer but show nothing private.
+CORE_PUBLIC = {
+    "briefs:public_form", "briefs:public_thanks", "accounts:accept_invitation",
+    "accounts:password_reset_confirm",
+}
+PUBLIC = CORE_PUBLIC | {
+    "proposals:public", "proposals:public_pdf", "proposals:public_accept",
+    "proposals:public_changes",
+}
+# Holding the token is the permission: a POST accepts the invitation or the proposal (as
+# designed), so only GET is tried here; the apps' own tests cover accepting, expired and used
+# links.
+BEARER_POST_SKIPPED = {
+    "accounts:accept_invitation", "proposals:public_accept", "proposals:public_changes",
+}
+
+REFUSED = {403, 404, 405}
+
+# What a POST carries: enough for any of our forms to succeed, were the access check missing.
+ATTACK: dict[str, str] = {
+    "status": "won", "role": "owner", "text": "pwned note", "name": "Pwned",
+    "website": "https://pwned.example", "description": "pwned", "language": "en",
+    "new_password1": "Pwned-pass-123456", "new_password2": "Pwned-pass-123456",
+}
+
+PARAM = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
+
+
+@dataclass
+class Route:
+    name: str
+    route: str
+    params: list[str]
+    has_int: bool
+
+    def url(self, target: Target) -> str:
+        return "/" + PARAM.sub(lambda m: FILL[m.group("name")](target, self.name), self.route)
+
+
+def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[Route]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            assert isinstance(entry.pattern, RoutePattern), f"use path(), not re_path(): {entry}"
+            ns = entry.namespace or namespace
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        else:
+            assert isinstance(entry, URLPattern)
+            # re_path() patterns would hide their parameters from FILL; routes keep them named.
+            assert isinstance(entry.pattern, RoutePattern), f"use path(), not re_path(): {entry}"
+            route = prefix + str(entry.pattern)
+            yield Route(
+                name=f"{namespace}:{entry.name}" if namespace else str(entry.name),
+                route=route,
+                params=[m.group("name") for m in PARAM.finditer(route)],
+                has_int=any(
+                    isinstance(c, IntConverter) for c in entry.pattern.converters.values()
+                ) or "<int:" in route,
+            )
+
+
+def all_routes() -> list[Route]:
+    return list(_walk(get_resolver().url_patterns))
+
+
+def test_it_knows_how_to_fill_every_url_parameter() -> None:
+    unknown = {(r.route, p) for r in all_routes() for p in r.params if p not in FILL}
+    assert not unknown, f"add these parameters to FILL so the views are tried: {unknown}"
+
+
+def test_it_takes_no_sequential_integer_ids_in_urls() -> None:
+    assert [r.route for r in all_routes() if r.has_int] == []
+
+
+def test_it_walks_the_views_it_claims_to() -> None:
+    names = {r.name for r in all_routes()}
+    assert {"briefs:lead_detail", "mail:delivery_retry", "accounts:workspace_edit",
+            "accounts:member_role", "accounts:switch"} <= names
+    assert names >= CORE_PUBLIC
+
+
+# --- Snapshots ---------------------------------------------------------------------------------
+
+
+@functools.cache
+def _scopes() -> list[tuple[type[models.Model], str]]:
+    """Each model with its path to the organisation: its own ``organisation`` field, or one
+    foreign key to a model that has one (lead events, attempts, proposal versions, …)."""
+
+    def owned(model: type[models.Model]) -> bool:
+        return any(f.name == "organisation" and f.is_relation for f in model._meta.fields)
+
+    scopes: list[tuple[type[models.Model], str]] = []
+    for model in apps.get_models():
+        if model is Organisation or model._meta.app_label in {"auth", "contenttypes", "sessions"}:
+            continue
+        if owned(model):
+            scopes.append((model, "organisation"))
+            continue
+        for f in model._meta.fields:
+            if f.many_to_one and f.related_model is not None and owned(f.related_model):
+                scopes.append((model, f"{f.name}__organisation"))
+                break
+    return scopes
+
+
+def _plain(value: Any) -> str:
+    return str(value.tobytes() if isinstance(value, memoryview) else value)
+
+
+def snapshot(orgs: list[Organisation], visitor: User | None) -> dict[str, list[Any]]:
+    """Every row of these agencies that a request must not change.
+
+    The visitor's own account is theirs to change (language), and last_login moves on sign-in.
+    """
+
+    def rows(qs: Any, *exclude: str) -> list[Any]:
+        return [
+            sorted((k, _plain(v)) for k, v in row.items() if k not in exclude)
+            for row in qs.order_by("pk").values()
+        ]
+
+    users = User.objects.filter(memberships__organisation__in=orgs).distinct()
+    state = {
+        "organisations": rows(Organisation.objects.filter(pk__in=[o.pk for o in orgs])),
+        "users": rows(users.exclude(pk=visitor.pk if visitor else None), "last_login"),
+        "client access": sorted(
+            (str(m), str(w)) for m, w in Membership.workspaces.through.objects.filter(
+                membership__organisation__in=orgs
+            ).values_list("membership_id", "workspace_id")
+        ),
+    }
+    for model, path in _scopes():
+        state[model._meta.label] = rows(model._default_manager.filter(**{f"{path}__in": orgs}))
+    return state
+
+
+def test_it_watches_every_tenant_table() -> None:
+    watched = {model._meta.label for model, _ in _scopes()}
+    assert {
+        "accounts.Membership", "accounts.Workspace", "accounts.Invitation", "briefs.Brief",
+        "briefs.Lead", "briefs.LeadEvent", "mail.Delivery", "mail.Attempt", "mail.Attachment",
+    } <= watched
+
+
+# --- The visitors ------------------------------------------------------------------------------
+
+
+@dataclass
+class Visitor:
+    label: str
+    user: User | None
+    target: Target
+    victims: list[Organisation]
+    secrets: list[str]
+
+
+def _target_of(tenant: Tenant) -> Target:
+    return Target(
+        org=tenant.org, workspace=tenant.other_workspace, lead=tenant.leads[0],
+        delivery=tenant.delivery, member=tenant.memberships["owner"],
+        invitation=tenant.invitation, brief_code=tenant.org.brief_code, user=tenant.owner,
+    )
+
+
+def _visitors(world: World) -> list[Visitor]:
+    alpha, beta = world.alpha, world.beta
+    # The client of Alpha aims at Alpha's other workspace and agency-only objects, and at Beta
+    # (the only organisation they do not belong to) for the organisation switch.
+    client_target = _target_of(alpha)
+    client_target.org = beta.org
+    return [
+        Visitor("outsider (owner of Beta)", beta.owner, _target_of(alpha), [alpha.org],
+                alpha.private_texts()),
+        Visitor("client of Alpha", alpha.client, client_target, [alpha.org, beta.org],
+                alpha.private_texts() + beta.private_texts()),
+        Visitor("anonymous", None, _target_of(alpha), [alpha.org, beta.org],
+                alpha.private_texts() + beta.private_texts()),
+    ]
+
+
+def _request(browser: Client, method: str, url: str) -> Any:
+    if method == "GET":
+        return browser.get(url)
+    return browser.post(url, ATTACK)
+
+
+def _is_refusal(response: Any) -> bool:
+    if response.status_code in REFUSED:
+        return True
+    return response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+@pytest.mark.django_db
+def test_it_refuses_every_view_to_other_tenants(world: World) -> None:
+    problems: list[str] = []
+    routes = all_routes()
+    assert all(p in FILL for r in routes for p in r.params), "see the test above"
+    for visitor in _visitors(world):
+        # Filling may create a target (a proposal); do it before taking the snapshot.
+        urls = [(route, route.url(visitor.target)) for route in routes]
+        # Nothing may change, so each request is compared with the state before the first.
+        state = snapshot(visitor.victims, visitor.user)
+        browser = client_for(visitor.user)
+        for route, url in urls:
+            public = route.name in PUBLIC
+            for method in ("GET", "POST"):
+                if method == "POST" and route.name in BEARER_POST_SKIPPED:
+                    continue
+                response = _request(browser, method, url)
+                if visitor.user is not None and "_auth_user_id" not in browser.session:
+                    browser = client_for(visitor.user)  # signed out (/logout/): sign back in
+                where = f"{visitor.label}: {method} {url} ({route.name}) → {response.status_code}"
+                after = snapshot(visitor.victims, visitor.user)
+                if after != state:
+                    problems.append(f"{where}: changed another tenant's data")
+                    state = after
+                if response.status_code >= 500:
+                    problems.append(f"{where}: server error")
+                if route.params and not public and not _is_refusal(response):
+                    problems.append(f"{where}: not refused")
+                body = response.content.decode(errors="replace")
+                # The invitee's own address is what the invitation page is for.
+                allowed = {visitor.target.invitation.email} if public else set()
+                leaked = [s for s in visitor.secrets if s in body and s not in allowed]
+                if leaked:
+                    problems.append(f"{where}: shows {leaked}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_client_the_agency_pages(world: World) -> None:
+    browser = client_for(world.alpha.client)
+    for url in ("/leads/", "/team/", "/settings/", "/outbox/", "/workspaces/new/",
+                f"/leads/{world.alpha.leads[0].pk}/"):
+        assert browser.get(url).status_code in {403, 404}, url
+    # What the client was given is readable.
+    assert browser.get(f"/workspaces/{world.alpha.client_workspace.pk}/").status_code == 200
+    listing = browser.get("/workspaces/").content.decode()
+    assert world.alpha.client_workspace.name in listing
+    assert world.alpha.other_workspace.name not in listing
+
+
+@pytest.mark.django_db
+def test_it_lets_the_owner_reach_what_the_outsider_cannot(world: World) -> None:
+    """The refusals above are about access, not broken views: the owner gets the same URLs."""
+    alpha = world.alpha
+    browser = client_for(alpha.owner)
+    for url in (f"/workspaces/{alpha.other_workspace.pk}/", f"/leads/{alpha.leads[0].pk}/",
+                f"/outbox/{alpha.delivery.pk}/", "/team/", "/leads/", "/settings/"):
+        assert browser.get(url).status_code == 200, url
