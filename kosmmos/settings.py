@@ -48,6 +48,8 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Encrypts tokens at rest (kosmmos/lib/crypto.py); derived from SECRET_KEY when empty.
+KOSMMOS_ENCRYPTION_KEY = env("KOSMMOS_ENCRYPTION_KEY")
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env("CSRF_TRUSTED_ORIGINS").split(",") if o]
@@ -67,6 +69,9 @@ INSTALLED_APPS = [
     "kosmmos.mail",
     "kosmmos.briefs",
     "kosmmos.proposals",
+    "kosmmos.channels",
+    "kosmmos.content",
+    "kosmmos.publishing",
 ]
 
 MIDDLEWARE = [
@@ -220,6 +225,12 @@ STATICFILES_DIRS = [BASE_DIR / "kosmmos" / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Uploaded media (the content library) live under var/, served only through access-checked views.
+MEDIA_ROOT = VAR_DIR / "uploads"
+MEDIA_URL = "/media/"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 2**20
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 2**20
+
 # --- Product knobs ------------------------------------------------------------------------------
 # Public brief form: at most this many submissions per client address per window.
 BRIEF_RATE_LIMIT = int(env("BRIEF_RATE_LIMIT", "5"))
@@ -227,6 +238,8 @@ BRIEF_RATE_WINDOW_S = int(env("BRIEF_RATE_WINDOW_S", "600"))
 # Set when a trusted reverse proxy puts the client address in X-Forwarded-For.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR")
 INVITATION_DAYS = 7
+# Resolve host names of user-supplied URLs to refuse ones pointing inside our network (SSRF).
+KOSMMOS_RESOLVE_URLS = env_bool("KOSMMOS_RESOLVE_URLS", default=True)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,93 @@
+"""A channel: one VK community, OK group, Telegram channel or sandbox channel of a workspace."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kosmmos.accounts.models import Organisation, Workspace
+from kosmmos.lib import crypto
+
+
+class Network(models.TextChoices):
+    VK = "vk", _("VK")
+    OK = "ok", _("Odnoklassniki")
+    TELEGRAM = "telegram", _("Telegram")
+    SANDBOX = "sandbox", _("Sandbox (rehearsal)")
+
+
+class ChannelStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    NEEDS_REAUTH = "needs_reauth", _("Needs reconnection")
+    ERROR = "error", _("Error")
+    DISABLED = "disabled", _("Disabled")
+
+
+class Channel(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="channels")
+    network = models.CharField(_("network"), max_length=16, choices=Network.choices)
+    name = models.CharField(_("name"), max_length=200)
+    # The community/group/chat id on the network (VK group id, OK gid, Telegram chat id).
+    external_id = models.CharField(_("id on the network"), max_length=100)
+    # Non-secret settings (e.g. the Telegram discussion group id, the VK API version).
+    config = models.JSONField(default=dict, blank=True)
+    # Tokens and keys, encrypted at rest (kosmmos.lib.crypto); never shown back in the UI.
+    credentials_encrypted = models.TextField(blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ChannelStatus.choices, default=ChannelStatus.ACTIVE
+    )
+    last_error = models.TextField(blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    followers = models.PositiveIntegerField(null=True, blank=True)
+    next_stats_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["workspace", "network", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "network", "external_id"], name="one_channel_per_network_id"
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "workspace"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_network_display()}: {self.name}"
+
+    @property
+    def credentials(self) -> dict[str, Any]:
+        return crypto.decrypt_json(self.credentials_encrypted)
+
+    @credentials.setter
+    def credentials(self, value: dict[str, Any]) -> None:
+        self.credentials_encrypted = crypto.encrypt_json(value)
+
+    def connector(self) -> Any:
+        from kosmmos.connectors.registry import build
+
+        return build(self.network, self.credentials, {"external_id": self.external_id, **self.config})
+
+
+class ChannelStatsSnapshot(models.Model):
+    """Followers per channel per day: idempotent, one row per (channel, day)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="daily_stats")
+    day = models.DateField()
+    followers = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "day"], name="one_channel_snapshot_per_day")
+        ]
+        indexes = [models.Index(fields=["organisation", "channel", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} {self.day}: {self.followers}"
