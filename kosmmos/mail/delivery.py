@@ -76,11 +76,9 @@ def _as_bytes(data: str | bytes) -> bytes:
 
 def kick(delivery_id: uuid.UUID) -> None:
     """Claim one pending row and enqueue it now rather than at the next tick."""
-    from kosmmos.mail.dispatch import enqueue
+    from kosmmos.mail.dispatch import emails
 
-    now = timezone.now()
-    if claim_one(Delivery, delivery_id, Status.PENDING, status=Status.QUEUED, enqueued_at=now):
-        enqueue(delivery_id)
+    emails.kick(delivery_id)
 
 
 def retry(delivery: Delivery) -> bool:

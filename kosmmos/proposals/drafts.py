@@ -4,11 +4,9 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
 from kosmmos.briefs.models import Lead
-from kosmmos.jobs.claims import claim_one
-from kosmmos.proposals.models import DraftJob, JobStatus
+from kosmmos.proposals.models import DraftJob
 
 
 def request_draft(lead: Lead) -> DraftJob:
@@ -21,8 +19,6 @@ def request_draft(lead: Lead) -> DraftJob:
 
 def kick_draft(job_id: object) -> None:
     """Claim a pending job and enqueue it now rather than at the next tick."""
-    from kosmmos.proposals.dispatch import enqueue
+    from kosmmos.proposals.dispatch import drafts
 
-    if claim_one(DraftJob, job_id, JobStatus.PENDING, status=JobStatus.QUEUED,
-                 enqueued_at=timezone.now()):
-        enqueue(job_id)
+    drafts.kick(job_id)
