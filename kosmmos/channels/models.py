@@ -91,3 +91,38 @@ class ChannelStatsSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel_id} {self.day}: {self.followers}"
+
+
+class AlertKind(models.TextChoices):
+    TOKEN_EXPIRING = "token_expiring", _("Token expires soon")
+    NEEDS_REAUTH = "needs_reauth", _("Needs reconnection")
+
+
+class ChannelAlert(models.Model):
+    """A condition on a channel a person must act on, raised once while it lasts.
+
+    At most one *open* alert per (channel, kind): the partial unique constraint is what makes two
+    tickers racing on the same channel raise it — and email about it — only once. An alert is
+    resolved when its condition clears; if it comes back, a new alert is raised.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=32, choices=AlertKind.choices)
+    message = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "kind"], condition=models.Q(resolved_at__isnull=True),
+                name="one_open_alert_per_channel_kind",
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "resolved_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.channel_id}"

@@ -1,0 +1,1 @@
+from kosmmos.connectors.testing import fake_clock  # noqa: F401

@@ -1,0 +1,1 @@
+from kosmmos.connectors.testing import english, fake_clock  # noqa: F401
