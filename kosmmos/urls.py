@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("kosmmos.accounts.urls")),
     path("", include("kosmmos.briefs.urls")),
     path("", include("kosmmos.proposals.urls")),
+    path("", include("kosmmos.channels.urls")),
     path("outbox/", include("kosmmos.mail.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

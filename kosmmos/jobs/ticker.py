@@ -23,6 +23,7 @@ DISPATCHERS = [
     "kosmmos.mail.dispatch:sweep_stuck",
     "kosmmos.proposals.dispatch:dispatch_due",
     "kosmmos.proposals.dispatch:sweep_stuck",
+    "kosmmos.channels.dispatch:check_tokens",
 ]
 
 
