@@ -49,6 +49,7 @@ class Target:
     brief_code: str
     user: User
     _proposal: Any = field(default=None, repr=False)
+    _channel: Any = field(default=None, repr=False)
 
     def proposal(self) -> Any:
         """The lead's commercial proposal, made on first use (only proposal URLs need it)."""
@@ -59,6 +60,17 @@ class Target:
                 lead=self.lead, defaults={"organisation": self.lead.organisation}
             )
         return self._proposal
+
+    def channel(self) -> Any:
+        """A channel of the workspace, made on first use (only channel URLs need it)."""
+        if self._channel is None:
+            from kosmmos.channels.models import Channel
+
+            self._channel, _ = Channel.objects.get_or_create(
+                workspace=self.workspace, network="sandbox", external_id="isolation",
+                defaults={"organisation": self.workspace.organisation, "name": "Isolation"},
+            )
+        return self._channel
 
 
 def _token(t: Target, route: str) -> str:
@@ -79,6 +91,7 @@ FILL: dict[str, Callable[[Target, str], str]] = {
     "member_id": lambda t, _: str(t.member.pk),
     "invitation_id": lambda t, _: str(t.invitation.pk),
     "proposal_id": lambda t, _: str(t.proposal().pk),
+    "channel_id": lambda t, _: str(t.channel().pk),
     "code": lambda t, _: t.brief_code,
     "token": _token,
     "uidb64": lambda t, _: urlsafe_base64_encode(force_bytes(t.user.pk)),
