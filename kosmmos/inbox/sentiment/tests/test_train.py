@@ -13,6 +13,7 @@ from kosmmos.inbox.sentiment.train import (
     save,
     train_model,
     tune_negative_offset,
+    tune_offsets,
 )
 
 pytest.importorskip("sklearn", reason="training needs scikit-learn (dev dependency)")
@@ -92,6 +93,16 @@ def test_it_raises_negative_recall_with_an_offset(tiny_data, small_config) -> No
     assert offset == table[-1]["offset"]  # any loss allowed: the largest offset wins
     recalls = [row["negative_recall"] for row in table]
     assert recalls == sorted(recalls)
+
+
+def test_it_keeps_negative_recall_above_the_floor_when_tuning_offsets(tiny_data, small_config) -> None:
+    texts, labels = tiny_data
+    model = train_model(texts, labels, config=small_config)
+    offsets, table = tune_offsets(model, texts, labels, min_negative_recall=1.0)
+    assert set(offsets) == {"negative", "positive"}
+    tuned = evaluate(model.with_offsets(offsets), texts, labels)
+    assert tuned["per_class"]["negative"]["recall"] == 1.0
+    assert len(table) == 21 and all(0.0 <= row["macro_f1"] <= 1.0 for row in table)
 
 
 def test_it_rejects_unknown_labels(small_config) -> None:
