@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kosmmos.settings")
 
@@ -23,6 +24,8 @@ USAGE = """usage: kosmmos <command> [options]
 
   serve      web server (+ worker in the embedded set-up)
   worker     a Celery worker with its ticker (scale set-up: run as many as you like)
+  redirect   the short-link redirect service and its click flusher (--port 8001)
+  sandbox    the sandbox social network for rehearsal channels (--port 8002)
   demo       create the demo agency and print its login
   bench      bench <name> --json (names: {benches})
   sentiment  train / eval the Russian sentiment model
@@ -41,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     handlers = {
         "serve": serve, "worker": worker, "bench": bench, "sentiment": sentiment,
+        "redirect": redirect, "sandbox": sandbox,
     }
     if command in handlers:
         return handlers[command](rest)
@@ -68,6 +72,13 @@ def serve(argv: list[str]) -> int:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--with-worker", action="store_true", help="also run a worker")
     group.add_argument("--no-worker", action="store_true", help="web server only")
+    parser.add_argument("--redirect-port", type=int, default=8001, help="short links (embedded)")
+    parser.add_argument("--no-redirect", action="store_true", help="do not run the short-link service")
+    parser.add_argument("--no-sandbox", action="store_true", help="do not run the sandbox network")
+    # Publishing batches wait on the networks (and for their exact second), not on the CPU.
+    parser.add_argument("--worker-threads", type=int,
+                        default=int(os.environ.get("KOSMMOS_WORKER_THREADS", "8")),
+                        help="task threads per embedded worker")
     opts = parser.parse_args(argv)
 
     from django.conf import settings
@@ -83,8 +94,16 @@ def serve(argv: list[str]) -> int:
     if run_worker:
         for number in range(1, max(1, opts.worker_processes) + 1):
             children[f"worker-{number}"] = [
-                sys.executable, "-m", "kosmmos.cli", "worker", "--concurrency", "4",
+                sys.executable, "-m", "kosmmos.cli", "worker", "--concurrency",
+                str(opts.worker_threads),
             ]
+    if embedded and not opts.no_redirect:
+        children["redirect"] = [
+            sys.executable, "-m", "kosmmos.cli", "redirect", "--host", opts.host,
+            "--port", str(opts.redirect_port),
+        ]
+    if embedded and not opts.no_sandbox:
+        children["sandbox"] = [sys.executable, "-m", "kosmmos.cli", "sandbox"]
     url = f"http://{opts.host}:{opts.port}"
     mode = "embedded (SQLite, file queue)" if embedded else "PostgreSQL/Redis"
     print(f"Kosmmos is serving at {url}  [{mode}; worker: {'yes' if run_worker else 'no'}]",
@@ -161,6 +180,42 @@ def worker(argv: list[str]) -> int:
         args.append("--without-heartbeat")
     app.worker_main(args)
     return 0
+
+
+# --- redirect (links issue) -------------------------------------------------------------------
+
+
+def redirect(argv: list[str]) -> int:
+    """Short links: granian serving kosmmos.links.redirect plus the click flusher."""
+    from kosmmos.links.service import run
+
+    return run(argv)
+
+
+# --- sandbox (publishing issue) ---------------------------------------------------------------
+
+
+def sandbox(argv: list[str]) -> int:
+    """The sandbox network (kosmmos/connectors/sandbox/server.py) on granian, state in var/."""
+    from django.conf import settings
+
+    default = urlsplit(settings.SANDBOX_URL)
+    parser = argparse.ArgumentParser(prog="kosmmos sandbox")
+    parser.add_argument("--host", default=default.hostname or "127.0.0.1")
+    parser.add_argument("--port", type=int, default=default.port or 8002)
+    parser.add_argument("--state", default=str(settings.VAR_DIR / "sandbox.sqlite3"),
+                        help="SQLite file for the network's state ('' = memory only)")
+    parser.add_argument("--seed", type=int, default=int(os.environ.get("SANDBOX_SEED", "1")))
+    opts = parser.parse_args(argv)
+    os.environ.update(SANDBOX_STATE=opts.state, SANDBOX_SEED=str(opts.seed),
+                      SANDBOX_PUBLIC_URL=f"http://{opts.host}:{opts.port}")
+    # One process owns the in-memory state; exec so a supervisor's signals reach granian.
+    args = [sys.executable, "-m", "granian", "--interface", "asgi",
+            "kosmmos.connectors.sandbox.server:app", "--host", opts.host, "--port",
+            str(opts.port), "--workers", "1", "--no-ws", "--log-level", "warning",
+            "--backlog", "2048"]
+    os.execv(sys.executable, args)  # noqa: S606 (our own interpreter, fixed arguments)
+    return 0  # not reached
 
 
 # --- bench, sentiment --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("KOSMMOS_VAR", BASE_DIR / "var")).resolve()
@@ -72,6 +73,8 @@ INSTALLED_APPS = [
     "kosmmos.channels",
     "kosmmos.content",
     "kosmmos.publishing",
+    "kosmmos.inbox",
+    "kosmmos.links",
 ]
 
 MIDDLEWARE = [
@@ -157,6 +160,8 @@ else:
     # A real Celery transport with no external service: messages are files under var/broker.
     BROKER_DIR.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
+    # kombu's transport with atomic message files (see kosmmos/jobs/fstransport.py).
+    CELERY_BROKER_TRANSPORT = "kosmmos.jobs.fstransport:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR),
         "data_folder_out": str(BROKER_DIR),
@@ -247,5 +252,66 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint logs every layout step at INFO: noise in the worker log.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        # httpx logs every request at INFO: thousands a minute when publishing.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
+}
+
+
+# --- Links, clicks and money (issue #6: kosmmos/links) ------------------------------------------
+# Short links are served by the lean redirect service (`kosmmos redirect`, port 8001 embedded).
+LINKS_BASE_URL = env("LINKS_BASE_URL", "http://127.0.0.1:8001").rstrip("/")
+# Clicks go to an append-only local spool first (no database write in the request path); the
+# flusher tails it into the event store.
+LINKS_SPOOL_DIR = Path(env("LINKS_SPOOL_DIR", str(VAR_DIR / "clicks-spool")))
+# Event store for clicks and hourly rollups: a separate SQLite file embedded, tables in
+# PostgreSQL when DATABASE_URL is set ("sqlite" | "postgres").
+LINKS_EVENTS_BACKEND = env("LINKS_EVENTS_BACKEND", "postgres" if IS_POSTGRES else "sqlite")
+LINKS_EVENTS_PATH = Path(env("LINKS_EVENTS_PATH", str(VAR_DIR / "events.sqlite3")))
+# A link's target host must resolve when it is saved: KOSMMOS_RESOLVE_URLS above (tests: off).
+# How often the redirect service re-reads links changed in the database.
+LINKS_CACHE_REFRESH_S = float(env("LINKS_CACHE_REFRESH_S", "2.0"))
+# Signed postbacks: accepted this many seconds either side of their timestamp.
+LINKS_POSTBACK_WINDOW_S = int(env("LINKS_POSTBACK_WINDOW_S", "300"))
+# Public collect endpoint (JS snippet): events per client address per minute.
+LINKS_COLLECT_RATE_LIMIT = int(env("LINKS_COLLECT_RATE_LIMIT", "60"))
+# Yandex.Metrica API base (tests point it at a fake).
+METRICA_API_URL = env("METRICA_API_URL", "https://api-metrika.yandex.net").rstrip("/")
+
+
+# --- Publishing and the sandbox network (issue #4: kosmmos/publishing, connectors/sandbox) -------
+# The local simulated network (`kosmmos sandbox`, a child of `kosmmos serve` in the embedded set-up).
+SANDBOX_URL = env("SANDBOX_URL", "http://127.0.0.1:8002").rstrip("/")
+# A worker holding a post this long without finishing is presumed dead: the post is then looked up
+# on the network (never re-sent blindly). Short, so a killed worker's posts are recovered fast.
+PUBLISH_LEASE_SECONDS = float(env("PUBLISH_LEASE_SECONDS", "10"))
+# The dispatcher claims posts due within this many seconds and the worker waits for the exact
+# second, so a 1 s tick does not add up to a second of lateness. Keep it above the tick.
+PUBLISH_LOOKAHEAD_SECONDS = float(env("PUBLISH_LOOKAHEAD_SECONDS", "2.0"))
+# Network calls in flight per worker process (they wait on the network, not on the CPU).
+PUBLISH_THREADS = int(env("PUBLISH_THREADS", "64"))
+# Targets per Celery message: one claim, one load and one write transaction per batch.
+PUBLISH_BATCH = int(env("PUBLISH_BATCH", "50"))
+
+
+# --- Inbox (issue #5: kosmmos/inbox) -------------------------------------------------------------
+# Polling channels without a webhook: VK long poll / Telegram getUpdates are due again this soon
+# after an answer; OK and the sandbox (comment lists of recent posts) less often.
+INBOX_POLL_SECONDS = float(env("INBOX_POLL_SECONDS", "2"))
+INBOX_SLOW_POLL_SECONDS = float(env("INBOX_SLOW_POLL_SECONDS", "60"))
+# VK Bots Long Poll `wait` (seconds the request is held open when nothing happens; VK max 90).
+INBOX_LONGPOLL_WAIT = int(env("INBOX_LONGPOLL_WAIT", "25"))
+# Publishing has its own queue, listed first: a due post never waits behind a backlog of other
+# jobs (inbox polls, PDFs). Redis BRPOP serves the first listed queue first; the file queue
+# alternates between them.
+CELERY_TASK_QUEUES = [Queue("publish"), Queue("celery")]
+CELERY_TASK_ROUTES = {
+    "publishing.publish_targets": {"queue": "publish"},
+    "publishing.reconcile_targets": {"queue": "publish"},
 }

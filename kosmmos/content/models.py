@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kosmmos.accounts.models import Organisation, User, Workspace
+from kosmmos.lib.ids import token
 
 
 class PostStatus(models.TextChoices):
@@ -84,6 +88,11 @@ class Post(models.Model):
     advertiser = models.CharField(_("advertiser"), max_length=300, blank=True)
     erid = models.CharField(_("erid token"), max_length=100, blank=True)
     media = models.ManyToManyField(MediaItem, through="PostMedia", blank=True)
+    # The client asked for changes; cleared when the post is sent for review again.
+    changes_requested = models.BooleanField(default=False)
+    # A published post removed from the plan: kept (its targets are being deleted from the
+    # networks) but hidden from every list.
+    deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -93,6 +102,12 @@ class Post(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.text[:60] or str(self.id)
+
+    @property
+    def label(self) -> str:
+        """A short name for lists and emails."""
+        first_line = (self.text.strip().splitlines() or [""])[0]
+        return self.title or first_line[:80] or str(_("Untitled post"))
 
 
 class PostMedia(models.Model):
@@ -127,11 +142,26 @@ class PostVariant(models.Model):
 class PostEvent(models.Model):
     """The post's history: every change, approval, comment and publishing outcome."""
 
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        EDITED = "edited", _("Edited")
+        SENT_FOR_REVIEW = "sent_for_review", _("Sent for review")
+        APPROVED = "approved", _("Approved")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+        SCHEDULED = "scheduled", _("Scheduled")
+        UNSCHEDULED = "unscheduled", _("Unscheduled")
+        RESCHEDULED = "rescheduled", _("Rescheduled")
+        PUBLISHED = "published", _("Published")
+        FAILED = "failed", _("Failed")
+        RETRIED = "retried", _("Retry requested")
+        COMMENT = "comment", _("Comment")
+        DELETED = "deleted", _("Deleted")
+
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="events")
     author = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Set when the change came through an approval link, without an account.
     author_name = models.CharField(max_length=200, blank=True)
-    kind = models.CharField(max_length=24)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
     text = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -158,3 +188,127 @@ class PostComment(models.Model):
     def __str__(self) -> str:
         return self.text[:60]
 
+
+
+class PostTemplate(models.Model):
+    """A reusable post: text, variants, hashtags, rubric and ad details, per workspace."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="post_templates")
+    name = models.CharField(_("template name"), max_length=200)
+    title = models.CharField(max_length=200, blank=True)
+    text = models.TextField(blank=True)
+    variants = models.JSONField(default=dict, blank=True)  # network → text
+    hashtags = models.CharField(max_length=500, blank=True)
+    rubric = models.ForeignKey(Rubric, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    is_ad = models.BooleanField(default=False)
+    advertiser = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# How long an approval link sent to a client works.
+APPROVAL_LINK_DAYS = 14
+
+
+def _approval_expiry() -> object:
+    return timezone.now() + timedelta(days=APPROVAL_LINK_DAYS)
+
+
+class ApprovalLink(models.Model):
+    """A link that lets the client approve the posts of a period without an account."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="approval_links")
+    token = models.CharField(max_length=64, unique=True, default=token)
+    date_from = models.DateField(_("from"))
+    date_to = models.DateField(_("to"))
+    email = models.EmailField(_("send to"), blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=_approval_expiry)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id} {self.date_from}–{self.date_to}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+    def url(self) -> str:
+        return f"{settings.SITE_URL}/approve/{self.token}/"
+
+
+def _import_path(instance: ImportRun, filename: str) -> str:
+    return f"imports/{instance.organisation_id}/{instance.id}/{filename}"
+
+
+class ImportRun(models.Model):
+    """One uploaded content-plan file and its row-by-row report.
+
+    Small files are imported in the request; big ones by a job that updates ``processed``.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="imports")
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    file = models.FileField(upload_to=_import_path, max_length=400, blank=True)
+    filename = models.CharField(max_length=255)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed / self.total) if self.total else 0
+
+
+class ImportRow(models.Model):
+    """One line of an imported file: the post it became, or why it was rejected."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rows")
+    number = models.PositiveIntegerField()  # the line in the file; the header is line 1
+    ok = models.BooleanField(default=False)
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    label = models.CharField(max_length=200, blank=True)
+    messages = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["run", "number"], name="one_report_row_per_line")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} #{self.number}"

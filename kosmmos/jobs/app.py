@@ -12,7 +12,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kosmmos.settings")
 app = Celery("kosmmos")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # An explicit list, no autodiscovery: every task module is named here.
-app.conf.imports = ["kosmmos.mail.tasks", "kosmmos.proposals.tasks"]
+app.conf.imports = ["kosmmos.mail.tasks", "kosmmos.proposals.tasks", "kosmmos.links.tasks",
+                    "kosmmos.publishing.tasks", "kosmmos.content.tasks",
+                    "kosmmos.inbox.tasks"]
 
 
 @worker_ready.connect

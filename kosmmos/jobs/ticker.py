@@ -24,6 +24,22 @@ DISPATCHERS = [
     "kosmmos.proposals.dispatch:dispatch_due",
     "kosmmos.proposals.dispatch:sweep_stuck",
     "kosmmos.channels.dispatch:check_tokens",
+    "kosmmos.links.rollups:dispatch_due",
+    "kosmmos.links.metrica:dispatch_due",
+    "kosmmos.links.metrica:sweep_stuck",
+    # The sweep first: a dead worker's posts are looked up in the same tick.
+    "kosmmos.publishing.dispatch:sweep_stuck",
+    "kosmmos.publishing.dispatch:dispatch_due",
+    "kosmmos.publishing.dispatch:dispatch_reconcile",
+    "kosmmos.publishing.dispatch:dispatch_actions",
+    "kosmmos.content.dispatch:dispatch_due",
+    "kosmmos.content.dispatch:sweep_stuck",
+    "kosmmos.publishing.dispatch:dispatch_stats",
+    "kosmmos.inbox.dispatch:dispatch_replies",
+    "kosmmos.inbox.dispatch:dispatch_polls",
+    "kosmmos.inbox.dispatch:dispatch_retrain",
+    "kosmmos.inbox.dispatch:sweep_stuck",
+    "kosmmos.inbox.dispatch:check_surges",
 ]
 
 

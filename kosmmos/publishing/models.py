@@ -10,6 +10,12 @@ Target states (the database is the truth; Celery only carries ids):
     reconciling ──find() says posted──> published;  ──says absent──> scheduled (retry);
                 ──cannot tell (Telegram)──> needs_check (a person decides)
     publishing with an expired lease (worker died) ──sweep──> reconciling (never a blind resend)
+    failed / needs_check ──retry (needs_check: "I checked, it is not there")──> scheduled
+    published ──delete propagated──> deleted
+
+Edits and deletes of a published post are jobs too: ``pending_action`` says what is owed to the
+network, ``action_due_at`` when to try, ``action_version`` which edit is the latest (an edit made
+while an older one is in flight is not lost). Every try of anything is a PublishAttempt row.
 """
 
 from __future__ import annotations
@@ -35,6 +41,17 @@ class TargetStatus(models.TextChoices):
     NEEDS_CHECK = "needs_check", _("Needs a manual check")
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")
+    DELETED = "deleted", _("Deleted from the network")
+
+
+# Where the engine has the target; the content editor must not change these posts' schedule.
+IN_FLIGHT = (TargetStatus.QUEUED, TargetStatus.PUBLISHING, TargetStatus.RECONCILING)
+
+
+class PendingAction(models.TextChoices):
+    NONE = "", _("Nothing")
+    EDIT = "edit", _("Edit on the network")
+    DELETE = "delete", _("Delete from the network")
 
 
 class PostTarget(models.Model):
@@ -49,6 +66,11 @@ class PostTarget(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     enqueued_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
+    # The claim token of whoever holds the row ("worker name:random"): a claim sets it and then
+    # reads back the rows carrying it, so a batch claim knows exactly which rows it won.
+    lease_owner = models.CharField(max_length=100, blank=True)
+    # Lookups on the network after an unknown outcome (reconciliation), for the give-up limit.
+    checks = models.PositiveSmallIntegerField(default=0)
     external_id = models.CharField(max_length=100, blank=True)
     url = models.URLField(max_length=500, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -56,6 +78,13 @@ class PostTarget(models.Model):
     # The exact text and media sent, so edits and reconciliation compare like with like.
     sent_text = models.TextField(blank=True)
     next_stats_at = models.DateTimeField(null=True, blank=True)
+    # An edit or delete owed to the network for a published target (see the module docstring).
+    pending_action = models.CharField(
+        max_length=8, choices=PendingAction.choices, default=PendingAction.NONE, blank=True
+    )
+    action_due_at = models.DateTimeField(null=True, blank=True)
+    action_version = models.PositiveIntegerField(default=0)
+    action_attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -65,6 +94,11 @@ class PostTarget(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["status", "enqueued_at"]),
+            models.Index(fields=["status", "lease_until"]),
+            models.Index(fields=["lease_owner"]),
+            models.Index(fields=["status", "next_stats_at"]),
+            models.Index(fields=["pending_action", "action_due_at"]),
             models.Index(fields=["organisation", "channel", "published_at"]),
         ]
 
@@ -87,10 +121,16 @@ class PublishAttempt(models.Model):
         AMBIGUOUS = "ambiguous", _("Outcome unknown")
         RECONCILED = "reconciled", _("Found on the network")
         ABSENT = "absent", _("Not found on the network")
+        LEASE_EXPIRED = "lease_expired", _("Worker lost; checking the network")
+        REQUEUED = "requeued", _("Message lost; queued again")
+        NOT_SENT = "not_sent", _("Not sent (too late to send safely)")
+        MANUAL = "manual", _("Resolved by hand")
+        DONE = "done", _("Done")
 
     target = models.ForeignKey(PostTarget, on_delete=models.CASCADE, related_name="attempt_rows")
     number = models.PositiveSmallIntegerField()
-    action = models.CharField(max_length=16, default="publish")  # publish | find | edit | delete
+    # publish | find | edit | delete | sweep | manual
+    action = models.CharField(max_length=16, default="publish")
     started_at = models.DateTimeField(default=timezone.now)
     duration_ms = models.PositiveIntegerField(default=0)
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
@@ -98,7 +138,8 @@ class PublishAttempt(models.Model):
     worker = models.CharField(max_length=100, blank=True)
 
     class Meta:
-        ordering = ["-started_at"]
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["target", "started_at"])]
 
     def __str__(self) -> str:
         return f"#{self.number} {self.action} {self.outcome}"

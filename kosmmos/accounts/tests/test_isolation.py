@@ -73,6 +73,71 @@ class Target:
         return self._channel
 
 
+def _money(t: Target) -> dict[str, Any]:
+    """Money objects of the target workspace (links issue), made on first use."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from kosmmos.links import actions
+    from kosmmos.links.models import MetricaUpload, TrackedLink
+
+    if not hasattr(t, "_money_objects"):
+        ws = t.workspace
+        link = TrackedLink.objects.create(
+            organisation_id=ws.organisation_id, workspace=ws, target_url="https://shop.example/",
+            network="vk",
+        )
+        cost = actions.add_cost(ws, month=timezone.localdate(), category="content", amount=Decimal(1))
+        upload = MetricaUpload.objects.create(
+            organisation_id=ws.organisation_id, workspace=ws, csv_text="x", status="failed"
+        )
+        t._money_objects = {  # type: ignore[attr-defined]
+            "link": link, "cost": cost, "upload": upload, "settings": actions.money_settings(ws),
+        }
+    return t._money_objects  # type: ignore[attr-defined,no-any-return]
+
+
+def _content(t: Target) -> dict[str, Any]:
+    """Content-plan objects of the target workspace (content issue), made on first use. The
+    post's title carries the workspace's name, so a page that leaks the post is caught."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kosmmos.content.models import (
+        ApprovalLink,
+        ImportRun,
+        MediaItem,
+        Post,
+        PostTemplate,
+        Rubric,
+    )
+    from kosmmos.publishing.models import PostTarget
+
+    if not hasattr(t, "_content_objects"):
+        ws, org = t.workspace, t.workspace.organisation
+        post = Post.objects.create(organisation=org, workspace=ws, title=f"{ws.name} post",
+                                   text="secret plan", status="in_review",
+                                   publish_at=timezone.now() + timedelta(days=2))
+        target = PostTarget.objects.create(organisation=org, post=post, channel=t.channel(),
+                                           status="failed", last_error="VK 214")
+        media = MediaItem.objects.create(organisation=org, workspace=ws, file="media/none.png",
+                                         kind="photo", mime="image/png", name="none.png")
+        post.post_media.create(media=media, position=0)
+        # Expired: the public approval pages must answer without showing anything.
+        link = ApprovalLink.objects.create(
+            organisation=org, workspace=ws, date_from=timezone.localdate(),
+            date_to=timezone.localdate() + timedelta(days=7),
+            expires_at=timezone.now() - timedelta(minutes=1))
+        t._content_objects = {  # type: ignore[attr-defined]
+            "post": post, "target": target, "media": media, "link": link,
+            "rubric": Rubric.objects.create(organisation=org, workspace=ws, name=f"{ws.name} rubric"),
+            "template": PostTemplate.objects.create(organisation=org, workspace=ws, name="tpl"),
+            "import": ImportRun.objects.create(organisation=org, workspace=ws, filename="plan.csv"),
+        }
+    return t._content_objects  # type: ignore[attr-defined,no-any-return]
+
 def _token(t: Target, route: str) -> str:
     if route.startswith("proposals:"):
         return str(t.proposal().token)
@@ -83,6 +148,15 @@ def _token(t: Target, route: str) -> str:
 # How to fill each URL parameter, given the target and the route's name. A pattern with a name
 # not listed here fails the test: say how the new view's parameter is filled, and the view is
 # tried by every visitor below.
+def _inbox(t: Target) -> dict[str, Any]:
+    """Inbox objects of the target workspace (inbox issue), made on first use."""
+    from kosmmos.inbox.testing import isolation_objects
+
+    if not hasattr(t, "_inbox_objects"):
+        t._inbox_objects = isolation_objects(t.workspace, t.user)  # type: ignore[attr-defined]
+    return t._inbox_objects  # type: ignore[attr-defined,no-any-return]
+
+
 FILL: dict[str, Callable[[Target, str], str]] = {
     "org_id": lambda t, _: str(t.org.pk),
     "workspace_id": lambda t, _: str(t.workspace.pk),
@@ -95,6 +169,24 @@ FILL: dict[str, Callable[[Target, str], str]] = {
     "code": lambda t, _: t.brief_code,
     "token": _token,
     "uidb64": lambda t, _: urlsafe_base64_encode(force_bytes(t.user.pk)),
+    "link_id": lambda t, _: str(_money(t)["link"].pk),
+    "cost_id": lambda t, _: str(_money(t)["cost"].pk),
+    "upload_id": lambda t, _: str(_money(t)["upload"].pk),
+    "money_key": lambda t, _: _money(t)["settings"].public_key,
+    "post_id": lambda t, _: str(_content(t)["post"].pk),
+    "target_id": lambda t, _: str(_content(t)["target"].pk),
+    "media_id": lambda t, _: str(_content(t)["media"].pk),
+    "rubric_id": lambda t, _: str(_content(t)["rubric"].pk),
+    "template_id": lambda t, _: str(_content(t)["template"].pk),
+    "import_id": lambda t, _: str(_content(t)["import"].pk),
+    "approval_link_id": lambda t, _: str(_content(t)["link"].pk),
+    "approval_token": lambda t, _: _content(t)["link"].token,
+    "item_id": lambda t, _: str(_inbox(t)["item"].pk),
+    "reply_id": lambda t, _: str(_inbox(t)["reply"].pk),
+    "canned_id": lambda t, _: str(_inbox(t)["canned"].pk),
+    "run_id": lambda t, _: str(_inbox(t)["run"].pk),
+    "connection_id": lambda t, _: str(_inbox(t)["connection"].pk),
+    "hook_code": lambda t, _: _inbox(t)["hook_code"],
 }
 
 # Pages meant for people without an account, reached by a code or a token sent to them: they
@@ -106,6 +198,15 @@ CORE_PUBLIC = {
 PUBLIC = CORE_PUBLIC | {
     "proposals:public", "proposals:public_pdf", "proposals:public_accept",
     "proposals:public_changes",
+    # Signed server postbacks and the site snippet's collect: a signature or a validated event
+    # is the permission; the links tests cover refusals (bad signature, replay, origin, limit).
+    "links:postback", "links:collect",
+    # Approval links: holding the token is the permission; filled with an expired link here, so
+    # they must answer without showing or changing anything (content tests cover live links).
+    "content:public_approval", "content:public_decide", "content:public_media",
+    # Network webhooks (VK Callback API, Telegram): filled with a real channel's code, they must
+    # refuse the walk's unsigned POSTs (no secret) and change nothing; inbox tests cover them.
+    "inbox:vk_callback", "inbox:telegram_webhook",
 }
 # Holding the token is the permission: a POST accepts the invitation or the proposal (as
 # designed), so only GET is tried here; the apps' own tests cover accepting, expired and used

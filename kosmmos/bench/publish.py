@@ -1,0 +1,293 @@
+"""``kosmmos bench publish``: the real dispatcher and workers against sandbox channels.
+
+N posts on M sandbox channels, due evenly over one minute except B of them due on the same
+second; the sandbox answers in 50–250 ms with 5% transient errors (5xx before acting) and 1%
+ambiguous outcomes (the post is stored, the answer lost). One embedded worker is killed with
+SIGKILL mid-run and restarted by the ``kosmmos serve`` supervisor.
+
+Reported (lateness = the sandbox's acceptance time minus ``publish_at``):
+
+- ``lost``: targets never published; ``duplicates``: extra posts with an already posted key,
+  counted on the sandbox;
+- ``lateness_p50_s`` / ``lateness_p99_s`` over all posts, ``burst_lateness_p99_s`` over the
+  burst — both excluding the posts held by the killed worker (they wait for its lease);
+- ``killed_worker_recovery_s``: from the kill to the last of its posts resolved (published).
+
+Embedded by default (a fresh SQLite + file queue under a temporary KOSMMOS_VAR). With
+``DATABASE_URL`` and ``REDIS_URL`` set, runs against them (``serve --with-worker`` and a
+separate sandbox process) in a fresh organisation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+RUN_SECONDS = 60
+ACTIVE = ("scheduled", "queued", "publishing", "reconciling")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _http(method: str, url: str, body: Any = None, timeout: float = 30) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method,  # noqa: S310 (loopback)
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as response:  # noqa: S310
+        return json.loads(response.read() or b"null")
+
+
+def _wait_for(url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            _http("GET", url, timeout=1)
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
+
+
+# --- The database, read without Django (the bench process stays light) -------------------------
+
+
+class Db:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.url = env.get("DATABASE_URL", "")
+        self.path = Path(env["KOSMMOS_VAR"]) / "kosmmos.sqlite3"
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        if self.url:
+            import psycopg
+
+            with psycopg.connect(self.url.replace("postgres://", "postgresql://", 1)) as conn:
+                return list(conn.execute(sql.replace("?", "%s"), params).fetchall())
+        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+        try:
+            return list(conn.execute(sql, params).fetchall())
+        finally:
+            conn.close()
+
+
+def _ts(value: Any) -> float:
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC).timestamp()
+
+
+def _hex(value: Any) -> str:
+    return str(value).replace("-", "")
+
+
+# --- The run -------------------------------------------------------------------------------------
+
+
+def run(argv: list[str]) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(prog="kosmmos bench publish")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--posts", type=int, default=2000)
+    parser.add_argument("--channels", type=int, default=0, help="default: one per post")
+    parser.add_argument("--burst", type=int, default=200)
+    parser.add_argument("--start-in", type=float, default=30.0, help="seconds to the first post")
+    parser.add_argument("--no-kill", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary KOSMMOS_VAR")
+    opts = parser.parse_args(argv)
+    channels = opts.channels or opts.posts
+    var = tempfile.mkdtemp(prefix="kosmmos-bench-publish-")
+    sandbox_port, web_port = _free_port(), _free_port()
+    env = {**os.environ, "KOSMMOS_VAR": var, "LOG_LEVEL": "WARNING",
+           "SANDBOX_URL": f"http://127.0.0.1:{sandbox_port}"}
+    scale = bool(env.get("DATABASE_URL"))
+    procs: list[subprocess.Popen[bytes]] = []
+    log = open(Path(var) / "bench.log", "wb")  # noqa: SIM115
+    try:
+        subprocess.run([sys.executable, "-m", "kosmmos.cli", "migrate", "--noinput"], env=env,
+                       check=True, stdout=subprocess.DEVNULL)
+        setup = json.loads(subprocess.run(
+            [sys.executable, "-m", "kosmmos.bench.publish", "setup", json.dumps({
+                "posts": opts.posts, "channels": channels, "burst": opts.burst,
+                "start_in": opts.start_in})],
+            env=env, check=True, capture_output=True).stdout)
+        serve = [sys.executable, "-m", "kosmmos.cli", "serve", "--port", str(web_port),
+                 "--no-redirect"]
+        if scale:
+            serve.append("--with-worker")
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "kosmmos.cli", "sandbox", "--port", str(sandbox_port),
+                 "--state", str(Path(var) / "sandbox.sqlite3")],
+                env=env, stdout=log, stderr=log, start_new_session=True))
+        procs.append(subprocess.Popen(serve, env=env, stdout=log, stderr=log,
+                                      start_new_session=True))
+        sandbox = f"http://127.0.0.1:{sandbox_port}"
+        _wait_for(f"{sandbox}/healthz", 60)
+        _http("PUT", f"{sandbox}/_admin/faults", {
+            "latency_ms": [50, 250], "error_rate": 0.05, "ambiguous_rate": 0.01,
+            "rate_per_s": 100, "burst": 100, "hang_s": 10})
+        t0 = setup["t0"]
+        killed_at = None
+        if not opts.no_kill:
+            time.sleep(max(0.0, t0 + RUN_SECONDS / 3 - time.time()))
+            killed_at = _kill_a_worker(procs[-1].pid)
+        db = Db(env)
+        deadline = t0 + RUN_SECONDS + 180
+        while time.time() < deadline:
+            time.sleep(2)
+            marks = ",".join("?" * len(ACTIVE))
+            left = db.rows(f"SELECT count(*) FROM publishing_posttarget WHERE organisation_id = ?"  # noqa: S608
+                           f" AND status IN ({marks})", (setup["org"], *ACTIVE))[0][0]
+            if time.time() > t0 + RUN_SECONDS and left == 0:
+                break
+        return _report(db, sandbox, setup, killed_at, opts, channels, scale)
+    finally:
+        for proc in reversed(procs):
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=30)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+        if not opts.keep:
+            subprocess.run(["rm", "-rf", var], check=False)
+
+
+def _kill_a_worker(serve_pid: int) -> float:
+    """SIGKILL the serve process's first worker child (the supervisor starts it again)."""
+    for child in psutil.Process(serve_pid).children():
+        if "worker" in child.cmdline():
+            child.send_signal(signal.SIGKILL)
+            return time.time()
+    raise RuntimeError("no worker child to kill")
+
+
+def _report(db: Db, sandbox: str, setup: dict[str, Any], killed_at: float | None,
+            opts: argparse.Namespace, channels: int, scale: bool) -> dict[str, Any]:
+    accepted: dict[str, float] = {}
+    copies: dict[str, int] = {}
+    after = 0
+    while True:
+        page = _http("GET", f"{sandbox}/_admin/posts?after={after}&limit=20000")
+        for _pid, _cid, key, at in page["items"]:
+            accepted.setdefault(key, at)
+            copies[key] = copies.get(key, 0) + 1
+        if page["last"] <= after:
+            break
+        after = page["last"]
+    org = setup["org"]
+    targets = db.rows("SELECT id, publish_at, status FROM publishing_posttarget "
+                      "WHERE organisation_id = ?", (org,))
+    held = {_hex(t) for (t,) in db.rows(
+        "SELECT DISTINCT a.target_id FROM publishing_publishattempt a JOIN publishing_posttarget t"
+        " ON t.id = a.target_id WHERE t.organisation_id = ? AND a.outcome IN "
+        "('lease_expired', 'requeued')", (org,))}
+    resolved = {_hex(t): _ts(s) + ms / 1000 for t, s, ms in db.rows(
+        "SELECT a.target_id, a.started_at, a.duration_ms FROM publishing_publishattempt a JOIN "
+        "publishing_posttarget t ON t.id = a.target_id WHERE t.organisation_id = ? AND "
+        "a.outcome IN ('published', 'reconciled')", (org,))}
+    burst_at = setup["burst_at"]
+    lateness, burst = [], []
+    published = 0
+    statuses: dict[str, int] = {}
+    for tid, publish_at, status in targets:
+        key = _hex(tid)
+        statuses[status] = statuses.get(status, 0) + 1
+        published += status == "published"
+        if key in held or key not in accepted:
+            continue
+        late = accepted[key] - _ts(publish_at)
+        lateness.append(late)
+        if abs(_ts(publish_at) - burst_at) < 0.001:
+            burst.append(late)
+    keys = {_hex(t) for t, _, _ in targets}
+    recovery = None
+    if killed_at is not None and held:
+        recovery = round(max(resolved.get(k, time.time()) for k in held) - killed_at, 2)
+    return {
+        "posts": len(targets), "published": published,
+        "lost": sum(1 for k in keys if k not in accepted),
+        "duplicates": sum(copies.get(k, 0) - 1 for k in keys if copies.get(k, 0) > 1),
+        "lateness_p50_s": _pct(lateness, 0.5), "lateness_p99_s": _pct(lateness, 0.99),
+        "burst_lateness_p99_s": _pct(burst, 0.99),
+        "killed_worker_recovery_s": recovery,
+        "held_by_killed_worker": len(held), "early": sum(1 for x in lateness if x < 0),
+        "lateness_max_s": _pct(lateness, 1.0), "statuses": statuses,
+        "channels": channels, "burst": opts.burst,
+        "database": "postgresql+redis" if scale else "sqlite+filesystem queue",
+    }
+
+
+# --- Set-up, run in a child process with Django ----------------------------------------------------
+
+
+def setup(spec: dict[str, Any]) -> dict[str, Any]:
+    import django
+
+    django.setup()
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from kosmmos.accounts.models import Organisation, Workspace
+    from kosmmos.channels.models import Channel
+    from kosmmos.content.models import Post
+    from kosmmos.lib import crypto
+    from kosmmos.publishing.models import PostTarget
+
+    now = timezone.now()
+    stamp = int(time.time())
+    org = Organisation.objects.create(name=f"Bench {stamp}", contact_email="bench@bench.test")
+    ws = Workspace.objects.create(organisation=org, name="Bench")
+    creds = crypto.encrypt_json({"token": "bench-token"})
+    n, m, b = spec["posts"], spec["channels"], min(spec["burst"], spec["posts"])
+    # Followers are read daily, spread over the day (not all in this minute).
+    chans = Channel.objects.bulk_create([
+        Channel(organisation=org, workspace=ws, network="sandbox", name=f"Bench {i}",
+                external_id=f"b{stamp}-{i}", credentials_encrypted=creds,
+                next_stats_at=now + timedelta(hours=1, seconds=i * 86400 / m))
+        for i in range(m)], batch_size=1000)
+    t0 = now + timedelta(seconds=spec["start_in"])
+    burst_at = t0 + timedelta(seconds=RUN_SECONDS // 2)
+    spread = n - b
+    dues = [t0 + timedelta(seconds=i * RUN_SECONDS / max(1, spread)) for i in range(spread)]
+    dues += [burst_at] * b
+    posts = Post.objects.bulk_create([
+        Post(organisation=org, workspace=ws, text=f"Bench post {i}", status="scheduled",
+             publish_at=due) for i, due in enumerate(dues)], batch_size=1000)
+    PostTarget.objects.bulk_create([
+        PostTarget(organisation=org, post=post, channel=chans[i % m], status="scheduled",
+                   publish_at=post.publish_at, next_attempt_at=post.publish_at)
+        for i, post in enumerate(posts)], batch_size=1000)
+    # SQLite stores UUIDs as 32 hex digits, PostgreSQL as uuid.
+    return {"org": str(org.pk) if settings.IS_POSTGRES else org.pk.hex,
+            "t0": t0.timestamp(), "burst_at": burst_at.timestamp()}
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kosmmos.settings")
+    if sys.argv[1:2] == ["setup"]:
+        print(json.dumps(setup(json.loads(sys.argv[2]))))

@@ -1,0 +1,89 @@
+"""The sandbox connector maps the sandbox's answers to the connector contract (base.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kosmmos.connectors.base import (
+    AmbiguousOutcome,
+    AuthRevoked,
+    ConnectorError,
+    PublishRequest,
+    RateLimited,
+)
+from kosmmos.connectors.sandbox.connector import SandboxConnector
+from kosmmos.connectors.sandbox.server import Network
+
+
+@pytest.fixture
+def connector(bridged) -> SandboxConnector:
+    return SandboxConnector(credentials={"token": "t"}, config={"external_id": "c1"})
+
+
+def request(key: str = "k1", **extra) -> PublishRequest:
+    return PublishRequest(key=key, text="Привет", **extra)
+
+
+def test_it_publishes_and_finds_by_key(connector: SandboxConnector, network: Network) -> None:
+    posted = connector.publish(request())
+    assert posted.external_id == "1"
+    assert posted.url == "http://sandbox.test/channels/c1/posts/1"
+    found = connector.find(request())
+    assert found and (found.external_id, found.url) == (posted.external_id, posted.url)
+    assert found.published_at == posted.published_at
+    assert connector.find(request("other")) is None
+    assert network.posts[1]["text"] == "Привет"
+
+
+def test_it_appends_the_ad_label(connector: SandboxConnector, network: Network) -> None:
+    connector.publish(request(is_ad=True, advertiser="ООО «Ромашка»", erid="2Vtzqv"))
+    assert network.posts[1]["text"] == "Привет\n\nРеклама. ООО «Ромашка». erid: 2Vtzqv"
+
+
+def test_it_maps_5xx_to_a_transient_error(connector, network: Network) -> None:
+    network.faults["error_rate"] = 1.0
+    with pytest.raises(ConnectorError) as caught:
+        connector.publish(request())
+    assert not caught.value.permanent and not isinstance(caught.value, AmbiguousOutcome)
+    assert caught.value.message == "sandbox: HTTP 503"
+
+
+def test_it_maps_429_to_rate_limited(connector, network: Network) -> None:
+    network.set_config("c1", {"rate_limit_rate": 1.0, "retry_after": 2.5})
+    with pytest.raises(RateLimited) as caught:
+        connector.publish(request())
+    assert caught.value.retry_after == 2.5
+
+
+def test_it_maps_401_to_auth_revoked(connector, network: Network) -> None:
+    network.set_config("c1", {"revoked": True})
+    with pytest.raises(AuthRevoked):
+        connector.publish(request())
+
+
+def test_it_reports_a_timeout_as_ambiguous_and_find_sees_the_post(
+        connector, network: Network, monkeypatch) -> None:
+    import httpx
+
+    from kosmmos.connectors.sandbox import connector as module
+
+    monkeypatch.setattr(module, "TIMEOUT", httpx.Timeout(0.3))
+    network.set_config("c1", {"ambiguous_rate": 1.0, "hang_s": 1.0})
+    network.rng.random = lambda: 0.0  # type: ignore[method-assign]  # always the hanging kind
+    with pytest.raises(AmbiguousOutcome):
+        connector.publish(request())
+    network.set_config("c1", {"ambiguous_rate": 0.0})
+    assert connector.find(request()) is not None
+
+
+def test_it_reads_stats_followers_and_edits(connector, network: Network) -> None:
+    posted = connector.publish(request())
+    stats = connector.post_stats([posted.external_id, "999"])
+    assert list(stats) == ["1"] and stats["1"].views is not None
+    assert connector.followers() and connector.followers() > 0
+    connector.edit(posted.external_id, PublishRequest(key="k1", text="Новый текст"))
+    assert network.posts[1]["text"] == "Новый текст"
+    connector.delete(posted.external_id)
+    connector.delete(posted.external_id)  # gone already: still fine
+    assert network.posts[1]["deleted_at"]
+    assert connector.check().can_post is True

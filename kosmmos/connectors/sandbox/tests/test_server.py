@@ -1,0 +1,120 @@
+"""The sandbox server behaves like a real network, faults included (in-process ASGI)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from kosmmos.connectors.sandbox.server import Network, SandboxApp
+
+AUTH = {"Authorization": "Bearer t"}
+
+
+def run(app: SandboxApp, *calls: tuple[str, str, Any]) -> list[httpx.Response]:
+    async def go() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://s.test") as client:
+            return [await client.request(m, u, json=j, headers=AUTH) for m, u, j in calls]
+    return asyncio.run(go())
+
+
+def test_it_stores_a_post_and_finds_it_by_key(app: SandboxApp) -> None:
+    created, found, missing = run(app, ("POST", "/channels/c1/posts", {"key": "k1", "text": "Hi"}),
+                                  ("GET", "/channels/c1/posts?key=k1", None),
+                                  ("GET", "/channels/c1/posts?key=nope", None))
+    assert created.status_code == 201
+    body = created.json()
+    assert body["id"] == "1" and body["key"] == "k1" and body["text"] == "Hi"
+    assert body["url"] == "http://sandbox.test/channels/c1/posts/1"
+    assert abs(body["accepted_at"] - time.time()) < 5
+    assert [p["id"] for p in found.json()["items"]] == ["1"]
+    assert missing.json() == {"items": []}
+
+
+def test_it_answers_5xx_without_acting(app: SandboxApp, network: Network) -> None:
+    network.faults["error_rate"] = 1.0
+    (answer,) = run(app, ("POST", "/channels/c1/posts", {"key": "k1", "text": "Hi"}))
+    assert answer.status_code == 503
+    assert network.posts == {}
+
+
+def test_it_rate_limits_with_retry_after(app: SandboxApp, network: Network) -> None:
+    network.set_config("c1", {"rate_per_s": 1, "burst": 2})
+    answers = run(app, *[("POST", "/channels/c1/posts", {"key": f"k{i}", "text": "x"})
+                         for i in range(3)])
+    assert [a.status_code for a in answers] == [201, 201, 429]
+    assert 0 < answers[2].json()["retry_after"] <= 1.0
+    assert answers[2].headers["retry-after"] == "1"
+    assert len(network.posts) == 2
+
+
+def test_it_stores_the_post_and_loses_the_answer(app: SandboxApp, network: Network) -> None:
+    network.set_config("c1", {"ambiguous_rate": 1.0, "hang_s": 0.2})
+    results = []
+    for i in range(6):  # both ways of losing the answer: a late answer and a cut connection
+        try:
+            results.append(run(app, ("POST", "/channels/c1/posts", {"key": f"k{i}", "text": "x"})
+                               )[0].status_code)
+        except Exception as exc:
+            results.append(type(exc).__name__)
+    assert len(network.posts) == 6  # acted every time
+    assert "ConnectionAbortedError" in results
+
+
+def test_it_refuses_a_revoked_token(app: SandboxApp, network: Network) -> None:
+    network.set_config("c1", {"revoked": True})
+    (answer,) = run(app, ("POST", "/channels/c1/posts", {"key": "k", "text": "x"}))
+    assert answer.status_code == 401 and answer.json()["error"] == "auth_revoked"
+
+
+def test_it_edits_and_deletes(app: SandboxApp, network: Network) -> None:
+    answers = run(app, ("POST", "/channels/c1/posts", {"key": "k", "text": "old"}),
+                  ("PATCH", "/channels/c1/posts/1", {"text": "new"}),
+                  ("DELETE", "/channels/c1/posts/1", None),
+                  ("DELETE", "/channels/c1/posts/1", None),
+                  ("GET", "/channels/c2/posts/1", None))
+    assert [a.status_code for a in answers] == [201, 200, 204, 204, 404]
+    assert network.posts[1]["text"] == "new" and network.posts[1]["deleted_at"]
+
+
+def test_it_grows_stats_comments_and_followers_deterministically(network: Network) -> None:
+    post = network.add_post("c1", "k", "x", [])
+    later = post["accepted_at"] + 6 * 3600
+    early, late = network.stats(post, post["accepted_at"] + 600), network.stats(post, later)
+    assert 0 <= early["views"] < late["views"] and late["likes"] <= late["views"]
+    assert len(network.comments(post, later)) == late["comments"] > 0
+    twin = Network(seed=7)
+    twin.channels["c1"] = dict(network.channels["c1"])
+    assert twin.followers("c1", later) == network.followers("c1", later)
+    assert network.followers("c1", later + 30 * 86400) > network.followers("c1", later)
+
+
+def test_it_persists_and_reloads(tmp_path: Path) -> None:
+    path = str(tmp_path / "sandbox.sqlite3")
+    first = Network(path=path, seed=1)
+    first.add_post("c1", "k1", "hello", [{"kind": "photo"}])
+    first.set_config("c1", {"error_rate": 0.5})
+    assert first.flush() == 2
+    again = Network(path=path, seed=1)
+    assert again.posts[1]["text"] == "hello" and again.by_key[("c1", "k1")] == [1]
+    assert again.config("c1")["error_rate"] == 0.5
+    assert again.add_post("c1", "k2", "x", [])["id"] == 2
+
+
+def test_it_reports_duplicates_for_the_bench(app: SandboxApp) -> None:
+    answers = run(app, ("POST", "/channels/c1/posts", {"key": "k", "text": "x"}),
+                  ("POST", "/channels/c1/posts", {"key": "k", "text": "x"}),
+                  ("GET", "/_admin/summary", None), ("GET", "/_admin/posts?after=0", None))
+    assert answers[2].json()["duplicate_keys"] == 1
+    assert [row[2] for row in answers[3].json()["items"]] == ["k", "k"]
+
+
+@pytest.mark.parametrize("body", [{}, {"key": "k"}, {"text": "no key"}])
+def test_it_rejects_invalid_posts(app: SandboxApp, body: dict[str, Any]) -> None:
+    (answer,) = run(app, ("POST", "/channels/c1/posts", body))
+    assert answer.status_code == 400

@@ -1,0 +1,98 @@
+"""The calendar's arithmetic: which days a month/week/list view shows and which posts fall on them."""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from kosmmos.content.models import Post
+from kosmmos.publishing.models import PostTarget
+
+VIEWS = ("month", "week", "list")
+
+
+@dataclass
+class Day:
+    date: date
+    in_period: bool
+    today: bool
+    posts: list[Post] = field(default_factory=list)
+
+
+@dataclass
+class Period:
+    view: str
+    anchor: date
+    start: date  # first day shown
+    end: date  # day after the last day shown
+    previous: date
+    next: date
+
+    @classmethod
+    def of(cls, view: str, anchor: date) -> Period:
+        view = view if view in VIEWS else "month"
+        if view == "week":
+            start = anchor - timedelta(days=anchor.weekday())
+            return cls(view, anchor, start, start + timedelta(days=7), anchor - timedelta(days=7),
+                       anchor + timedelta(days=7))
+        first = anchor.replace(day=1)
+        following = (first + timedelta(days=32)).replace(day=1)
+        previous = (first - timedelta(days=1)).replace(day=1)
+        if view == "list":
+            return cls(view, anchor, first, following, previous, following)
+        start = first - timedelta(days=first.weekday())
+        end = following + timedelta(days=(7 - following.weekday()) % 7)
+        return cls(view, anchor, start, end, previous, following)
+
+    @property
+    def last(self) -> date:
+        return self.end - timedelta(days=1)
+
+    def bounds(self, zone: zoneinfo.ZoneInfo) -> tuple[datetime, datetime]:
+        return (datetime.combine(self.start, datetime.min.time(), zone),
+                datetime.combine(self.end, datetime.min.time(), zone))
+
+    def in_period(self, day: date) -> bool:
+        if self.view == "month":
+            return day.month == self.anchor.month
+        return True
+
+
+def with_targets(posts: QuerySet[Post]) -> QuerySet[Post]:
+    return posts.select_related("rubric", "workspace", "organisation").prefetch_related(
+        Prefetch("targets", queryset=PostTarget.objects.select_related("channel").order_by(
+            "channel__network", "channel__name")))
+
+
+def days(period: Period, posts: list[Post], zone: zoneinfo.ZoneInfo, today: date) -> list[Day]:
+    by_day: dict[date, list[Post]] = {}
+    for post in posts:
+        if post.publish_at is not None:
+            by_day.setdefault(post.publish_at.astimezone(zone).date(), []).append(post)
+    out: list[Day] = []
+    current = period.start
+    while current < period.end:
+        out.append(Day(current, period.in_period(current), current == today, by_day.get(current, [])))
+        current += timedelta(days=1)
+    return out
+
+
+def weeks(day_list: list[Day]) -> list[list[Day]]:
+    return [day_list[i:i + 7] for i in range(0, len(day_list), 7)]
+
+
+def networks_of(post: Post) -> list[str]:
+    return list(dict.fromkeys(t.channel.network for t in post.targets.all()))
+
+
+def annotate(posts: list[Post]) -> list[Any]:
+    """Attach what the cards show without more queries: networks and failed targets."""
+    for post in posts:
+        targets = list(post.targets.all())
+        post.networks = list(dict.fromkeys(t.channel.network for t in targets))  # type: ignore[attr-defined]
+        post.troubles = [t for t in targets if t.status in {"failed", "needs_check"}]  # type: ignore[attr-defined]
+    return posts

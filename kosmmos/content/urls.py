@@ -1,0 +1,46 @@
+from django.urls import path
+
+from kosmmos.content import views
+
+app_name = "content"
+
+urlpatterns = [
+    path("content/", views.agency_calendar, name="calendar"),
+    path("workspaces/<uuid:workspace_id>/content/", views.workspace_calendar, name="workspace_calendar"),
+    path("workspaces/<uuid:workspace_id>/content/new/", views.post_new, name="post_new"),
+    path("workspaces/<uuid:workspace_id>/content/preview/", views.preview, name="preview"),
+    path("workspaces/<uuid:workspace_id>/content/media/", views.media_library, name="media_library"),
+    path("workspaces/<uuid:workspace_id>/content/rubrics/", views.rubrics, name="rubrics"),
+    path("workspaces/<uuid:workspace_id>/content/templates/", views.templates, name="templates"),
+    path("workspaces/<uuid:workspace_id>/content/import/", views.import_upload, name="import"),
+    path("workspaces/<uuid:workspace_id>/content/import/template.csv", views.import_template_csv,
+         name="import_template_csv"),
+    path("workspaces/<uuid:workspace_id>/content/import/template.xlsx", views.import_template_xlsx,
+         name="import_template_xlsx"),
+    path("workspaces/<uuid:workspace_id>/content/approval-links/", views.approval_links,
+         name="approval_links"),
+    path("content/posts/<uuid:post_id>/", views.post_detail, name="post_detail"),
+    path("content/posts/<uuid:post_id>/edit/", views.post_edit, name="post_edit"),
+    path("content/posts/<uuid:post_id>/review/", views.post_review, name="post_review"),
+    path("content/posts/<uuid:post_id>/approve/", views.post_approve, name="post_approve"),
+    path("content/posts/<uuid:post_id>/changes/", views.post_changes, name="post_changes"),
+    path("content/posts/<uuid:post_id>/comment/", views.post_comment, name="post_comment"),
+    path("content/posts/<uuid:post_id>/schedule/", views.post_schedule, name="post_schedule"),
+    path("content/posts/<uuid:post_id>/unschedule/", views.post_unschedule, name="post_unschedule"),
+    path("content/posts/<uuid:post_id>/reschedule/", views.post_reschedule, name="post_reschedule"),
+    path("content/posts/<uuid:post_id>/delete/", views.post_delete, name="post_delete"),
+    path("content/posts/<uuid:post_id>/template/", views.post_save_template, name="post_save_template"),
+    path("content/targets/<uuid:target_id>/retry/", views.target_retry, name="target_retry"),
+    path("content/media/<uuid:media_id>/", views.media_file, name="media_file"),
+    path("content/media/<uuid:media_id>/delete/", views.media_delete, name="media_delete"),
+    path("content/rubrics/<uuid:rubric_id>/", views.rubric_edit, name="rubric_edit"),
+    path("content/rubrics/<uuid:rubric_id>/delete/", views.rubric_delete, name="rubric_delete"),
+    path("content/templates/<uuid:template_id>/use/", views.template_use, name="template_use"),
+    path("content/templates/<uuid:template_id>/delete/", views.template_delete, name="template_delete"),
+    path("content/imports/<uuid:import_id>/", views.import_detail, name="import_detail"),
+    path("content/approval-links/<uuid:approval_link_id>/revoke/", views.approval_link_revoke,
+         name="approval_link_revoke"),
+    path("approve/<str:approval_token>/", views.public_approval, name="public_approval"),
+    path("approve/<str:approval_token>/posts/<uuid:post_id>/", views.public_decide, name="public_decide"),
+    path("approve/<str:approval_token>/media/<uuid:media_id>/", views.public_media, name="public_media"),
+]

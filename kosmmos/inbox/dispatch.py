@@ -1,0 +1,128 @@
+"""Ticker entries (kosmmos/jobs/ticker.py): due replies, polls and retraining runs are claimed
+here with conditional updates and handed to Celery as ids; sweeps put back what was lost."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from kosmmos.channels.models import Channel
+from kosmmos.inbox.models import (
+    ChannelInbox,
+    PollStatus,
+    Reply,
+    ReplyStatus,
+    RetrainRun,
+    RunStatus,
+)
+from kosmmos.jobs.claims import claim_batch
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+REQUEUE_AFTER = timedelta(minutes=2)
+
+
+def _enqueue(task_name: str, pk: Any) -> None:
+    from kosmmos.inbox import tasks
+
+    try:
+        getattr(tasks, task_name).delay(str(pk))
+    except Exception:
+        log.exception("could not enqueue %s %s; the sweep will retry", task_name, pk)
+
+
+def enqueue_reply(pk: Any) -> None:
+    _enqueue("send_reply", pk)
+
+
+def dispatch_replies() -> int:
+    now = timezone.now()
+    ids = claim_batch(Reply.objects.filter(next_attempt_at__lte=now), ReplyStatus.PENDING, BATCH,
+                      status=ReplyStatus.QUEUED, enqueued_at=now)
+    for pk in ids:
+        enqueue_reply(pk)
+    return len(ids)
+
+
+def ensure_channel_rows(channels: QuerySet[Channel] | None = None) -> int:
+    """Every channel gets its inbox row (webhook code, poll state) once it exists."""
+    pool = Channel.objects.all() if channels is None else channels
+    missing = list(pool.filter(inbox__isnull=True).values_list("pk", "organisation_id")[:BATCH])
+    ChannelInbox.objects.bulk_create(
+        [ChannelInbox(channel_id=pk, organisation_id=org) for pk, org in missing],
+        ignore_conflicts=True)
+    return len(missing)
+
+
+def dispatch_polls() -> int:
+    from kosmmos.inbox.polling import mode
+
+    ensure_channel_rows()
+    now = timezone.now()
+    due = ChannelInbox.objects.filter(poll_status=PollStatus.IDLE, next_poll_at__lte=now)
+    wanted = [row.pk for row in due.select_related("channel")[:BATCH] if mode(row.channel) == "poll"]
+    if not wanted:
+        return 0
+    # Channels that do not poll are looked at again in ten minutes, not every tick.
+    due.exclude(pk__in=wanted).update(next_poll_at=now + timedelta(minutes=10))
+    ids = _claim_polls(wanted, now)
+    for pk in ids:
+        _enqueue("poll_channel", pk)
+    return len(ids)
+
+
+def _claim_polls(ids: list[Any], now: Any) -> list[Any]:
+    """Conditional per row: of two tickers, one wins each channel."""
+    return [pk for pk in ids if ChannelInbox.objects.filter(
+        pk=pk, poll_status=PollStatus.IDLE).update(poll_status=PollStatus.QUEUED, enqueued_at=now)]
+
+
+def dispatch_retrain() -> int:
+    now = timezone.now()
+    ids = claim_batch(RetrainRun.objects.all(), RunStatus.PENDING, 10, status=RunStatus.QUEUED,
+                      enqueued_at=now)
+    for pk in ids:
+        _enqueue("retrain", pk)
+    return len(ids)
+
+
+def sweep_stuck() -> int:
+    now = timezone.now()
+    lost = now - REQUEUE_AFTER
+    count = 0
+    for pk in Reply.objects.filter(status=ReplyStatus.QUEUED, enqueued_at__lt=lost).values_list(
+            "pk", flat=True)[:BATCH]:
+        if Reply.objects.filter(pk=pk, status=ReplyStatus.QUEUED, enqueued_at__lt=lost).update(
+                enqueued_at=now):
+            enqueue_reply(pk)
+            count += 1
+    # A reply whose worker died mid-send may have been posted: never resend blindly.
+    count += Reply.objects.filter(status=ReplyStatus.SENDING, lease_until__lt=now).update(
+        status=ReplyStatus.FAILED, lease_until=None,
+        last_error="The worker stopped while sending; the reply may have been posted. "
+                   "Check the network before retrying.")
+    count += ChannelInbox.objects.filter(poll_status=PollStatus.QUEUED, enqueued_at__lt=lost).update(
+        poll_status=PollStatus.IDLE, next_poll_at=now)
+    count += ChannelInbox.objects.filter(poll_status=PollStatus.POLLING, lease_until__lt=now).update(
+        poll_status=PollStatus.IDLE, next_poll_at=now, lease_until=None)
+    count += RetrainRun.objects.filter(status=RunStatus.QUEUED, enqueued_at__lt=lost).update(
+        status=RunStatus.PENDING)
+    count += RetrainRun.objects.filter(status=RunStatus.RUNNING, lease_until__lt=now).update(
+        status=RunStatus.FAILED, error="The worker stopped during training.", finished_at=now)
+    return count
+
+
+def check_surges() -> int:
+    """Negative surges, at most every five minutes across all workers (the alert itself is
+    unique per channel and day, so a second runner could not raise it twice anyway)."""
+    from kosmmos.inbox.analytics import detect_surges
+
+    if not cache.add("inbox:surge-check", 1, timeout=300):
+        return 0
+    return detect_surges()

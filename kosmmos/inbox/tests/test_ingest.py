@@ -1,0 +1,215 @@
+"""The pipeline and the webhook endpoints, with payloads shaped as the networks document them."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from kosmmos.channels.models import Channel
+from kosmmos.conftest import World
+from kosmmos.inbox.models import DropCount, Item, ReactionCount, SeenEvent, ThreadLink
+from kosmmos.inbox.pipeline import Envelope, ingest
+from kosmmos.inbox.testing import fixture, make_channel, make_target
+
+pytestmark = pytest.mark.django_db
+
+
+def vk_post(client: Client, channel: Channel, payload: Any) -> Any:
+    body = payload if isinstance(payload, (str, bytes)) else json.dumps(payload)
+    return client.post(f"/hooks/vk/{channel.inbox.code}/", body, content_type="application/json")
+
+
+def tg_post(client: Client, channel: Channel, payload: Any,
+            secret: str = "tg-secret-1") -> Any:  # noqa: S107 -- a test fixture value
+    body = payload if isinstance(payload, (str, bytes)) else json.dumps(payload)
+    return client.post(f"/hooks/telegram/{channel.inbox.code}/", body,
+                       content_type="application/json",
+                       headers={"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {})
+
+
+def drops() -> dict[str, int]:
+    """Counters summed over scopes (a channel's own and the unattributed one)."""
+    out: dict[str, int] = {}
+    for d in DropCount.objects.all():
+        out[f"{d.step}:{d.reason}"] = out.get(f"{d.step}:{d.reason}", 0) + d.count
+    return out
+
+
+# --- VK Callback API ------------------------------------------------------------------------
+
+
+def test_it_answers_the_vk_confirmation_with_the_stored_string(client: Client, vk: Channel) -> None:
+    response = vk_post(client, vk, fixture("vk_confirmation.json"))
+    assert response.status_code == 200
+    assert response.content == b"a1b2c3d4"
+
+
+def test_it_refuses_a_confirmation_for_another_group(client: Client, vk: Channel) -> None:
+    response = vk_post(client, vk, {"type": "confirmation", "group_id": 999})
+    assert response.status_code == 400
+    assert b"a1b2c3d4" not in response.content
+
+
+def test_it_stores_a_vk_comment_matched_to_our_post_and_answers_ok(client: Client, vk: Channel) -> None:
+    target = make_target(vk, "77", "Маски")
+    response = vk_post(client, vk, fixture("vk_wall_reply_new.json"))
+    assert response.status_code == 200
+    assert response.content == b"ok"
+    item = Item.objects.get()
+    assert (item.kind, item.external_id, item.author_ref) == ("comment", "501", "123456")
+    assert item.target == target and item.post == target.post
+    assert item.workspace == vk.workspace and item.organisation == vk.organisation
+    assert item.sentiment == "negative"
+    assert item.text.startswith("Курьер опоздал")
+
+
+def test_it_refuses_a_wrong_or_missing_vk_secret_and_writes_nothing(client: Client, vk: Channel) -> None:
+    payload = fixture("vk_wall_reply_new.json")
+    for secret in ("wrong", None):
+        bad = dict(payload, secret=secret) if secret else {k: v for k, v in payload.items()
+                                                            if k != "secret"}
+        assert vk_post(client, vk, bad).status_code == 403
+    assert not Item.objects.exists() and not SeenEvent.objects.exists()
+    assert DropCount.objects.get(reason="bad_secret").count == 2
+    assert DropCount.objects.get(reason="bad_secret").organisation is None
+
+
+def test_it_ignores_a_duplicate_vk_event_id(client: Client, vk: Channel) -> None:
+    payload = fixture("vk_wall_reply_new.json")
+    assert vk_post(client, vk, payload).content == b"ok"
+    assert vk_post(client, vk, payload).content == b"ok"  # VK must stop redelivering
+    assert Item.objects.count() == 1
+    assert drops()["dedupe:duplicate_event"] == 1
+
+
+def test_it_drops_the_same_comment_delivered_under_two_event_ids(client: Client, vk: Channel) -> None:
+    payload = fixture("vk_wall_reply_new.json")
+    vk_post(client, vk, payload)
+    vk_post(client, vk, dict(payload, event_id="another-delivery"))
+    assert Item.objects.count() == 1
+    assert drops()["dedupe:duplicate_item"] == 1
+
+
+def test_it_applies_edits_and_deletes(client: Client, vk: Channel) -> None:
+    vk_post(client, vk, fixture("vk_wall_reply_new.json"))
+    vk_post(client, vk, fixture("vk_wall_reply_edit.json"))
+    item = Item.objects.get()
+    assert item.text == "Курьер опоздал, но деньги вернули. Спасибо!" and item.edited_at
+    vk_post(client, vk, fixture("vk_wall_reply_delete.json"))
+    item.refresh_from_db()
+    assert item.deleted_at is not None
+
+
+def test_it_counts_every_drop_reason(client: Client, vk: Channel) -> None:
+    vk_post(client, vk, fixture("vk_own_reply.json"))  # our community's own answer
+    vk_post(client, vk, fixture("vk_wall_reply_delete.json"))  # a comment we never saw
+    vk_post(client, vk, dict(fixture("vk_group_join.json"), type="like_add"))
+    vk_post(client, vk, dict(fixture("vk_wall_reply_new.json"), object="not an object"))
+    vk_post(client, vk, "{not json")
+    vk_post(client, vk, json.dumps([1, 2]))
+    client.post("/hooks/vk/no-such-code/", "{}", content_type="application/json")
+    assert drops() == {
+        "parse:own_message": 1, "match:unknown_item": 1, "parse:unsupported_type": 1,
+        "parse:bad_payload": 3, "webhook:unknown_hook": 1,
+    }
+    assert not Item.objects.exists()
+
+
+def test_it_stores_messages_reposts_and_joins(client: Client, vk: Channel) -> None:
+    for name in ("vk_message_new.json", "vk_wall_repost.json", "vk_group_join.json"):
+        assert vk_post(client, vk, fixture(name)).content == b"ok"
+    kinds = dict(Item.objects.values_list("kind", "status"))
+    assert kinds == {"message": "open", "repost": "closed", "join": "closed"}
+    message = Item.objects.get(kind="message")
+    assert (message.external_id, message.chat_ref) == ("9001", "123456")
+
+
+def test_it_answers_400_not_500_to_garbage(client: Client, vk: Channel) -> None:
+    for body in (b"\xff\xfe", b"", b"null", b'{"type": 5, "group_id": 200100}'):
+        response = vk_post(client, vk, body)
+        assert 400 <= response.status_code < 500 or response.content == b"ok", body
+    assert client.get(f"/hooks/vk/{vk.inbox.code}/").status_code == 405
+
+
+def test_it_answers_503_and_keeps_the_event_unseen_when_storing_fails(
+    client: Client, vk: Channel, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kosmmos.inbox import pipeline
+
+    def broken(items: Any, run: Any) -> Any:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(pipeline, "store", broken)
+    payload = fixture("vk_wall_reply_new.json")
+    assert vk_post(client, vk, payload).status_code == 503
+    monkeypatch.undo()
+    assert vk_post(client, vk, payload).content == b"ok"  # the redelivery is taken in
+    assert Item.objects.count() == 1
+
+
+# --- Telegram ------------------------------------------------------------------------------
+
+
+def test_it_refuses_telegram_updates_without_the_secret_header(client: Client, tg: Channel) -> None:
+    assert tg_post(client, tg, fixture("tg_comment.json"), secret="").status_code == 403
+    assert tg_post(client, tg, fixture("tg_comment.json"), secret="nope").status_code == 403
+    assert not Item.objects.exists()
+
+
+def test_it_matches_a_discussion_comment_to_our_channel_post(client: Client, tg: Channel) -> None:
+    target = make_target(tg, "15", "Маски")
+    assert tg_post(client, tg, fixture("tg_automatic_forward.json")).json() == {"ok": True}
+    assert ThreadLink.objects.get().post_ref == "15"
+    tg_post(client, tg, fixture("tg_comment.json"))
+    comment = Item.objects.get()
+    assert comment.target == target and comment.post_ref == "15"
+    assert comment.external_id == "-1002000000001:41" and comment.chat_ref == "-1002000000001"
+    assert comment.author_name == "Ольга К. (@olga_k)"
+    # A reply to that comment finds the post through the thread.
+    tg_post(client, tg, fixture("tg_comment_reply.json"))
+    nested = Item.objects.get(external_id="-1002000000001:42")
+    assert nested.target == target and nested.parent_ref == "-1002000000001:41"
+
+
+def test_it_dedupes_telegram_updates_by_update_id(client: Client, tg: Channel) -> None:
+    tg_post(client, tg, fixture("tg_private.json"))
+    tg_post(client, tg, fixture("tg_private.json"))
+    assert Item.objects.count() == 1
+    assert drops() == {"dedupe:duplicate_event": 1}
+
+
+def test_it_keeps_reaction_counts_and_private_messages(client: Client, tg: Channel) -> None:
+    tg_post(client, tg, fixture("tg_reaction_count.json"))
+    assert ReactionCount.objects.get().counts == {"👍": 12, "🔥": 3}
+    tg_post(client, tg, fixture("tg_private.json"))
+    assert Item.objects.get().kind == "message"
+
+
+def test_it_drops_chats_that_are_not_ours(client: Client, tg: Channel) -> None:
+    foreign = copy.deepcopy(fixture("tg_comment.json"))
+    foreign["message"]["chat"]["id"] = -100999
+    tg_post(client, tg, foreign)
+    tg_post(client, tg, {"update_id": 1, "channel_post": {"message_id": 1}})
+    tg_post(client, tg, {"update_id": 2, "poll": {}})
+    tg_post(client, tg, {"no": "update_id"})
+    assert drops() == {"parse:foreign_chat": 1, "parse:own_message": 1,
+                       "parse:unsupported_type": 1, "parse:bad_payload": 1}
+
+
+# --- the pipeline in batches (pollers, bench) ----------------------------------------------
+
+
+def test_it_stores_a_batch_once_even_with_duplicates_inside(world: World) -> None:
+    channel = make_channel(world.alpha.client_workspace, "sandbox", "sbx-1")
+    make_target(channel, "15")
+    comments = fixture("sandbox_comments.json")["items"]
+    run = ingest([Envelope(channel, c, "15") for c in comments + comments])
+    assert (run.stored, run.dropped_by_reason()) == (3, {"dedupe:duplicate_item": 3})
+    again = ingest([Envelope(channel, c, "15") for c in comments])
+    assert again.stored == 0 and Item.objects.count() == 3
+    assert set(Item.objects.values_list("sentiment", flat=True)) <= {"positive", "neutral",
+                                                                     "negative"}

@@ -1,0 +1,78 @@
+"""Polling jobs for channels without webhooks: VK Bots Long Poll, Telegram getUpdates, sandbox."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import respx
+from django.utils import timezone
+
+from kosmmos.channels.models import Channel
+from kosmmos.conftest import World
+from kosmmos.inbox.dispatch import dispatch_polls
+from kosmmos.inbox.models import ChannelInbox, Item
+from kosmmos.inbox.testing import fixture, make_channel, make_target
+
+pytestmark = pytest.mark.django_db
+
+
+@respx.mock
+def test_it_long_polls_vk_and_stores_the_ts(world: World) -> None:
+    channel = make_channel(world.alpha.client_workspace, "vk", "200100",
+                           credentials={"community_token": "ctok"})
+    respx.post("https://api.vk.com/method/groups.getLongPollServer").mock(
+        return_value=httpx.Response(200, json=fixture("vk_longpoll_server.json")))
+    check = respx.get("https://lp.vk.com/whp/200100").mock(
+        return_value=httpx.Response(200, json=fixture("vk_longpoll_updates.json")))
+    assert dispatch_polls() == 1
+    assert dict(check.calls.last.request.url.params) == {"act": "a_check", "key": "a1b2c3d4e5f6",
+                                                         "ts": "41", "wait": "0"}
+    inbox = ChannelInbox.objects.get(channel=channel)
+    assert inbox.cursor["ts"] == "43" and inbox.poll_status == "idle" and not inbox.last_error
+    assert sorted(Item.objects.values_list("kind", flat=True)) == ["comment", "message"]
+    # The same updates again (say, a crash before the ts was saved): nothing stored twice.
+    check.mock(return_value=httpx.Response(200, json=dict(fixture("vk_longpoll_updates.json"), ts="44")))
+    ChannelInbox.objects.filter(pk=inbox.pk).update(next_poll_at=timezone.now(), cursor={
+        **inbox.cursor, "ts": "41"})
+    dispatch_polls()
+    assert Item.objects.count() == 2
+
+
+@respx.mock
+def test_it_gets_a_new_key_when_vk_says_it_expired(world: World) -> None:
+    make_channel(world.alpha.client_workspace, "vk", "200100", credentials={"community_token": "t"})
+    server = respx.post("https://api.vk.com/method/groups.getLongPollServer").mock(
+        return_value=httpx.Response(200, json=fixture("vk_longpoll_server.json")))
+    respx.get("https://lp.vk.com/whp/200100").mock(return_value=httpx.Response(200, json={"failed": 2}))
+    dispatch_polls()
+    assert "key" not in ChannelInbox.objects.get().cursor and server.call_count == 1
+
+
+@respx.mock
+def test_it_polls_telegram_updates_with_the_stored_offset(world: World) -> None:
+    channel = make_channel(world.alpha.client_workspace, "telegram", "-1002000000000",
+                           credentials={"bot_token": "123:abc"})
+    route = respx.post("https://api.telegram.org/bot123:abc/getUpdates").mock(
+        return_value=httpx.Response(200, json=fixture("tg_getupdates.json")))
+    dispatch_polls()
+    assert ChannelInbox.objects.get(channel=channel).cursor == {"offset": 800012}
+    assert Item.objects.filter(kind="message").count() == 2
+    route.mock(return_value=httpx.Response(200, json={"ok": True, "result": []}))
+    ChannelInbox.objects.update(next_poll_at=timezone.now())
+    dispatch_polls()
+    assert b'"offset":800012' in route.calls.last.request.content.replace(b" ", b"")
+
+
+@respx.mock
+def test_it_polls_sandbox_comments_of_our_recent_posts(world: World, settings: object) -> None:
+    channel = make_channel(world.alpha.client_workspace, "sandbox", "sbx-1",
+                           credentials={"token": "t"}, config={"base_url": "http://sandbox.test"})
+    make_target(channel, "15")
+    respx.get("http://sandbox.test/channels/sbx-1/posts/15/comments").mock(
+        return_value=httpx.Response(200, json=fixture("sandbox_comments.json")))
+    dispatch_polls()
+    assert Item.objects.filter(channel=channel, target__isnull=False).count() == 3
+
+
+def test_it_skips_channels_that_have_a_webhook(world: World, vk: Channel) -> None:
+    assert dispatch_polls() == 0

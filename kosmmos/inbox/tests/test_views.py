@@ -1,0 +1,108 @@
+"""The inbox pages: filters, negative first, sentiment corrections, SLA, hostile payloads."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from kosmmos.channels.models import Channel
+from kosmmos.conftest import World, client_for
+from kosmmos.inbox.analytics import sla_summary
+from kosmmos.inbox.models import Item, SentimentCorrection
+from kosmmos.inbox.testing import make_item
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = [
+    '<script>alert("xss")</script>',
+    '<img src=x onerror="alert(1)">',
+    '<a href="javascript:alert(2)">нажми</a>',
+    "javascript:alert(3)",
+    '"><svg onload=alert(4)>',
+    "\u202eelgoog.com\u202c и \u200b\u200bневидимые\u200d символы",
+    "{{ 7|add:7 }} {% now 'Y' %}",
+    "Очень длинно " * 20000,
+]
+
+
+def test_it_lists_negative_items_first_and_filters(world: World, vk: Channel) -> None:
+    now = timezone.now()
+    make_item(vk, "Всё отлично", sentiment="positive", received_at=now)
+    make_item(vk, "Ужасно", sentiment="negative", received_at=now - timedelta(hours=3))
+    make_item(vk, "Решённая жалоба", sentiment="negative", status="closed")
+    browser = client_for(world.alpha.manager)
+    page = browser.get("/inbox/").content.decode()
+    assert page.index("Ужасно") < page.index("Всё отлично")
+    assert "Решённая жалоба" not in page
+    positive = browser.get("/inbox/?sentiment=positive").content.decode()
+    assert "Всё отлично" in positive and "Ужасно" not in positive
+    newest = browser.get(f"/workspaces/{vk.workspace_id}/inbox/?sort=new").content.decode()
+    assert newest.index("Всё отлично") < newest.index("Ужасно")
+    assert "Решённая жалоба" in browser.get("/inbox/?status=closed").content.decode()
+    overdue = browser.get("/inbox/?overdue=1").content.decode()
+    assert "Ужасно" in overdue and "Всё отлично" not in overdue
+
+
+def test_it_corrects_sentiment_with_one_htmx_click(world: World, vk: Channel) -> None:
+    item = make_item(vk, "Ну такое", sentiment="positive")
+    response = client_for(world.alpha.manager).post(
+        f"/inbox/items/{item.pk}/sentiment/", {"sentiment": "negative"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "sent-negative" in response.content.decode()
+    item.refresh_from_db()
+    assert (item.sentiment, item.sentiment_manual) == ("negative", True)
+    correction = SentimentCorrection.objects.get()
+    assert (correction.old_label, correction.new_label) == ("positive", "negative")
+
+
+def test_it_assigns_closes_reopens_and_notes(world: World, vk: Channel) -> None:
+    item = make_item(vk, "Вопрос")
+    browser = client_for(world.alpha.manager)
+    browser.post(f"/inbox/items/{item.pk}/assign/", {"assignee": str(world.alpha.owner.pk)})
+    browser.post(f"/inbox/items/{item.pk}/status/", {"status": "closed"})
+    browser.post(f"/inbox/items/{item.pk}/note/", {"text": "Клиент VIP"})
+    item.refresh_from_db()
+    assert (item.assignee, item.status, item.notes.get().text) == (world.alpha.owner, "closed", "Клиент VIP")
+    browser.post(f"/inbox/items/{item.pk}/status/", {"status": "open"})
+    item.refresh_from_db()
+    assert item.status == "open" and item.closed_at is None
+    # Someone of another agency cannot be assigned.
+    assert browser.post(f"/inbox/items/{item.pk}/assign/",
+                        {"assignee": str(world.beta.owner.pk)}).status_code == 400
+
+
+def test_it_computes_time_to_first_response_per_item_and_manager(world: World, vk: Channel) -> None:
+    now = timezone.now()
+    alpha = world.alpha
+    for minutes, who in ((10, alpha.manager), (30, alpha.manager), (120, alpha.owner)):
+        make_item(vk, "q", received_at=now - timedelta(hours=5),
+                  first_response_at=now - timedelta(hours=5) + timedelta(minutes=minutes),
+                  first_responder=who)
+    make_item(vk, "late", received_at=now - timedelta(hours=2))
+    make_item(vk, "fresh", received_at=now - timedelta(minutes=5))
+    sla = sla_summary(Item.objects.filter(workspace=vk.workspace), 60)
+    assert (sla.answered, sla.median_minutes, sla.overdue) == (3, 30, 1)
+    assert sla.within_target == pytest.approx(2 / 3)
+    by_name = {m.name: (m.answered, m.median_minutes, m.within_target) for m in sla.managers}
+    assert by_name == {"Alpha Manager": (2, 20, 1.0), "Alpha Owner": (1, 120, 0.0)}
+    page = client_for(alpha.analyst).get(f"/workspaces/{vk.workspace_id}/inbox/analytics/")
+    assert page.status_code == 200 and "Alpha Manager" in page.content.decode()
+
+
+def test_it_renders_hostile_payloads_inert(world: World, vk: Channel) -> None:
+    items = [make_item(vk, text, sentiment="negative", author_name=f'<b onmouseover="x()">{i}</b>')
+             for i, text in enumerate(HOSTILE)]
+    browser = client_for(world.alpha.manager)
+    pages = [browser.get("/inbox/").content.decode()]
+    pages += [browser.get(f"/inbox/items/{item.pk}/").content.decode() for item in items]
+    for html in pages:
+        assert "<script>alert" not in html
+        assert not re.search(r"<[^>]+\son(error|load|mouseover)\s*=", html, re.I)
+        assert 'href="javascript:' not in html.lower()
+        assert "<svg onload" not in html and "<img src=x" not in html
+        assert len(html) < 400_000  # the huge text is cut in the list, scrolled in the item
+    assert "&lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;" in pages[0]
+    assert "{{ 7|add:7 }} {% now &#x27;Y&#x27; %}" in pages[1 + 6]  # shown, never evaluated
+    assert 'class="km-ugc' in pages[1]  # untrusted text isolated from the page's direction

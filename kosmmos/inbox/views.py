@@ -1,0 +1,546 @@
+"""Inbox pages. Agency roles see them (clients get 404, like the leads board); owners and
+managers act (reply, assign, close, correct, retrain), analysts read."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kosmmos.accounts.access import (
+    agency_required,
+    current_membership,
+    get_workspace_for_user,
+    membership_in,
+    require_role,
+)
+from kosmmos.accounts.models import STAFF_ROLES, Membership, Role, User, Workspace
+from kosmmos.channels.models import Channel, Network
+from kosmmos.inbox import actions, analytics
+from kosmmos.inbox.forms import (
+    CannedReplyForm,
+    ConnectionForm,
+    NoteForm,
+    ReplyForm,
+    SentimentForm,
+    SlaForm,
+)
+from kosmmos.inbox.models import (
+    CONVERSATION_KINDS,
+    CannedReply,
+    ChannelInbox,
+    DropCount,
+    InboxProfile,
+    Item,
+    ItemStatus,
+    Kind,
+    ReactionCount,
+    Reply,
+    RetrainRun,
+    RunStatus,
+    Sentiment,
+    SurgeAlert,
+)
+from kosmmos.inbox.retrain import MIN_ITEMS, request_retrain, use_default_model
+
+PAGE = 50
+
+
+# --- access helpers (the one place tenant isolation is decided for inbox objects) ----------
+
+
+def _agency_membership(request: HttpRequest, organisation_id: Any, *, write: bool) -> Membership:
+    membership = membership_in(request, organisation_id)
+    if membership.role == Role.CLIENT:
+        raise Http404
+    if write:
+        require_role(membership, STAFF_ROLES)
+    return membership
+
+
+def get_item_for_user(request: HttpRequest, item_id: uuid.UUID, *,
+                      write: bool = False) -> tuple[Item, Membership]:
+    item = (Item.objects.select_related("channel", "workspace", "post", "target", "assignee")
+            .filter(pk=item_id).first())
+    if item is None:
+        raise Http404
+    return item, _agency_membership(request, item.organisation_id, write=write)
+
+
+def get_reply_for_user(request: HttpRequest, reply_id: uuid.UUID) -> tuple[Reply, Membership]:
+    reply = Reply.objects.select_related("item").filter(pk=reply_id).first()
+    if reply is None:
+        raise Http404
+    return reply, _agency_membership(request, reply.organisation_id, write=True)
+
+
+def get_canned_for_user(request: HttpRequest, canned_id: uuid.UUID, *,
+                        write: bool = False) -> tuple[CannedReply, Membership]:
+    canned = CannedReply.objects.filter(pk=canned_id).first()
+    if canned is None:
+        raise Http404
+    return canned, _agency_membership(request, canned.organisation_id, write=write)
+
+
+def get_run_for_user(request: HttpRequest, run_id: uuid.UUID) -> tuple[RetrainRun, Membership]:
+    found = RetrainRun.objects.filter(pk=run_id).first()
+    if found is None:
+        raise Http404
+    return found, _agency_membership(request, found.organisation_id, write=False)
+
+
+def get_connection_for_user(request: HttpRequest, connection_id: uuid.UUID, *,
+                            write: bool = False) -> tuple[ChannelInbox, Membership]:
+    found = ChannelInbox.objects.select_related("channel__workspace").filter(
+        pk=connection_id).first()
+    if found is None:
+        raise Http404
+    return found, _agency_membership(request, found.organisation_id, write=write)
+
+
+def get_inbox_workspace(request: HttpRequest, workspace_id: uuid.UUID, *,
+                        write: bool = False) -> tuple[Workspace, Membership]:
+    workspace, membership = get_workspace_for_user(request, workspace_id, write=write)
+    if membership.role == Role.CLIENT:
+        raise Http404
+    return workspace, membership
+
+
+def profile_for(workspace: Workspace) -> InboxProfile:
+    profile, _created = InboxProfile.objects.get_or_create(
+        workspace=workspace, defaults={"organisation_id": workspace.organisation_id})
+    return profile
+
+
+# --- the list --------------------------------------------------------------------------------
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except (ValueError, TypeError):
+        return None
+
+
+def _day_bound(value: str, end: bool) -> datetime | None:
+    day = parse_date(value) if value else None
+    if day is None:
+        return None
+    return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
+
+
+def filtered_items(request: HttpRequest, membership: Membership,
+                   workspace: Workspace | None) -> tuple[QuerySet[Item], dict[str, Any]]:
+    """The items the filters in the query string select, negative first unless sorted by date."""
+    params = request.GET
+    items = Item.objects.filter(organisation=membership.organisation, deleted_at__isnull=True)
+    chosen: dict[str, Any] = {k: params.get(k, "") for k in (
+        "network", "channel", "post", "sentiment", "status", "assignee", "kind", "from", "to",
+        "sort", "overdue", "q")}
+    if workspace is not None:
+        items = items.filter(workspace=workspace)
+    elif (ws := _uuid(params.get("workspace", ""))) is not None:
+        items = items.filter(workspace_id=ws)
+        chosen["workspace"] = str(ws)
+    if chosen["network"] in Network.values:
+        items = items.filter(network=chosen["network"])
+    if (channel := _uuid(chosen["channel"])) is not None:
+        items = items.filter(channel_id=channel)
+    if (post := _uuid(chosen["post"])) is not None:
+        items = items.filter(post_id=post)
+    if chosen["sentiment"] in Sentiment.values:
+        items = items.filter(sentiment=chosen["sentiment"])
+    if chosen["status"] == "":
+        chosen["status"] = ItemStatus.OPEN
+    if chosen["status"] in ItemStatus.values:
+        items = items.filter(status=chosen["status"])
+    if chosen["assignee"] == "me":
+        items = items.filter(assignee=request.user)
+    elif chosen["assignee"] == "none":
+        items = items.filter(assignee__isnull=True)
+    elif (person := _uuid(chosen["assignee"])) is not None:
+        items = items.filter(assignee_id=person)
+    if chosen["kind"] in Kind.values:
+        items = items.filter(kind=chosen["kind"])
+    elif chosen["kind"] != "all":
+        items = items.filter(kind__in=CONVERSATION_KINDS)
+    if (start := _day_bound(chosen["from"], False)) is not None:
+        items = items.filter(received_at__gte=start)
+    if (end := _day_bound(chosen["to"], True)) is not None:
+        items = items.filter(received_at__lte=end)
+    if chosen["q"]:
+        items = items.filter(Q(text__icontains=chosen["q"]) | Q(author_name__icontains=chosen["q"]))
+    if chosen["overdue"] == "1":
+        overdue_ids = []
+        for ws_id, minutes in _sla_minutes(membership, workspace).items():
+            overdue_ids.append(analytics.overdue(items.filter(workspace_id=ws_id), minutes)
+                               .values("pk"))
+        query = Q(pk__in=[])
+        for sub in overdue_ids:
+            query |= Q(pk__in=sub)
+        items = items.filter(query)
+    if chosen["sort"] == "new":
+        items = items.order_by("-received_at")
+    else:
+        items = items.annotate(first=Case(When(sentiment=Sentiment.NEGATIVE, then=Value(0)),
+                                          default=Value(1), output_field=IntegerField())
+                               ).order_by("first", "-received_at")
+    return items, chosen
+
+
+def _sla_minutes(membership: Membership, workspace: Workspace | None) -> dict[Any, int]:
+    spaces = [workspace] if workspace else list(membership.visible_workspaces())
+    stored = dict(InboxProfile.objects.filter(workspace__in=spaces).values_list(
+        "workspace_id", "sla_minutes"))
+    return {ws.pk: stored.get(ws.pk, 60) for ws in spaces}
+
+
+def _render_list(request: HttpRequest, workspace: Workspace | None) -> HttpResponse:
+    membership = current_membership(request)
+    items, chosen = filtered_items(request, membership, workspace)
+    page = Paginator(items.select_related("channel", "workspace", "post", "assignee"),
+                     PAGE).get_page(request.GET.get("page"))
+    sla = _sla_minutes(membership, workspace)
+    now = timezone.now()
+    for item in page:
+        minutes = sla.get(item.workspace_id, 60)
+        item.overdue = item.is_overdue(timedelta(minutes=minutes), now)  # type: ignore[attr-defined]
+    org = membership.organisation
+    channels = Channel.objects.filter(organisation=org)
+    if workspace:
+        channels = channels.filter(workspace=workspace)
+    alerts = SurgeAlert.objects.filter(organisation=org, day=timezone.localdate())
+    if workspace:
+        alerts = alerts.filter(workspace=workspace)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "inbox/list.html", {
+        "page": page, "chosen": chosen, "workspace": workspace, "querystring": query.urlencode(),
+        "workspaces": membership.visible_workspaces(),
+        "channels": channels.select_related("workspace"),
+        "networks": Network.choices, "sentiments": Sentiment.choices,
+        "statuses": ItemStatus.choices, "kinds": Kind.choices,
+        "people": User.objects.filter(memberships__organisation=org,
+                                      memberships__role__in=STAFF_ROLES).order_by("first_name"),
+        "alerts": alerts.select_related("channel", "workspace"),
+        "can_edit": membership.is_staff_role,
+    })
+
+
+@agency_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    return _render_list(request, None)
+
+
+@agency_required
+def workspace_inbox(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
+    workspace, _membership = get_inbox_workspace(request, workspace_id)
+    return _render_list(request, workspace)
+
+
+# --- one item --------------------------------------------------------------------------------
+
+
+def _thread(item: Item) -> QuerySet[Item]:
+    """The other items of the same conversation: the post's comments, or the chat's messages."""
+    others = Item.objects.filter(channel_id=item.channel_id, deleted_at__isnull=True)
+    if item.kind == Kind.MESSAGE:
+        return others.filter(kind=Kind.MESSAGE, chat_ref=item.chat_ref).order_by("received_at")
+    if item.post_ref:
+        return others.filter(kind=Kind.COMMENT, post_ref=item.post_ref).order_by("received_at")
+    return others.filter(pk=item.pk)
+
+
+def _item_context(request: HttpRequest, item: Item, membership: Membership,
+                  **extra: Any) -> dict[str, Any]:
+    profile = InboxProfile.objects.filter(workspace_id=item.workspace_id).first()
+    sla = profile.sla if profile else timedelta(minutes=60)
+    canned = CannedReply.objects.filter(organisation_id=item.organisation_id).filter(
+        Q(workspace__isnull=True) | Q(workspace_id=item.workspace_id))
+    reactions = ReactionCount.objects.filter(channel_id=item.channel_id,
+                                             post_ref=item.post_ref).first() if item.post_ref else None
+    context = {
+        "item": item, "thread": _thread(item).select_related("assignee")[:200],
+        "replies": item.replies.select_related("author").prefetch_related("attempt_rows"),
+        "notes": item.notes.select_related("author"), "canned": canned,
+        "reply_form": ReplyForm(), "note_form": NoteForm(),
+        "people": User.objects.filter(memberships__organisation_id=item.organisation_id,
+                                      memberships__role__in=STAFF_ROLES).order_by("first_name"),
+        "can_edit": membership.is_staff_role, "sentiments": Sentiment.choices,
+        "overdue": item.is_overdue(sla), "sla_minutes": int(sla.total_seconds() // 60),
+        "reactions": reactions, "can_reply": item.is_conversation and item.network != "ok",
+    }
+    context.update(extra)
+    return context
+
+
+@agency_required
+def item_detail(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
+    item, membership = get_item_for_user(request, item_id)
+    return render(request, "inbox/item.html", _item_context(request, item, membership))
+
+
+@require_POST
+@agency_required
+def item_reply(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
+    item, membership = get_item_for_user(request, item_id, write=True)
+    form = ReplyForm(request.POST)
+    if not item.is_conversation:
+        raise Http404
+    if form.is_valid():
+        actions.queue_reply(item, request.user, form.cleaned_data["text"])  # type: ignore[arg-type]
+        messages.success(request, _("The reply is queued; it is posted in a moment."))
+        return redirect("inbox:item", item_id=item.pk)
+    return render(request, "inbox/item.html",
+                  _item_context(request, item, membership, reply_form=form), status=400)
+
+
+@require_POST
+@agency_required
+def item_sentiment(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
+    item, _membership = get_item_for_user(request, item_id, write=True)
+    form = SentimentForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(status=400)
+    if form.cleaned_data["sentiment"] != item.sentiment or not item.sentiment_manual:
+        actions.correct_sentiment(item, request.user, form.cleaned_data["sentiment"])  # type: ignore[arg-type]
+        item.refresh_from_db(fields=["sentiment", "sentiment_manual"])
+    if request.headers.get("HX-Request"):
+        return render(request, "inbox/_sentiment.html", {"item": item, "can_edit": True,
+                                                          "sentiments": Sentiment.choices})
+    return redirect("inbox:item", item_id=item.pk)
+
+
+@require_POST
+@agency_required
+def item_assign(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
+    item, _membership = get_item_for_user(request, item_id, write=True)
+    person = None
+    if (pk := _uuid(request.POST.get("assignee", ""))) is not None:
+        person = User.objects.filter(pk=pk, memberships__organisation_id=item.organisation_id,
+                                     memberships__role__in=STAFF_ROLES).first()
+        if person is None:
+            return HttpResponse(status=400)
+    actions.assign(item, person)
+    messages.success(request, _("Assigned."))
+    return redirect("inbox:item", item_id=item.pk)
+
+
+@require_POST
+@agency_required
+def item_status(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
+    item, _membership = get_item_for_user(request, item_id, write=True)
+    if request.POST.get("status") == ItemStatus.CLOSED:
+        actions.close(item)
+    elif request.POST.get("status") == ItemStatus.OPEN:
+        actions.reopen(item)
+    else:
+        return HttpResponse(status=400)
+    return redirect(request.POST.get("next") if request.POST.get("next") == reverse("inbox:list")
+                    else reverse("inbox:item", kwargs={"item_id": item.pk}))
+
+
+@require_POST
+@agency_required
+def item_note(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
+    item, membership = get_item_for_user(request, item_id, write=True)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        actions.add_note(item, request.user, form.cleaned_data["text"])  # type: ignore[arg-type]
+        return redirect("inbox:item", item_id=item.pk)
+    return render(request, "inbox/item.html",
+                  _item_context(request, item, membership, note_form=form), status=400)
+
+
+@agency_required
+def item_canned(request: HttpRequest, item_id: uuid.UUID, canned_id: uuid.UUID) -> HttpResponse:
+    """The canned reply filled in for this item: the reply textarea, swapped in by htmx."""
+    item, _membership = get_item_for_user(request, item_id, write=True)
+    canned, _m = get_canned_for_user(request, canned_id)
+    if canned.organisation_id != item.organisation_id or (
+            canned.workspace_id and canned.workspace_id != item.workspace_id):
+        raise Http404
+    form = ReplyForm(initial={"text": actions.fill_canned(canned, item, request.user)})  # type: ignore[arg-type]
+    return render(request, "inbox/_reply_text.html", {"reply_form": form})
+
+
+@require_POST
+@agency_required
+def reply_retry(request: HttpRequest, reply_id: uuid.UUID) -> HttpResponse:
+    reply, _membership = get_reply_for_user(request, reply_id)
+    if actions.retry_reply(reply):
+        messages.success(request, _("The reply is queued to be posted again."))
+    else:
+        messages.info(request, _("This reply has not failed; nothing to retry."))
+    return redirect("inbox:item", item_id=reply.item_id)
+
+
+# --- canned replies --------------------------------------------------------------------------
+
+
+@agency_required
+def canned_list(request: HttpRequest) -> HttpResponse:
+    membership = current_membership(request)
+    spaces = membership.visible_workspaces()
+    form = CannedReplyForm(workspaces=spaces)
+    if request.method == "POST":
+        require_role(membership, STAFF_ROLES)
+        form = CannedReplyForm(request.POST, workspaces=spaces)
+        if form.is_valid():
+            canned = form.save(commit=False)
+            canned.organisation = membership.organisation
+            canned.save()
+            messages.success(request, _("Canned reply saved."))
+            return redirect("inbox:canned")
+    return render(request, "inbox/canned.html", {
+        "form": form, "can_edit": membership.is_staff_role,
+        "replies": CannedReply.objects.filter(organisation=membership.organisation)
+        .select_related("workspace"),
+    }, status=400 if form.errors else 200)
+
+
+@require_POST
+@agency_required
+def canned_delete(request: HttpRequest, canned_id: uuid.UUID) -> HttpResponse:
+    canned, _membership = get_canned_for_user(request, canned_id, write=True)
+    canned.delete()
+    messages.success(request, _("Canned reply deleted."))
+    return redirect("inbox:canned")
+
+
+# --- analytics, SLA, retraining, connections -------------------------------------------------
+
+
+@agency_required
+def workspace_analytics(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
+    workspace, membership = get_inbox_workspace(request, workspace_id)
+    profile = profile_for(workspace)
+    from kosmmos.inbox.dispatch import ensure_channel_rows
+
+    ensure_channel_rows(Channel.objects.filter(workspace=workspace))
+    channels = list(Channel.objects.filter(workspace=workspace).select_related("inbox"))
+    items = Item.objects.filter(organisation=workspace.organisation, workspace=workspace,
+                                deleted_at__isnull=True)
+    chosen_channel = _uuid(request.GET.get("channel", ""))
+    if chosen_channel and any(c.pk == chosen_channel for c in channels):
+        items = items.filter(channel_id=chosen_channel)
+    series = analytics.daily_sentiment(items, days=30)
+    per_channel = []
+    for channel in channels:
+        channel_series = analytics.daily_sentiment(items.filter(channel=channel), days=30)
+        per_channel.append((channel, sum(channel_series.totals), channel_series.negative_share()))
+    runs = list(RetrainRun.objects.filter(workspace=workspace)[:5])
+    for found in runs:
+        found.active = found.status in {RunStatus.PENDING, RunStatus.QUEUED,  # type: ignore[attr-defined]
+                                        RunStatus.RUNNING}
+    drops = (DropCount.objects.filter(organisation=workspace.organisation,
+                                      scope__in=[str(c.pk) for c in channels],
+                                      day__gte=timezone.localdate() - timedelta(days=7))
+             .order_by("-day", "step", "reason"))
+    return render(request, "inbox/analytics.html", {
+        "workspace": workspace, "profile": profile, "channels": channels,
+        "chosen_channel": chosen_channel, "series": series,
+        "chart": analytics.sentiment_chart(series, _("Comments by sentiment, last 30 days")),
+        "total": sum(series.totals), "negative_share": series.negative_share(),
+        "per_channel": per_channel,
+        "sla": analytics.sla_summary(items, profile.sla_minutes),
+        "alerts": SurgeAlert.objects.filter(workspace=workspace).select_related("channel")[:20],
+        "runs": runs,
+        "labelled": Item.objects.filter(workspace=workspace, sentiment_manual=True).count(),
+        "min_items": MIN_ITEMS, "sla_form": SlaForm(instance=profile), "drops": drops[:50],
+        "can_edit": membership.is_staff_role,
+    })
+
+
+@require_POST
+@agency_required
+def workspace_sla(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
+    workspace, _membership = get_inbox_workspace(request, workspace_id, write=True)
+    profile = profile_for(workspace)
+    form = SlaForm(request.POST, instance=profile)
+    if form.is_valid() and 1 <= form.cleaned_data["sla_minutes"] <= 10080:
+        profile.sla_minutes = form.cleaned_data["sla_minutes"]
+        profile.save(update_fields=["sla_minutes"])
+        messages.success(request, _("The response target is saved."))
+    else:
+        messages.error(request, _("The response target must be between 1 and 10080 minutes."))
+    return redirect("inbox:analytics", workspace_id=workspace.pk)
+
+
+@require_POST
+@agency_required
+def workspace_retrain(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
+    workspace, _membership = get_inbox_workspace(request, workspace_id, write=True)
+    if request.POST.get("action") == "default":
+        use_default_model(profile_for(workspace))
+        messages.success(request, _("The workspace uses the default model again."))
+    else:
+        request_retrain(workspace, request.user)  # type: ignore[arg-type]
+        messages.success(request, _("Training started."))
+    return redirect("inbox:analytics", workspace_id=workspace.pk)
+
+
+@agency_required
+def retrain_progress(request: HttpRequest, run_id: uuid.UUID) -> HttpResponse:
+    found, _membership = get_run_for_user(request, run_id)
+    return render(request, "inbox/_retrain_run.html", {
+        "run": found, "active": found.status in {RunStatus.PENDING, RunStatus.QUEUED,
+                                                  RunStatus.RUNNING}})
+
+
+@agency_required
+def connection(request: HttpRequest, connection_id: uuid.UUID) -> HttpResponse:
+    found, membership = get_connection_for_user(request, connection_id)
+    channel = found.channel
+    config = channel.config
+    form = ConnectionForm(initial={"vk_confirmation": config.get("vk_confirmation", ""),
+                                   "discussion_chat_id": config.get("discussion_chat_id", "")})
+    if request.method == "POST":
+        require_role(membership, STAFF_ROLES)
+        form = ConnectionForm(request.POST)
+        if form.is_valid():
+            _save_connection(channel, form.cleaned_data)
+            messages.success(request, _("Saved."))
+            return redirect("inbox:connection", connection_id=found.pk)
+    hook = ""
+    if channel.network in {"vk", "telegram"}:
+        from django.conf import settings
+
+        name = "inbox:vk_callback" if channel.network == "vk" else "inbox:telegram_webhook"
+        hook = settings.SITE_URL + reverse(name, kwargs={"hook_code": found.code})
+    credentials = channel.credentials
+    from kosmmos.inbox.polling import mode
+
+    return render(request, "inbox/connection.html", {
+        "inbox": found, "channel": channel, "form": form, "hook_url": hook,
+        "mode": mode(channel), "can_edit": membership.is_staff_role,
+        "has_vk_secret": bool(credentials.get("vk_secret")),
+        "has_webhook_secret": bool(credentials.get("webhook_secret")),
+    }, status=400 if form.errors else 200)
+
+
+def _save_connection(channel: Channel, data: dict[str, Any]) -> None:
+    config = dict(channel.config)
+    credentials = dict(channel.credentials)
+    if channel.network == "vk":
+        config["vk_confirmation"] = data["vk_confirmation"].strip()
+        if data["vk_secret"]:
+            credentials["vk_secret"] = data["vk_secret"]
+    if channel.network == "telegram":
+        config["discussion_chat_id"] = data["discussion_chat_id"].strip()
+        if data["webhook_secret"]:
+            credentials["webhook_secret"] = data["webhook_secret"]
+    channel.config = config
+    channel.credentials = credentials
+    channel.save(update_fields=["config", "credentials_encrypted"])

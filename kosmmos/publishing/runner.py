@@ -1,0 +1,146 @@
+"""The in-process runner: lets a publishing task return at once instead of holding a Celery
+thread while it waits for the exact second and for the network.
+
+The task claims its batch (the database now says *publishing*, with a lease) and hands the
+batch here. A scheduler thread starts each call at its due time on the worker's thread pool; when
+the batch's last call is done, a recorder thread writes the outcomes (one transaction per batch)
+and, meanwhile, keeps the leases of batches in flight fresh.
+
+Nothing here is the truth: if the process dies, the rows stay *publishing*, their lease runs
+out, and the sweep hands them to reconciliation (engine.py) — looked up, never re-sent blindly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import itertools
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Batch:
+    jobs: list[Any]
+    work: Callable[[Any], None]
+    record: Callable[[], None]
+    heartbeat: Callable[[], None] = lambda: None
+    left: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class Runner:
+    def __init__(self) -> None:
+        from kosmmos.publishing.engine import pool
+
+        self.pool = pool()
+        self._heap: list[tuple[float, int, Any, Batch]] = []
+        self._seq = itertools.count()
+        self._wake = threading.Condition()
+        self._done: queue.Queue[Batch] = queue.Queue()
+        self._flying: set[int] = set()
+        self._batches: dict[int, Batch] = {}
+        self._guard = threading.Lock()
+        threading.Thread(target=self._schedule, name="publish-scheduler", daemon=True).start()
+        threading.Thread(target=self._recorder, name="publish-recorder", daemon=True).start()
+
+    def submit(self, batch: Batch) -> None:
+        if not batch.jobs:
+            return
+        batch.left = len(batch.jobs)
+        with self._guard:
+            self._batches[id(batch)] = batch
+        with self._wake:
+            for job in batch.jobs:
+                heapq.heappush(self._heap, (job.due, next(self._seq), job, batch))
+            self._wake.notify()
+
+    def _schedule(self) -> None:
+        while True:
+            with self._wake:
+                while not self._heap or self._heap[0][0] > time.time():
+                    timeout = self._heap[0][0] - time.time() if self._heap else None
+                    self._wake.wait(timeout)
+                _due, _n, job, batch = heapq.heappop(self._heap)
+            self.pool.submit(self._run, job, batch)
+
+    def _run(self, job: Any, batch: Batch) -> None:
+        try:
+            batch.work(job)
+        except Exception:  # work() records failures itself; a bug must not stall the batch
+            log.exception("publishing job failed")
+        finally:
+            with batch.lock:
+                batch.left -= 1
+                finished = batch.left == 0
+            if finished:
+                self._done.put(batch)
+
+    def _recorder(self) -> None:
+        last_beat = time.monotonic()
+        while True:
+            try:
+                batch = self._done.get(timeout=1.0)
+            except queue.Empty:
+                batch = None
+            close_old_connections()
+            if batch is not None:
+                with self._guard:
+                    self._batches.pop(id(batch), None)
+                try:
+                    batch.record()
+                except Exception:  # the lease runs out and reconciliation takes over
+                    log.exception("could not record a publishing batch")
+            if time.monotonic() - last_beat >= 2.0:
+                last_beat = time.monotonic()
+                with self._guard:
+                    flying = list(self._batches.values())
+                for b in flying:
+                    try:
+                        b.heartbeat()
+                    except Exception:
+                        log.exception("could not extend a lease")
+
+
+_runner: Runner | None = None
+_lock = threading.Lock()
+
+
+def runner() -> Runner:
+    global _runner
+    with _lock:
+        if _runner is None:
+            _runner = Runner()
+        return _runner
+
+
+def warm_up() -> None:
+    """Start the pool's threads and their HTTP clients before the first burst needs them."""
+    from kosmmos.lib import http
+    from kosmmos.publishing.engine import pool
+
+    count = settings.PUBLISH_THREADS
+    barrier = threading.Barrier(count + 1)
+
+    def ready() -> None:
+        http.client()
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=20)
+
+    for _ in range(count):
+        pool().submit(ready)
+    try:
+        barrier.wait(timeout=20)
+    except threading.BrokenBarrierError:
+        log.warning("the publishing pool did not warm up in time")
+    runner()

@@ -1,0 +1,114 @@
+"""Statistics of published posts and channels, collected on a schedule that slows with age.
+
+A post is read every 10 minutes for its first 2 hours, hourly for 2 days, daily for 30 days,
+then never again (``PostTarget.next_stats_at``). Each reading is upserted into the hour's
+PostStatsSnapshot row, so a repeated or overlapping collection changes nothing. Followers are
+read daily per channel (``Channel.next_stats_at``) into ChannelStatsSnapshot.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from kosmmos.channels.models import Channel, ChannelStatsSnapshot, ChannelStatus
+from kosmmos.connectors.base import AuthRevoked, ConnectorError
+from kosmmos.publishing.engine import mark_needs_reauth
+from kosmmos.publishing.models import PostStatsSnapshot, PostTarget, TargetStatus
+
+log = logging.getLogger(__name__)
+
+SCHEDULE = (
+    (timedelta(hours=2), timedelta(minutes=10)),
+    (timedelta(days=2), timedelta(hours=1)),
+    (timedelta(days=30), timedelta(days=1)),
+)
+RETRY = timedelta(minutes=15)
+FIELDS = ("views", "likes", "comments", "reposts", "reach")
+
+
+def next_reading(published_at: datetime | None, now: datetime) -> datetime | None:
+    """When to read a post's stats next; None once it is older than the last step."""
+    age = now - (published_at or now)
+    for older_than, every in SCHEDULE:
+        if age < older_than:
+            return now + every
+    return None
+
+
+def hour_of(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def collect_post_stats(ids: Iterable[Any]) -> int:
+    """Read the stats of these published targets, one call per channel."""
+    targets = list(PostTarget.objects.filter(
+        pk__in=[uuid.UUID(str(i)) for i in ids], status=TargetStatus.PUBLISHED,
+    ).exclude(external_id="").select_related("channel"))
+    by_channel: dict[Any, list[PostTarget]] = defaultdict(list)
+    for t in targets:
+        by_channel[t.channel_id].append(t)
+    now = timezone.now()
+    written = 0
+    for group in by_channel.values():
+        channel = group[0].channel
+        try:
+            found = channel.connector().post_stats([t.external_id for t in group])
+        except AuthRevoked as exc:
+            mark_needs_reauth({channel.pk: exc.message})
+            found, retry = {}, True
+        except (ConnectorError, Exception) as exc:  # stats can wait; publishing cannot
+            log.warning("stats of channel %s failed: %s", channel.pk, exc)
+            found, retry = {}, True
+        else:
+            retry = False
+        rows = []
+        for t in group:
+            stats = found.get(t.external_id)
+            if stats is not None:
+                rows.append(PostStatsSnapshot(
+                    organisation_id=t.organisation_id, target=t, taken_at=hour_of(now),
+                    **{f: getattr(stats, f) for f in FIELDS}))
+            t.next_stats_at = now + RETRY if retry and stats is None else next_reading(
+                t.published_at, now)
+        PostStatsSnapshot.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["target", "taken_at"],
+            update_fields=FIELDS)
+        PostTarget.objects.bulk_update(group, ["next_stats_at"])
+        written += len(rows)
+    return written
+
+
+def collect_followers(ids: Iterable[Any]) -> int:
+    """Today's followers of each channel, upserted; the next reading a day later."""
+    now = timezone.now()
+    today = timezone.localdate(now)
+    written = 0
+    for channel in Channel.objects.filter(pk__in=[uuid.UUID(str(i)) for i in ids],
+                                          status=ChannelStatus.ACTIVE):
+        try:
+            count = channel.connector().followers()
+        except AuthRevoked as exc:
+            mark_needs_reauth({channel.pk: exc.message})
+            continue
+        except Exception as exc:
+            log.warning("followers of channel %s failed: %s", channel.pk, exc)
+            Channel.objects.filter(pk=channel.pk).update(next_stats_at=now + RETRY)
+            continue
+        if count is not None:
+            ChannelStatsSnapshot.objects.bulk_create(
+                [ChannelStatsSnapshot(organisation_id=channel.organisation_id, channel=channel,
+                                      day=today, followers=count)],
+                update_conflicts=True, unique_fields=["channel", "day"],
+                update_fields=["followers"])
+            written += 1
+        Channel.objects.filter(pk=channel.pk).update(
+            followers=count if count is not None else channel.followers,
+            next_stats_at=now + timedelta(days=1))
+    return written
