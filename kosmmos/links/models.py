@@ -39,6 +39,7 @@ class Network(models.TextChoices):
     VK = "vk", _("VK")
     OK = "ok", _("Odnoklassniki")
     TELEGRAM = "telegram", _("Telegram")
+    SANDBOX = "sandbox", _("Sandbox (rehearsal)")
 
 
 class Medium(models.TextChoices):

@@ -246,7 +246,7 @@ def load(token: str, status: str) -> list[PostTarget]:
     """The rows this claim won, with their posts, channels, variants and media."""
     targets = list(
         PostTarget.objects.filter(lease_owner=token, status=status)
-        .select_related("post", "channel")
+        .select_related("post", "post__workspace", "channel")
     )
     post_ids = {t.post_id for t in targets}
     variants: dict[uuid.UUID, dict[str, str]] = {pid: {} for pid in post_ids}
@@ -266,13 +266,24 @@ def load(token: str, status: str) -> list[PostTarget]:
 
 def build_request(target: PostTarget, text: str | None = None) -> PublishRequest:
     post = target.post
+    if text is None:
+        text = tracked_text(post, target.channel.network)
     return PublishRequest(
         key=target.key,
-        text=text if text is not None else text_for(post, target.channel.network),
+        text=text,
         media=tuple(getattr(post, "media_list", ())),
         is_ad=post.is_ad, erid=post.erid, advertiser=post.advertiser,
         publish_at=target.publish_at,
     )
+
+
+def tracked_text(post: Post, network: str) -> str:
+    """What is sent: the network's text with every link wrapped in a tracked short link, so each
+    click is attributed to this post, channel and network (idempotent: a retry sends the same)."""
+    from kosmmos.links.actions import wrap_links
+
+    return wrap_links(text_for(post, network), workspace=post.workspace, network=network,
+                      post_ref=str(post.pk))
 
 
 def prepare(target: PostTarget, text: str | None = None) -> Job:
