@@ -65,11 +65,13 @@ def post(url: str, **kwargs: Any) -> httpx.Response:
     return request("POST", url, **kwargs)
 
 
-def check_public_url(url: str, *, resolve: bool | None = None) -> str:
+def check_public_url(url: str, *, resolve: bool | None = None, must_resolve: bool = True) -> str:
     """Accept only http(s) URLs whose host is not a private, loopback or link-local address.
 
     ``resolve`` (default: settings.KOSMMOS_RESOLVE_URLS) also resolves host names, so a name that
-    points inside our network is refused too. Returns the URL unchanged, or raises UnsafeUrl.
+    points inside our network is refused too. ``must_resolve=False`` lets a name that does not
+    resolve (yet) pass — right for redirect targets, which we never fetch ourselves; wrong for
+    URLs we fetch. Returns the URL unchanged, or raises UnsafeUrl.
     """
     parts = urlsplit(url.strip())
     if parts.scheme not in {"http", "https"} or not parts.hostname:
@@ -83,7 +85,8 @@ def check_public_url(url: str, *, resolve: bool | None = None) -> str:
             try:
                 addresses = [info[4][0] for info in socket.getaddrinfo(host, None)]
             except OSError as exc:
-                raise UnsafeUrl(f"the host {host} does not resolve") from exc
+                if must_resolve:
+                    raise UnsafeUrl(f"the host {host} does not resolve") from exc
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%")[0])
         if not ip.is_global or ip.is_multicast:

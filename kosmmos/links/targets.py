@@ -2,8 +2,8 @@
 
 A target must be an absolute http(s) URL with a host, no credentials, no whitespace or control
 characters (they could split a Location header), not pointing at a private, loopback or
-link-local address (an IP literal is refused outright; a name must resolve to public addresses
-unless ``KOSMMOS_RESOLVE_URLS`` is off, as in tests). It is stored in ASCII (IDNA host,
+link-local address (an IP literal is refused outright; a name that resolves must resolve to
+public addresses, unless ``KOSMMOS_RESOLVE_URLS`` is off, as in tests). It is stored in ASCII (IDNA host,
 percent-encoded path), so the redirect can put it in a header as it is.
 """
 
@@ -58,7 +58,9 @@ def clean_target(raw: str, *, resolve: bool | None = None) -> str:
     if host == base.hostname and (port or None) == base.port:
         raise ValidationError(_("A short link cannot lead to another short link."))
     try:
-        check_public_url(url, resolve=resolve)
+        # We never fetch a target, so a name that does not resolve here is a possible typo, not a
+        # risk; a name that resolves to a private address is refused.
+        check_public_url(url, resolve=resolve, must_resolve=False)
     except UnsafeUrl as exc:
         raise ValidationError(_("This address cannot be linked: %(reason)s") % {"reason": exc}) from exc
     return url
