@@ -69,7 +69,78 @@ def load_demo() -> bool:
     m.workspaces.add(workspaces[0])
     for row in LEADS:
         _demo_lead(org, manager, *row)
+    _demo_content(manager, workspaces)
+    _demo_money(manager, workspaces[0])
     return True
+
+
+# (workspace index, minutes from now, title, text, hashtags, stage, ad)
+POSTS = [
+    (0, 3, "Новинка недели", "Новинка: увлажняющая эссенция с муцином улитки. Лёгкая текстура, "
+     "подходит для чувствительной кожи. Подробнее: https://seoul-beauty.example/snail", "#уход #новинка",
+     "scheduled", False),
+    (0, 10, "Отзыв недели", "«Кожа стала мягкой уже через неделю» — Марина из Казани о тонере с "
+     "центеллой. Спасибо за отзыв!", "#отзывы", "scheduled", False),
+    (0, 60 * 24, "Чёрная пятница", "Чёрная пятница: −30% на весь уход до воскресенья. "
+     "https://seoul-beauty.example/black-friday", "#скидки", "in_review", True),
+    (0, 60 * 24 * 6, "Рутина ухода", "Как собрать уходовую рутину из пяти шагов — разбираем "
+     "по порядку.", "#советы", "draft", False),
+    (1, 6, "Как выбрать матрас", "Жёсткий или мягкий? Три вопроса, которые помогут выбрать "
+     "ортопедический матрас. https://son-i-spina.example/guide", "#здоровыйсон", "scheduled", False),
+    (1, 60 * 24 * 3, "Акция на топперы", "Топпер в подарок к каждому матрасу до конца месяца.",
+     "#акция", "draft", False),
+]
+
+
+def _demo_content(manager: User, workspaces: list[Workspace]) -> None:
+    """A sandbox channel per client and a content plan whose first posts publish minutes after
+    `make run`, so the engine, the sandbox and the inbox have something to show at once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kosmmos.channels.actions import sandbox_id, save_channel
+    from kosmmos.content import actions as content
+    from kosmmos.content.models import Rubric
+
+    channels = [
+        save_channel(workspace=ws, network="sandbox", external_id=sandbox_id(),
+                     credentials={"token": sandbox_id()}, name=f"{ws.name.split(' —')[0]} · песочница")
+        for ws in workspaces
+    ]
+    for ws in workspaces:
+        for name, colour in (("Новинки", "#6366f1"), ("Отзывы", "#10b981"), ("Акции", "#f59e0b")):
+            Rubric.objects.create(organisation=ws.organisation, workspace=ws, name=name, color=colour)
+    now = timezone.now()
+    for index, minutes, title, text, tags, stage, is_ad in POSTS:
+        ws = workspaces[index]
+        data = content.PostData(
+            title=title, text=text, hashtags=tags, publish_at=now + timedelta(minutes=minutes),
+            channels=[channels[index]], is_ad=is_ad,
+            advertiser="ООО «Сеул Бьюти», ИНН 7700000000" if is_ad else "",
+            erid="2VtzqwDEMO" if is_ad else "",
+            rubric=Rubric.objects.filter(workspace=ws).order_by("name").first(),
+        )
+        post = content.save_post(ws, data, by=manager)
+        if stage == "in_review":
+            content.send_for_review(post, by=manager)
+        elif stage == "scheduled":
+            content.approve_post(post, by=manager)
+            content.schedule(post, by=manager)
+
+
+def _demo_money(manager: User, workspace: Workspace) -> None:
+    """Costs for this and last month, so the P&L shows the shape of a real client."""
+    from datetime import date
+
+    from kosmmos.links import actions as money
+
+    today = date.today()
+    last = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+    for month, spend in ((last, "45000"), (today, "52000")):
+        money.add_cost(workspace, month=month, category="ad_spend", network="vk", amount=Decimal(spend), user=manager)
+        money.add_cost(workspace, month=month, category="content", amount=Decimal("18000"), user=manager)
+        money.add_cost(workspace, month=month, category="agency_fee", amount=Decimal("60000"), user=manager)
 
 
 def _demo_lead(

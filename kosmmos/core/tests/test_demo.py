@@ -71,3 +71,19 @@ def test_it_gives_the_demo_client_one_workspace_only() -> None:
     assert "корейской косметики" in listing
     assert "ортопедические матрасы" not in listing
     assert browser.get("/leads/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_it_gives_the_demo_a_content_plan_on_sandbox_channels_and_costs() -> None:
+    from kosmmos.channels.models import Channel
+    from kosmmos.content.models import Post, PostStatus
+    from kosmmos.links.models import CostEntry
+    from kosmmos.publishing.models import PostTarget, TargetStatus
+
+    call_command("demo", stdout=StringIO())
+    assert Channel.objects.filter(network="sandbox").count() == 2
+    statuses = set(Post.objects.values_list("status", flat=True))
+    assert {PostStatus.SCHEDULED, PostStatus.IN_REVIEW, PostStatus.DRAFT} <= statuses
+    soon = PostTarget.objects.filter(status=TargetStatus.SCHEDULED).order_by("publish_at").first()
+    assert soon is not None  # the first posts publish minutes after `make run`
+    assert CostEntry.objects.count() == 6
