@@ -72,9 +72,12 @@ def serve(argv: list[str]) -> int:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--with-worker", action="store_true", help="also run a worker")
     group.add_argument("--no-worker", action="store_true", help="web server only")
-    parser.add_argument("--redirect-port", type=int, default=8001, help="short links (embedded)")
-    parser.add_argument("--no-redirect", action="store_true", help="do not run the short-link service")
-    parser.add_argument("--no-sandbox", action="store_true", help="do not run the sandbox network")
+    # The short-link service and the sandbox network run beside the web server in the embedded
+    # set-up; at scale they are their own services (`kosmmos redirect`, `kosmmos sandbox`).
+    parser.add_argument("--redirect", action=argparse.BooleanOptionalAction, default=None,
+                        help="run the short-link service (default: embedded set-up only)")
+    parser.add_argument("--sandbox", action=argparse.BooleanOptionalAction, default=None,
+                        help="run the sandbox network (default: embedded set-up only)")
     # Publishing batches wait on the networks (and for their exact second), not on the CPU.
     parser.add_argument("--worker-threads", type=int,
                         default=int(os.environ.get("KOSMMOS_WORKER_THREADS", "8")),
@@ -97,12 +100,14 @@ def serve(argv: list[str]) -> int:
                 sys.executable, "-m", "kosmmos.cli", "worker", "--concurrency",
                 str(opts.worker_threads),
             ]
-    if embedded and not opts.no_redirect:
+    if embedded if opts.redirect is None else opts.redirect:
+        # Its address is LINKS_BASE_URL: the links printed in posts must reach it.
+        redirect_url = urlsplit(settings.LINKS_BASE_URL)
         children["redirect"] = [
-            sys.executable, "-m", "kosmmos.cli", "redirect", "--host", opts.host,
-            "--port", str(opts.redirect_port),
+            sys.executable, "-m", "kosmmos.cli", "redirect",
+            "--host", redirect_url.hostname or opts.host, "--port", str(redirect_url.port or 8001),
         ]
-    if embedded and not opts.no_sandbox:
+    if embedded if opts.sandbox is None else opts.sandbox:
         children["sandbox"] = [sys.executable, "-m", "kosmmos.cli", "sandbox"]
     url = f"http://{opts.host}:{opts.port}"
     mode = "embedded (SQLite, file queue)" if embedded else "PostgreSQL/Redis"

@@ -257,6 +257,9 @@ def kosmmos_instance(
         "DJANGO_SETTINGS_MODULE": "kosmmos.settings",
         "PYTHONUNBUFFERED": "1",
         "LOG_LEVEL": "WARNING",
+        # Their own ports, so a developer's running instance (8001/8002) never interferes.
+        "LINKS_BASE_URL": f"http://127.0.0.1:{free_port()}",
+        "SANDBOX_URL": f"http://127.0.0.1:{free_port()}",
     })
     if postgres_url:
         env["DATABASE_URL"] = postgres_url
@@ -271,7 +274,8 @@ def kosmmos_instance(
     command = [sys.executable, "-m", "kosmmos.cli", "serve", "--host", "127.0.0.1",
                "--port", str(port)]
     if redis_url:
-        command.append("--with-worker")
+        # The scale set-up runs these as their own services; the test co-hosts them.
+        command += ["--with-worker", "--redirect", "--sandbox"]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
