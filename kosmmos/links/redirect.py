@@ -20,6 +20,7 @@ Served by granian: ``kosmmos redirect --port 8001`` (see ``service.py``).
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import time
@@ -162,6 +163,10 @@ class RedirectApp:
         self.links = {code: entry for code, entry in found.items() if entry is not None}
         self.since = newest
         self.loaded = True
+        # The cache and Django's modules are long-lived: move them out of the collector's
+        # generations so a full collection does not walk them mid-request (tail latency).
+        gc.collect()
+        gc.freeze()
 
     def apply(self, found: dict[str, Entry | None]) -> None:
         for code, entry in found.items():

@@ -3,8 +3,8 @@
 The redirect hot path does one ``os.write`` of one line per click to a file opened with
 ``O_APPEND`` — no database, no lock, no buffer in Python. Once ``write`` returns, the line is in
 the kernel's page cache: a SIGKILL of the redirect process loses nothing that was answered. (A
-power cut can lose what the kernel had not written back; the flusher fsyncs each segment it
-reads, which bounds that to about one flush interval.)
+power cut can lose what the kernel had not written back and the flusher had not stored yet:
+the kernel's writeback delay, a few seconds.)
 
 Segment files are ``clicks-<start ms>-<pid>.spool``; a writer renames its file to ``.sealed`` when
 it rotates or stops, which tells the flusher it may delete the file once fully read. A segment
