@@ -68,7 +68,9 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--threads", type=int, default=8, help="web request threads")
     # Two worker processes use both cores for CPU-bound jobs (PDF rendering): threads in one
     # process would queue behind the GIL.
-    parser.add_argument("--worker-processes", type=int, default=2, help="embedded workers")
+    parser.add_argument("--worker-processes", type=int,
+                        default=int(os.environ.get("KOSMMOS_WORKER_PROCESSES", "2")),
+                        help="embedded workers")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--with-worker", action="store_true", help="also run a worker")
     group.add_argument("--no-worker", action="store_true", help="web server only")

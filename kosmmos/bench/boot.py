@@ -52,16 +52,20 @@ def _wait_healthy(url: str, timeout: float) -> float:
     raise RuntimeError(f"{url} did not answer 200 within {timeout} s")
 
 
-def _tree_rss_mb(pid: int) -> float:
+def _tree_rss_mb(pid: int) -> tuple[float, float]:
+    """Resident memory of the serve tree: the sum of RSS (counts shared pages once per process)
+    and the sum of PSS (shared pages split between the processes that map them)."""
     root = psutil.Process(pid)
     procs = [root, *root.children(recursive=True)]
-    total = 0
+    rss = pss = 0
     for proc in procs:
         try:
-            total += proc.memory_info().rss
+            info = proc.memory_full_info()
         except psutil.NoSuchProcess:
             continue
-    return total / 2**20
+        rss += info.rss
+        pss += getattr(info, "pss", info.rss)
+    return rss / 2**20, pss / 2**20
 
 
 def _browse(base: str, count: int) -> int:
@@ -84,7 +88,7 @@ def _browse(base: str, count: int) -> int:
     return ok
 
 
-def _one_boot(env: dict[str, str], pages: int) -> tuple[float, float, int]:
+def _one_boot(env: dict[str, str], pages: int) -> tuple[float, tuple[float, float], int]:
     port = _free_port()
     started = time.monotonic()
     proc = subprocess.Popen(
@@ -121,7 +125,9 @@ def run(argv: list[str]) -> dict[str, object]:
     boots = [r[0] for r in results]
     return {
         "boot_s": round(statistics.median(boots), 2),
-        "rss_mb": round(statistics.median(r[1] for r in results), 1),
+        "rss_mb": round(statistics.median(r[1][0] for r in results), 1),
+        "pss_mb": round(statistics.median(r[1][1] for r in results), 1),
+        "processes": "supervisor, web, 2 workers, redirect + flusher, sandbox (embedded)",
         "boot_s_runs": [round(b, 2) for b in boots],
         "pages_ok": min(r[2] for r in results),
         "pages": opts.pages,
