@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 import threading
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +21,21 @@ DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 USER_AGENT = "Kosmmos/0.1 (+https://github.com/kosmmos)"
 
 _local = threading.local()
+_ssl_lock = threading.Lock()
+_ssl_context: ssl.SSLContext | None = None
+
+
+def _shared_ssl_context() -> ssl.SSLContext:
+    """One TLS context for every client: each context loads the whole CA bundle (~1.5 MB), and
+    a publishing worker keeps a client per thread (64 threads)."""
+    global _ssl_context
+    with _ssl_lock:
+        if _ssl_context is None:
+            # The same CA bundle httpx uses by default (certifi ships with httpx).
+            import certifi
+
+            _ssl_context = ssl.create_default_context(cafile=certifi.where())
+        return _ssl_context
 
 
 class HttpError(Exception):
@@ -37,7 +53,9 @@ def client() -> httpx.Client:
     """One pooled client per thread (httpx clients are not shared across threads here)."""
     found: httpx.Client | None = getattr(_local, "client", None)
     if found is None:
-        found = httpx.Client(timeout=DEFAULT_TIMEOUT, headers={"User-Agent": USER_AGENT})
+        found = httpx.Client(
+            timeout=DEFAULT_TIMEOUT, headers={"User-Agent": USER_AGENT}, verify=_shared_ssl_context()
+        )
         _local.client = found
     return found
 
