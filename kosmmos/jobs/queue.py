@@ -33,6 +33,10 @@ class RowQueue:
     # Where a row goes when its worker died (lease over): pending (do it again) or, for work that
     # is not safe to repeat blindly, a status that asks for a check first.
     after_dead_worker: str = "pending"
+    # Stored as last_error when a dead worker's row is handed back (say what a person should do).
+    dead_worker_error: str = ""
+    # The column that says when a pending row is due; None: every pending row is due at once.
+    due_field: str | None = "next_attempt_at"
     batch: int = 100
     # A queued message not picked up by then is assumed lost (broker restart) and sent again.
     requeue_after: timedelta = timedelta(minutes=2)
@@ -54,7 +58,8 @@ class RowQueue:
 
     def dispatch_due(self) -> int:
         now = timezone.now()
-        due = self.model._default_manager.filter(next_attempt_at__lte=now)
+        rows = self.model._default_manager
+        due = rows.filter(**{f"{self.due_field}__lte": now}) if self.due_field else rows.all()
         ids = claim_batch(due, self.pending, self.batch, status=self.queued, enqueued_at=now)
         for pk in ids:
             self.enqueue(pk)
@@ -75,7 +80,10 @@ class RowQueue:
             if rows.filter(pk=pk, status=self.queued, enqueued_at__lt=stale).update(enqueued_at=now):
                 self.enqueue(pk)
                 requeued += 1
-        dead = rows.filter(status=self.running, lease_until__lt=now).update(
-            status=self.after_dead_worker, next_attempt_at=now, lease_until=None
-        )
+        handed_back: dict[str, Any] = {"status": self.after_dead_worker, "lease_until": None}
+        if self.due_field:
+            handed_back[self.due_field] = now
+        if self.dead_worker_error:
+            handed_back["last_error"] = self.dead_worker_error
+        dead = rows.filter(status=self.running, lease_until__lt=now).update(**handed_back)
         return requeued + dead

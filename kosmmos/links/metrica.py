@@ -21,11 +21,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from kosmmos.accounts.models import User, Workspace
-from kosmmos.jobs.claims import claim_batch, claim_one
+from kosmmos.jobs.claims import claim_one
+from kosmmos.jobs.queue import RowQueue
 from kosmmos.lib import http
 from kosmmos.links.models import (
     MAX_UPLOAD_ATTEMPTS,
@@ -79,11 +80,17 @@ def create_upload(workspace: Workspace, money: MoneySettings, user: User | None)
     return upload
 
 
-def kick(upload_id: uuid.UUID) -> None:
-    now = timezone.now()
-    if claim_one(MetricaUpload, upload_id, UploadStatus.PENDING, status=UploadStatus.QUEUED,
-                 enqueued_at=now):
-        enqueue(upload_id)
+uploads = RowQueue(
+    model=MetricaUpload, task="kosmmos.links.tasks:send_metrica_upload",
+    running=UploadStatus.SENDING, batch=BATCH, requeue_after=REQUEUE_AFTER,
+    # A dead worker's upload: the outcome is unknown, so it is not re-sent blindly.
+    after_dead_worker=UploadStatus.FAILED,
+    dead_worker_error="The worker stopped during the upload; check the uploadings list in Metrica, then retry.",
+)
+enqueue = uploads.enqueue
+kick = uploads.kick
+dispatch_due = uploads.dispatch_due
+sweep_stuck = uploads.sweep_stuck
 
 
 def retry(upload: MetricaUpload) -> bool:
@@ -92,41 +99,6 @@ def retry(upload: MetricaUpload) -> bool:
     if won:
         transaction.on_commit(lambda: kick(upload.pk))
     return won
-
-
-def enqueue(upload_id: object) -> None:
-    from kosmmos.links.tasks import send_metrica_upload
-
-    try:
-        send_metrica_upload.delay(str(upload_id))
-    except Exception:
-        log.exception("could not enqueue Metrica upload %s; the sweep will retry", upload_id)
-
-
-def dispatch_due() -> int:
-    now = timezone.now()
-    due = MetricaUpload.objects.filter(next_attempt_at__lte=now)
-    ids = claim_batch(due, UploadStatus.PENDING, BATCH, status=UploadStatus.QUEUED, enqueued_at=now)
-    for pk in ids:
-        enqueue(pk)
-    return len(ids)
-
-
-def sweep_stuck() -> int:
-    now = timezone.now()
-    lost = MetricaUpload.objects.filter(status=UploadStatus.QUEUED, enqueued_at__lt=now - REQUEUE_AFTER)
-    count = 0
-    for pk in list(lost.values_list("pk", flat=True)[:BATCH]):
-        if MetricaUpload.objects.filter(pk=pk, status=UploadStatus.QUEUED,
-                                        enqueued_at__lt=now - REQUEUE_AFTER).update(enqueued_at=now):
-            enqueue(pk)
-            count += 1
-    # A dead worker's upload: the outcome is unknown, so it is not re-sent blindly.
-    count += MetricaUpload.objects.filter(Q(status=UploadStatus.SENDING) & Q(lease_until__lt=now)).update(
-        status=UploadStatus.FAILED, lease_until=None,
-        last_error="The worker stopped during the upload; check the uploadings list in Metrica, then retry.",
-    )
-    return count
 
 
 class Outcome:
