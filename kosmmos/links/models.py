@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kosmmos.accounts.models import Organisation, Workspace
+from kosmmos.channels.models import Network as ChannelNetwork
 from kosmmos.lib.ids import short_code, token
 
 # Short codes are fixed-width: the click id embeds one (see clickids.py). 31**8 ≈ 8.5e11 codes.
@@ -33,13 +34,8 @@ def public_key() -> str:
     return short_code(16)
 
 
-class Network(models.TextChoices):
-    """``utm_source`` values (network-api-facts.md: lower case vk|ok|telegram)."""
-
-    VK = "vk", _("VK")
-    OK = "ok", _("Odnoklassniki")
-    TELEGRAM = "telegram", _("Telegram")
-    SANDBOX = "sandbox", _("Sandbox (rehearsal)")
+# ``utm_source`` values are the channel network codes (network-api-facts.md: lower case).
+Network = ChannelNetwork
 
 
 class Medium(models.TextChoices):
