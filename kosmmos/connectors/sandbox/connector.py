@@ -129,6 +129,32 @@ class SandboxConnector:
         value = data.get("followers")
         return int(value) if value is not None else None
 
+    def comments(self, post_id: str) -> list[dict[str, Any]]:
+        """The post's comments so far, ours (``from_channel``) included; [] if the post is gone."""
+        # GET /channels/{id}/posts/{post_id}/comments
+        data = self._call("GET", f"/posts/{post_id}/comments") or {}
+        items = data.get("items")
+        return items if isinstance(items, list) else []
+
+    def comment(self, post_id: str, text: str, *, reply_to: str = "", key: str = "") -> str:
+        """Comment as the channel; returns the comment id. The sandbox posts a ``key`` once, so
+        resending after an ambiguous outcome cannot duplicate the comment."""
+        # POST /channels/{id}/posts/{post_id}/comments  {text, reply_to, key}
+        body = {"text": text, "reply_to": reply_to or None, "key": key or None}
+        data = self._call("POST", f"/posts/{post_id}/comments", write=True, json=body)
+        if data is None:
+            raise ConnectorError("sandbox: the post is gone", permanent=True, code=404)
+        if not data.get("id"):
+            raise AmbiguousOutcome("sandbox: the answer had no comment id")
+        return str(data["id"])
+
+    def find_comment(self, post_id: str, key: str) -> str | None:
+        """The id of our comment sent with ``key``, or None when the sandbox has none."""
+        # GET /channels/{id}/posts/{post_id}/comments?key=…
+        data = self._call("GET", f"/posts/{post_id}/comments", params={"key": key}) or {}
+        items = data.get("items") or []
+        return str(items[0]["id"]) if items and isinstance(items[0], dict) else None
+
     def list_posts(self, limit: int = 50) -> list[dict[str, Any]]:
         """The newest posts with their stats (the sandbox's own page in the UI)."""
         data = self._call("GET", "/posts", params={"limit": limit}) or {}

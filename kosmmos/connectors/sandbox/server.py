@@ -11,6 +11,9 @@ always means "not posted"), ambiguous outcomes (the post is stored, then the res
 any sane client timeout or the connection is cut mid-body), revoked tokens (401), and — on
 published posts — views, reactions and comments arriving over time and followers growing daily,
 all deterministic for a seed.
+
+The channel itself can comment on its posts (our replies from the inbox): those comments are
+stored, carry ``from_channel: true`` and are posted once per idempotency ``key``.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ COMMENTS = (
     "Жду продолжения", "Не согласен", "Подскажите размеры", "Супер!", "Очень красиво",
 )
 DAY = 86400.0
+COMMENT_MAX = 4096  # characters in one comment (Telegram's message limit; VK allows more)
+KEY_MAX = 100
 
 
 def _unit(*parts: object) -> float:
@@ -69,6 +74,11 @@ class Network:
         self.posts: dict[int, dict[str, Any]] = {}
         self.by_channel: dict[str, list[int]] = {}
         self.by_key: dict[tuple[str, str], list[int]] = {}
+        # Comments written by the channel itself, per post; (post, key) → comment for idempotency.
+        self.own_comments: dict[int, list[dict[str, Any]]] = {}
+        self.comment_keys: dict[tuple[int, str], dict[str, Any]] = {}
+        self.comment_seq = 0
+        self._dirty_comments: list[dict[str, Any]] = []
         self.buckets: dict[str, tuple[float, float]] = {}
         self.seq = 0
         self._dirty_posts: set[int] = set()
@@ -88,6 +98,8 @@ class Network:
         db.execute("CREATE TABLE IF NOT EXISTS posts (id INTEGER PRIMARY KEY, channel TEXT, "
                    "key TEXT, text TEXT, media TEXT, accepted_at REAL, edited_at REAL, "
                    "deleted_at REAL, edits INTEGER)")
+        db.execute("CREATE TABLE IF NOT EXISTS comments (seq INTEGER PRIMARY KEY, post INTEGER, "
+                   "key TEXT, text TEXT, reply_to TEXT, at REAL)")
         return db
 
     def _load(self) -> None:
@@ -102,6 +114,10 @@ class Network:
                              "media": json.loads(media), "accepted_at": acc,
                              "edited_at": edited, "deleted_at": deleted, "edits": edits})
                 self.seq = max(self.seq, pid)
+            rows = db.execute("SELECT seq, post, key, text, reply_to, at FROM comments ORDER BY seq")
+            for seq, pid, key, text, reply_to, at in rows:
+                if pid in self.posts:
+                    self._index_comment(self.posts[pid], seq, key, text, reply_to, at)
         finally:
             db.close()
 
@@ -112,9 +128,10 @@ class Network:
         with self._lock:
             posts = [dict(self.posts[p]) for p in self._dirty_posts if p in self.posts]
             channels = [(c, dict(self.channels[c])) for c in self._dirty_channels]
+            comments, self._dirty_comments = self._dirty_comments, []
             self._dirty_posts.clear()
             self._dirty_channels.clear()
-        if not posts and not channels:
+        if not posts and not channels and not comments:
             return 0
         db = self._db()
         try:
@@ -125,9 +142,12 @@ class Network:
                     (p["id"], p["channel"], p["key"], p["text"], json.dumps(p["media"]),
                      p["accepted_at"], p["edited_at"], p["deleted_at"], p["edits"])
                     for p in posts])
+                db.executemany("INSERT OR REPLACE INTO comments VALUES (?, ?, ?, ?, ?, ?)", [
+                    (c["seq"], c["post"], c["key"], c["text"], c["reply_to"], c["at"])
+                    for c in comments])
         finally:
             db.close()
-        return len(posts) + len(channels)
+        return len(posts) + len(channels) + len(comments)
 
     # --- channels -----------------------------------------------------------------------------
 
@@ -228,7 +248,33 @@ class Network:
                 found.append({"id": f"{post['id']}_{i}", "at": at,
                               "author": f"user{int(_unit(self.seed, 'a', post['id'], i) * 9999)}",
                               "text": COMMENTS[int(_unit(self.seed, "t", post["id"], i) * 10)]})
+        found += [c for c in self.own_comments.get(post["id"], ()) if c["at"] <= now]
         return sorted(found, key=lambda c: c["at"])
+
+    def _index_comment(self, post: dict[str, Any], seq: int, key: str, text: str,
+                       reply_to: str, at: float) -> dict[str, Any]:
+        comment = {"id": f"{post['id']}_r{seq}", "at": at, "author": post["channel"],
+                   "text": text, "reply_to": reply_to, "from_channel": True, "key": key}
+        self.own_comments.setdefault(post["id"], []).append(comment)
+        if key:
+            self.comment_keys[(post["id"], key)] = comment
+        self.comment_seq = max(self.comment_seq, seq)
+        return comment
+
+    def add_comment(self, post: dict[str, Any], text: str, reply_to: str,
+                    key: str) -> tuple[dict[str, Any], bool]:
+        """A comment by the channel itself; ``(comment, created)``. A key seen before on this
+        post returns the comment it created (so a client may resend after a lost answer)."""
+        with self._lock:
+            if key and (found := self.comment_keys.get((post["id"], key))) is not None:
+                return found, False
+            self.comment_seq += 1
+            comment = self._index_comment(post, self.comment_seq, key, text, reply_to,
+                                          time.time())
+            self._dirty_comments.append({"seq": self.comment_seq, "post": post["id"],
+                                         "key": key, "text": text, "reply_to": reply_to,
+                                         "at": comment["at"]})
+        return comment, True
 
     def public(self, post: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -368,7 +414,8 @@ class SandboxApp:
             post = net.posts.get(int(rest[1])) if rest[1].isdigit() else None
             if post is None or post["channel"] != cid:
                 raise Reply(404, {"error": "not_found"})
-            return await self.one_post(net, post, config, method, rest[2:], receive)
+            return await self.one_post(net, post, config, method, rest[2:], query, receive,
+                                       send)
         raise Reply(404, {"error": "not_found"})
 
     async def create(self, net: Network, cid: str, config: dict[str, Any], receive: Receive,
@@ -382,17 +429,39 @@ class SandboxApp:
             raise Reply(400, {"error": "invalid", "message": "text longer than 10000"})
         await self.guard(net, cid, config, write=True)
         post = net.add_post(cid, key, text, media)
-        if net.rng.random() < float(config["ambiguous_rate"]):
-            # The network acted; the answer is lost. Half hang past any client timeout, half
-            # start the answer and cut the connection.
-            if net.rng.random() < 0.5:
-                await asyncio.sleep(float(config["hang_s"]))
-                return 201, net.public(post), []
-            await send({"type": "http.response.start", "status": 201,
-                        "headers": [(b"content-length", b"1000")]})
-            await send({"type": "http.response.body", "body": b'{"id":', "more_body": True})
-            raise ConnectionAbortedError("sandbox: connection cut on purpose")
+        await self.maybe_lose_answer(net, config, send)
         return 201, net.public(post), []
+
+    async def maybe_lose_answer(self, net: Network, config: dict[str, Any], send: Send) -> None:
+        """Called after a write was stored: with ``ambiguous_rate``, the answer is lost. Half
+        hang past any client timeout (then answer late), half start the answer and cut the
+        connection."""
+        if net.rng.random() >= float(config["ambiguous_rate"]):
+            return
+        if net.rng.random() < 0.5:
+            await asyncio.sleep(float(config["hang_s"]))
+            return
+        await send({"type": "http.response.start", "status": 201,
+                    "headers": [(b"content-length", b"1000")]})
+        await send({"type": "http.response.body", "body": b'{"id":', "more_body": True})
+        raise ConnectionAbortedError("sandbox: connection cut on purpose")
+
+    async def comment(self, net: Network, post: dict[str, Any], config: dict[str, Any],
+                      receive: Receive, send: Send) -> tuple[int, Any, list[Any]]:
+        """The channel answers on its post: validated before anything else, then the same
+        latency, 429 and 503 as every write; a ``key`` posts once (200 with the first one)."""
+        text, reply_to, key = _comment_fields(await _body(receive))
+        if reply_to and reply_to not in {c["id"] for c in net.comments(post)}:
+            raise Reply(400, {"error": "invalid",
+                              "message": f"reply_to: no comment {reply_to} on this post"})
+        await self.guard(net, post["channel"], config, write=True)
+        if post["deleted_at"] is not None:
+            raise Reply(404, {"error": "deleted", "message": "The post was deleted."})
+        comment, created = net.add_comment(post, text, reply_to, key)
+        if not created:
+            return 200, comment, []
+        await self.maybe_lose_answer(net, config, send)
+        return 201, comment, []
 
     async def guard(self, net: Network, cid: str, config: dict[str, Any], write: bool) -> None:
         """Latency, then the errors that mean "nothing happened": 429 and 503."""
@@ -411,9 +480,12 @@ class SandboxApp:
             raise Reply(503, {"error": "unavailable", "message": "Try again later (not posted)."})
 
     async def one_post(self, net: Network, post: dict[str, Any], config: dict[str, Any],
-                       method: str, rest: list[str], receive: Receive) -> tuple[int, Any, list[Any]]:
+                       method: str, rest: list[str], query: dict[str, str], receive: Receive,
+                       send: Send) -> tuple[int, Any, list[Any]]:
         if rest == ["comments"] and method == "GET":
-            return 200, {"items": net.comments(post)}, []
+            return 200, {"items": _comment_listing(net, post, query)}, []
+        if rest == ["comments"] and method == "POST":
+            return await self.comment(net, post, config, receive, send)
         if rest:
             raise Reply(404, {"error": "not_found"})
         if method == "GET":
@@ -454,7 +526,8 @@ class SandboxApp:
         if parts == ["summary"] and method == "GET":
             dupes = sum(1 for ids in net.by_key.values() if len(ids) > 1)
             return 200, {"posts": len(net.posts), "keys": len(net.by_key),
-                         "duplicate_keys": dupes, "channels": len(net.channels)}, []
+                         "duplicate_keys": dupes, "channels": len(net.channels),
+                         "own_comments": sum(map(len, net.own_comments.values()))}, []
         if parts == ["flush"] and method == "POST":
             return 200, {"written": net.flush()}, []
         raise Reply(404, {"error": "not_found"})
@@ -475,6 +548,33 @@ def _listing(net: Network, cid: str, query: dict[str, str]) -> list[dict[str, An
             "limit", "50").isdigit() else 50
         ids = net.by_channel.get(cid, [])[-limit:][::-1]
     return [{**net.public(net.posts[i]), "stats": net.stats(net.posts[i])} for i in ids]
+
+
+def _comment_listing(net: Network, post: dict[str, Any],
+                     query: dict[str, str]) -> list[dict[str, Any]]:
+    """The post's comments so far; ``?key=K`` looks up the channel's own comment by its key
+    (how a client reconciles a lost answer)."""
+    if "key" in query:
+        found = net.comment_keys.get((post["id"], query["key"]))
+        return [found] if found is not None else []
+    return net.comments(post)
+
+
+def _comment_fields(data: dict[str, Any]) -> tuple[str, str, str]:
+    """``(text, reply_to, key)`` of a new comment, or a 400 that says what is wrong."""
+    text, reply_to, key = data.get("text"), data.get("reply_to"), data.get("key")
+    if not isinstance(text, str) or not text.strip():
+        raise Reply(400, {"error": "invalid", "message": "text required"})
+    if len(text) > COMMENT_MAX:
+        raise Reply(400, {"error": "invalid",
+                          "message": f"text longer than {COMMENT_MAX} characters"})
+    if reply_to is not None and (isinstance(reply_to, bool)
+                                 or not isinstance(reply_to, (str, int))):
+        raise Reply(400, {"error": "invalid", "message": "reply_to must be a comment id"})
+    if key is not None and (not isinstance(key, str) or len(key) > KEY_MAX):
+        raise Reply(400, {"error": "invalid",
+                          "message": f"key must be a string of at most {KEY_MAX} characters"})
+    return text, str(reply_to or ""), key or ""
 
 
 app = SandboxApp()

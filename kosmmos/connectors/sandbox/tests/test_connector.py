@@ -87,3 +87,46 @@ def test_it_reads_stats_followers_and_edits(connector, network: Network) -> None
     connector.delete(posted.external_id)  # gone already: still fine
     assert network.posts[1]["deleted_at"]
     assert connector.check().can_post is True
+
+
+def test_it_comments_as_the_channel_and_finds_the_comment_by_key(
+        connector: SandboxConnector, network: Network) -> None:
+    posted = connector.publish(request())
+    network.posts[1]["accepted_at"] -= 86400  # the customers' comments have arrived
+    customer = connector.comments(posted.external_id)[0]
+    sent = connector.comment(posted.external_id, "Спасибо!", reply_to=customer["id"], key="r-1")
+    assert sent == "1_r1"
+    assert connector.comment(posted.external_id, "Спасибо!", reply_to=customer["id"],
+                             key="r-1") == sent  # the key posts once
+    assert connector.find_comment(posted.external_id, "r-1") == sent
+    assert connector.find_comment(posted.external_id, "r-2") is None
+    ours = connector.comments(posted.external_id)[-1]
+    assert (ours["id"], ours["from_channel"], ours["reply_to"]) == (sent, True, customer["id"])
+
+
+def test_it_maps_comment_refusals_to_permanent_errors(
+        connector: SandboxConnector, network: Network) -> None:
+    posted = connector.publish(request())
+    with pytest.raises(ConnectorError) as caught:
+        connector.comment(posted.external_id, " ")
+    assert caught.value.permanent and caught.value.message == "sandbox: text required"
+    connector.delete(posted.external_id)
+    with pytest.raises(ConnectorError) as gone:
+        connector.comment(posted.external_id, "Ответ")
+    assert gone.value.permanent and gone.value.message == "sandbox: the post is gone"
+    assert connector.comments("999") == []
+
+
+def test_it_reports_a_lost_comment_answer_as_ambiguous(
+        connector: SandboxConnector, network: Network, monkeypatch: pytest.MonkeyPatch) -> None:
+    import httpx
+
+    from kosmmos.connectors.sandbox import connector as module
+
+    posted = connector.publish(request())
+    monkeypatch.setattr(module, "TIMEOUT", httpx.Timeout(0.3))
+    network.set_config("c1", {"ambiguous_rate": 1.0, "hang_s": 1.0})
+    network.rng.random = lambda: 0.0  # type: ignore[method-assign]  # always the hanging kind
+    with pytest.raises(AmbiguousOutcome):
+        connector.comment(posted.external_id, "Ответ", key="r-1")
+    assert connector.find_comment(posted.external_id, "r-1") == "1_r1"

@@ -118,3 +118,121 @@ def test_it_reports_duplicates_for_the_bench(app: SandboxApp) -> None:
 def test_it_rejects_invalid_posts(app: SandboxApp, body: dict[str, Any]) -> None:
     (answer,) = run(app, ("POST", "/channels/c1/posts", body))
     assert answer.status_code == 400
+
+
+# --- comments by the channel (our replies from the inbox) ---------------------------------------
+
+
+def aged_post(network: Network, hours: float = 48) -> dict[str, Any]:
+    """A post published ``hours`` ago, so its customers' comments have arrived."""
+    post = network.add_post("c1", "k", "Пост", [])
+    post["accepted_at"] -= hours * 3600
+    return post
+
+
+def test_it_stores_the_channels_comment_and_lists_it(app: SandboxApp, network: Network) -> None:
+    post = aged_post(network)
+    first = network.comments(post)[0]
+    created, listed, by_key, stats = run(
+        app, ("POST", "/channels/c1/posts/1/comments",
+              {"text": "Спасибо!", "reply_to": first["id"], "key": "r-1"}),
+        ("GET", "/channels/c1/posts/1/comments", None),
+        ("GET", "/channels/c1/posts/1/comments?key=r-1", None),
+        ("GET", "/channels/c1/stats?ids=1", None))
+    assert created.status_code == 201
+    body = created.json()
+    assert {k: body[k] for k in ("id", "author", "text", "reply_to", "from_channel", "key")} == {
+        "id": "1_r1", "author": "c1", "text": "Спасибо!", "reply_to": first["id"],
+        "from_channel": True, "key": "r-1"}
+    assert listed.json()["items"][-1] == body
+    assert by_key.json() == {"items": [body]}
+    assert stats.json()["items"]["1"]["comments"] == len(listed.json()["items"])
+
+
+def test_it_posts_a_key_once(app: SandboxApp, network: Network) -> None:
+    aged_post(network)
+    again = {"text": "Ответ", "key": "r-1"}
+    first, second, other = run(app, ("POST", "/channels/c1/posts/1/comments", again),
+                               ("POST", "/channels/c1/posts/1/comments", again),
+                               ("POST", "/channels/c1/posts/1/comments", {"text": "Без ключа"}))
+    assert (first.status_code, second.status_code, other.status_code) == (201, 200, 201)
+    assert first.json()["id"] == second.json()["id"] != other.json()["id"]
+    assert len(network.own_comments[1]) == 2
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({}, "text required"),
+    ({"text": "   "}, "text required"),
+    ({"text": "x" * 4097}, "text longer than 4096 characters"),
+    ({"text": "x", "reply_to": "1_999"}, "reply_to: no comment 1_999 on this post"),
+    ({"text": "x", "reply_to": True}, "reply_to must be a comment id"),
+    ({"text": "x", "key": 5}, "key must be a string of at most 100 characters"),
+])
+def test_it_rejects_invalid_comments(app: SandboxApp, network: Network, body: dict[str, Any],
+                                     message: str) -> None:
+    aged_post(network)
+    (answer,) = run(app, ("POST", "/channels/c1/posts/1/comments", body))
+    assert (answer.status_code, answer.json()) == (400, {"error": "invalid", "message": message})
+    assert network.own_comments == {}
+
+
+def test_it_accepts_a_comment_of_exactly_the_limit(app: SandboxApp, network: Network) -> None:
+    aged_post(network)
+    (answer,) = run(app, ("POST", "/channels/c1/posts/1/comments", {"text": "я" * 4096}))
+    assert answer.status_code == 201
+
+
+def test_it_guards_comments_like_every_write(app: SandboxApp, network: Network) -> None:
+    aged_post(network)
+    network.add_post("c2", "k", "чужой", [])
+    path = "/channels/c1/posts/1/comments"
+
+    async def anonymous() -> int:
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://s.test") as client:
+            return (await client.post(path, json={"text": "x"})).status_code
+
+    assert asyncio.run(anonymous()) == 401
+    (foreign,) = run(app, ("POST", "/channels/c1/posts/2/comments", {"text": "x"}))
+    assert foreign.status_code == 404
+    network.set_config("c1", {"error_rate": 1.0})
+    (unavailable,) = run(app, ("POST", path, {"text": "x"}))
+    network.set_config("c1", {"error_rate": 0.0, "rate_limit_rate": 1.0, "retry_after": 2.0})
+    (limited,) = run(app, ("POST", path, {"text": "x"}))
+    network.set_config("c1", {"rate_limit_rate": 0.0, "revoked": True})
+    (revoked,) = run(app, ("POST", path, {"text": "x"}))
+    assert (unavailable.status_code, limited.status_code, revoked.status_code) == (503, 429, 401)
+    assert limited.json() == {"error": "rate_limited", "retry_after": 2.0}
+    assert network.own_comments == {}  # none of these acted
+    network.set_config("c1", {"revoked": False})
+    run(app, ("DELETE", "/channels/c1/posts/1", None))
+    (deleted,) = run(app, ("POST", path, {"text": "x"}))
+    assert (deleted.status_code, deleted.json()["error"]) == (404, "deleted")
+
+
+def test_it_stores_the_comment_and_loses_the_answer_then_finds_it_by_key(
+        app: SandboxApp, network: Network) -> None:
+    aged_post(network)
+    network.set_config("c1", {"ambiguous_rate": 1.0, "hang_s": 0.01})
+    network.rng.random = lambda: 0.9  # type: ignore[method-assign]  # the cut connection
+    with pytest.raises(ConnectionAbortedError):
+        run(app, ("POST", "/channels/c1/posts/1/comments", {"text": "x", "key": "r-1"}))
+    network.set_config("c1", {"ambiguous_rate": 0.0})
+    found, resent = run(app, ("GET", "/channels/c1/posts/1/comments?key=r-1", None),
+                        ("POST", "/channels/c1/posts/1/comments", {"text": "x", "key": "r-1"}))
+    assert [c["id"] for c in found.json()["items"]] == ["1_r1"]
+    assert (resent.status_code, resent.json()["id"]) == (200, "1_r1")
+    assert len(network.own_comments[1]) == 1
+
+
+def test_it_persists_comments_and_their_keys(tmp_path: Path) -> None:
+    path = str(tmp_path / "sandbox.sqlite3")
+    first = Network(path=path, seed=1)
+    post = first.add_post("c1", "k1", "hello", [])
+    first.add_comment(post, "Спасибо!", "1_0", "r-1")
+    assert first.flush() == 2  # the post and the comment
+    again = Network(path=path, seed=1)
+    (comment,) = again.own_comments[1]
+    assert (comment["id"], comment["text"], comment["reply_to"]) == ("1_r1", "Спасибо!", "1_0")
+    assert again.add_comment(again.posts[1], "Спасибо!", "1_0", "r-1") == (comment, False)
+    assert again.add_comment(again.posts[1], "Ещё", "", "")[0]["id"] == "1_r2"
