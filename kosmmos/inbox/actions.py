@@ -10,8 +10,10 @@ Reply states (the database is the truth, Celery carries ids):
                                                with that said: a person checks, then Retry
     failed ──Retry──> pending
 
-Only VK private messages carry an idempotency key (``random_id``); every other reply may be
-duplicated by a blind resend, so an ambiguous outcome is never retried automatically.
+VK private messages (``random_id``) and sandbox comments (``key``) carry the reply's idempotency
+key; every other reply may be duplicated by a blind resend, so an ambiguous outcome is never
+retried automatically. (The sandbox path reconciles by key itself and reports a transient error
+when the comment is not there, which the backoff then resends with the same key.)
 """
 
 from __future__ import annotations
@@ -90,7 +92,8 @@ def send_reply(reply_id: uuid.UUID) -> None:
     error, external, retry_in = "", "", None
     final = False
     try:
-        external = replies.send(reply.item, reply.text, random_id=reply.random_id)
+        external = replies.send(reply.item, reply.text, random_id=reply.random_id,
+                                key=str(reply.pk))
     except RateLimited as exc:
         error, retry_in = exc.message, timedelta(seconds=max(1.0, exc.retry_after))
     except AmbiguousOutcome as exc:

@@ -286,8 +286,13 @@ def ok_comment(comment: Any, topic_id: str) -> list[Parsed]:
                    text=text, text_cut=cut, received_at=received or _when(None), raw=data)]
 
 
-def sandbox_comment(comment: Any, post_id: str) -> list[Parsed]:
+def sandbox_comment(comment: Any, post_id: str, channel_id: str = "") -> list[Parsed]:
+    """A comment on our post. One the channel wrote itself (our reply from the inbox, or one
+    typed on the network) is ours, not a customer's: dropped as ``own_message``, the way VK's
+    and Telegram's are; the inbox shows it as the reply it came from."""
     data = _dict(comment, "comment")
+    if data.get("from_channel") is True or (channel_id and _str(data.get("author")) == channel_id):
+        raise Drop("own_message", "written as the channel")
     text, cut = _text(data.get("text"))
     author = _str(data.get("author"))
     return [Parsed(action="new", kind=Kind.COMMENT,

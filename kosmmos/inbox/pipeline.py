@@ -97,7 +97,8 @@ def parse(envelopes: Iterable[Envelope], run: Run) -> list[Parsed]:
             elif channel.network == "ok":
                 found = parsers.ok_comment(env.payload, env.context)
             elif channel.network == "sandbox":
-                found = parsers.sandbox_comment(env.payload, env.context)
+                found = parsers.sandbox_comment(env.payload, env.context,
+                                                channel.external_id.strip())
             else:
                 raise Drop("unsupported_network", channel.network)
         except Drop as drop:

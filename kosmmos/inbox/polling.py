@@ -13,7 +13,8 @@
   topics published in the last 14 days (B: the method is listed in OK's method index; response
   fields ``comments[{id, text, author_id, author_name, date, reply_to_comment_id}]`` are taken
   from client libraries, not a verified doc).
-- Sandbox: ``GET /channels/<id>/posts/<post>/comments`` for our recent posts there.
+- Sandbox: ``GET /channels/<id>/posts/<post>/comments`` for our recent posts there; the
+  channel's own comments (our replies) come back marked ``from_channel`` and are dropped.
 """
 
 from __future__ import annotations
@@ -196,23 +197,12 @@ def poll_ok(channel: Channel, cursor: dict[str, Any]) -> Run | None:
 
 
 def poll_sandbox(channel: Channel, cursor: dict[str, Any]) -> Run | None:
-    base = str(channel.config.get("base_url") or settings.SANDBOX_URL).rstrip("/")
-    headers = {"Authorization": f"Bearer {channel.credentials.get('token', '')}"}
-    envelopes = []
-    for target in _recent_targets(channel):
-        url = f"{base}/channels/{channel.external_id}/posts/{target.external_id}/comments"
-        try:
-            response = http.get(url, headers=headers, timeout=httpx.Timeout(5.0, connect=1.0))
-        except http.HttpError as exc:
-            raise ConnectorError(f"sandbox: {exc}") from exc
-        if response.status_code == 401:
-            raise AuthRevoked("sandbox: the token was revoked")
-        if response.status_code == 429:
-            raise RateLimited("sandbox: rate limited", retry_after=1.0)
-        if response.status_code >= 400:
-            raise ConnectorError(f"sandbox: HTTP {response.status_code}")
-        items = response.json().get("items") or []
-        envelopes += [Envelope(channel, c, target.external_id) for c in items]
+    """Comments of our recent posts, through the sandbox connector (its error mapping: 429 →
+    RateLimited with the sandbox's wait, 401 → AuthRevoked; a post deleted there has none)."""
+    connector = channel.connector()
+    envelopes = [Envelope(channel, comment, target.external_id)
+                 for target in _recent_targets(channel)
+                 for comment in connector.comments(target.external_id)]
     return ingest(envelopes) if envelopes else None
 
 

@@ -10,18 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-from django.conf import settings
 from django.utils.translation import gettext as _
 
-from kosmmos.connectors.base import AmbiguousOutcome, AuthRevoked, ConnectorError, RateLimited
+from kosmmos.connectors.base import AmbiguousOutcome, AuthRevoked, ConnectorError
 from kosmmos.inbox.models import Item, Kind
-from kosmmos.lib import http
-
-SANDBOX_TIMEOUT = httpx.Timeout(5.0, connect=1.0)
 
 
-def send(item: Item, text: str, *, random_id: int) -> str:
+def send(item: Item, text: str, *, random_id: int, key: str = "") -> str:
+    """Post ``text`` as the answer to ``item``; ``random_id`` (VK messages) and ``key`` (the
+    sandbox) are the reply's idempotency keys, the same on every attempt."""
     channel = item.channel
     network = channel.network
     if network == "vk":
@@ -29,7 +26,7 @@ def send(item: Item, text: str, *, random_id: int) -> str:
     if network == "telegram":
         return _telegram(item, text)
     if network == "sandbox":
-        return _sandbox(item, text)
+        return _sandbox(item, text, key)
     if network == "ok":
         # No method to answer a group topic comment is documented in a source we could verify
         # (docs/network-api-facts.md lists none): refuse clearly rather than guess.
@@ -85,31 +82,26 @@ def _telegram(item: Item, text: str) -> str:
     return f"{chat}:{answer.get('message_id', '')}" if isinstance(answer, dict) else ""
 
 
-def _sandbox(item: Item, text: str) -> str:
-    """The sandbox's comment API: ``POST /channels/<id>/posts/<post>/comments`` with
-    ``{"text", "reply_to"}`` (see connectors/sandbox; a 404 means the sandbox has no such API
-    yet, which we report as permanent)."""
-    channel = item.channel
-    base = str(channel.config.get("base_url") or settings.SANDBOX_URL).rstrip("/")
-    url = f"{base}/channels/{channel.external_id}/posts/{item.post_ref}/comments"
-    headers = {"Authorization": f"Bearer {channel.credentials.get('token', '')}"}
+def _sandbox(item: Item, text: str, key: str) -> str:
+    """A comment by the channel under the customer's comment (``reply_to``), through the sandbox
+    connector. The reply's ``key`` makes the sandbox post it once: after a lost answer we look
+    it up by key, and if it is not there a resend is safe, so it is retried like any transient
+    error instead of waiting for a person."""
+    if not item.post_ref:
+        raise ConnectorError(_("This sandbox item belongs to no post, so it cannot be answered."),
+                             permanent=True)
+    connector = item.channel.connector()
     try:
-        response = http.post(url, json={"text": text, "reply_to": item.external_id},
-                             headers=headers, timeout=SANDBOX_TIMEOUT)
-    except http.HttpError as exc:
-        if exc.maybe_sent:
-            raise AmbiguousOutcome(f"sandbox: {exc}") from exc
-        raise ConnectorError(f"sandbox: {exc}") from exc
-    if response.status_code == 429:
-        raise RateLimited("sandbox: rate limited", retry_after=1.0, code=429)
-    if response.status_code == 401:
-        raise AuthRevoked("sandbox: the token was revoked", code=401)
-    if response.status_code >= 500:
-        raise ConnectorError(f"sandbox: HTTP {response.status_code}", code=response.status_code)
-    if response.status_code >= 400:
-        raise ConnectorError(f"sandbox: HTTP {response.status_code} {response.text[:200]}",
-                             permanent=True, code=response.status_code)
-    try:
-        return str(response.json().get("id", ""))
-    except ValueError:
-        return ""
+        return str(connector.comment(item.post_ref, text, reply_to=item.external_id, key=key))
+    except AmbiguousOutcome as lost:
+        if not key:  # without a key a resend could post twice: a person checks
+            raise
+        try:
+            found = connector.find_comment(item.post_ref, key)
+        except ConnectorError as exc:
+            raise ConnectorError(f"{lost.message}; lookup by key failed too ({exc.message}); "
+                                 "it is sent again with the same key") from exc
+        if found:
+            return str(found)
+        raise ConnectorError(f"{lost.message}; not posted (looked up by key); it is sent again "
+                             "with the same key") from lost

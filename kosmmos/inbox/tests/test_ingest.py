@@ -208,7 +208,8 @@ def test_it_stores_a_batch_once_even_with_duplicates_inside(world: World) -> Non
     make_target(channel, "15")
     comments = fixture("sandbox_comments.json")["items"]
     run = ingest([Envelope(channel, c, "15") for c in comments + comments])
-    assert (run.stored, run.dropped_by_reason()) == (3, {"dedupe:duplicate_item": 3})
+    assert (run.stored, run.dropped_by_reason()) == (3, {"dedupe:duplicate_item": 3,
+                                                         "parse:own_message": 2})
     again = ingest([Envelope(channel, c, "15") for c in comments])
     assert again.stored == 0 and Item.objects.count() == 3
     assert set(Item.objects.values_list("sentiment", flat=True)) <= {"positive", "neutral",

@@ -10,7 +10,7 @@ from django.utils import timezone
 from kosmmos.channels.models import Channel
 from kosmmos.conftest import World
 from kosmmos.inbox.dispatch import dispatch_polls
-from kosmmos.inbox.models import ChannelInbox, Item
+from kosmmos.inbox.models import ChannelInbox, DropCount, Item
 from kosmmos.inbox.testing import fixture, make_channel, make_target
 
 pytestmark = pytest.mark.django_db
@@ -72,6 +72,9 @@ def test_it_polls_sandbox_comments_of_our_recent_posts(world: World, settings: o
         return_value=httpx.Response(200, json=fixture("sandbox_comments.json")))
     dispatch_polls()
     assert Item.objects.filter(channel=channel, target__isnull=False).count() == 3
+    # The fourth comment is the channel's own (our reply): ours, not a customer's.
+    assert not Item.objects.filter(external_id="15_r1").exists()
+    assert DropCount.objects.get(step="parse", reason="own_message").count == 1
 
 
 def test_it_skips_channels_that_have_a_webhook(world: World, vk: Channel) -> None:
