@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "kosmmos.publishing",
     "kosmmos.inbox",
     "kosmmos.links",
+    "kosmmos.api",
 ]
 
 MIDDLEWARE = [

@@ -187,7 +187,20 @@ FILL: dict[str, Callable[[Target, str], str]] = {
     "run_id": lambda t, _: str(_inbox(t)["run"].pk),
     "connection_id": lambda t, _: str(_inbox(t)["connection"].pk),
     "hook_code": lambda t, _: _inbox(t)["hook_code"],
+    "api_token_id": lambda t, _: str(_api_token(t).pk),
 }
+
+
+def _api_token(t: Target) -> Any:
+    """An API token of the target's owner in the target workspace's agency, made on first use."""
+    from kosmmos.api.models import ApiToken
+    from kosmmos.lib.ids import short_code
+
+    if not hasattr(t, "_api_token"):
+        t._api_token = ApiToken.objects.create(  # type: ignore[attr-defined]
+            organisation=t.workspace.organisation, user=t.user, name="isolation",
+            prefix=short_code(12), secret_hash="0" * 64)
+    return t._api_token  # type: ignore[attr-defined]
 
 # Pages meant for people without an account, reached by a code or a token sent to them: they
 # must answer but show nothing private.
@@ -213,9 +226,13 @@ PUBLIC = CORE_PUBLIC | {
 # links.
 BEARER_POST_SKIPPED = {
     "accounts:accept_invitation", "proposals:public_accept", "proposals:public_changes",
+    # A POST issues the visitor's own API token (in their own agency, acting with their own
+    # role): a designed write; api/tests walk every API route with other tenants' tokens.
+    "api:tokens",
 }
 
-REFUSED = {403, 404, 405}
+# 401: the JSON API (/api/v1/) answers a call without a bearer token so; sessions never count there.
+REFUSED = {401, 403, 404, 405}
 
 # What a POST carries: enough for any of our forms to succeed, were the access check missing.
 ATTACK: dict[str, str] = {

@@ -1,0 +1,344 @@
+"""The API's endpoints: handlers and their registry entries (``ENDPOINTS``).
+
+Handlers read through ``api.access`` and write through the apps' own actions and forms — the
+post editor's ``PostForm`` and ``content.validation`` for checks, ``content.actions`` for every
+status change — so the API enforces exactly what the pages enforce.
+"""
+
+from __future__ import annotations
+
+import uuid
+import zoneinfo
+from datetime import datetime, time
+from typing import Any
+
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kosmmos.api import errors, serialize
+from kosmmos.api.access import post_for, visible_posts, workspace_for
+from kosmmos.api.dispatch import Call
+from kosmmos.api.errors import ApiError, invalid_parameter
+from kosmmos.api.pagination import PARAMS as PAGE_PARAMS
+from kosmmos.api.pagination import paginate
+from kosmmos.api.registry import Endpoint, Param
+from kosmmos.api.schemas import POST_INPUT, page_of, ref
+from kosmmos.channels.models import Network
+from kosmmos.content import actions as content
+from kosmmos.content.forms import PostForm
+from kosmmos.content.models import PostStatus
+from kosmmos.content.validation import blocking, check_content
+from kosmmos.inbox.models import Item, ItemStatus, Kind, Sentiment
+from kosmmos.links import stats
+from kosmmos.links.models import TrackedLink
+
+Result = tuple[int, dict[str, Any]]
+
+
+# --- Query parameters ---------------------------------------------------------------------------
+
+
+def _choice(call: Call, name: str, values: list[str]) -> str:
+    value = call.query.get(name, "")
+    if value and value not in values:
+        raise invalid_parameter(name, _("Unknown value «%(value)s»; expected one of: %(values)s.")
+                                % {"value": value, "values": ", ".join(values)})
+    return str(value)
+
+
+def _moment(call: Call, name: str, *, end_of_day: bool = False) -> datetime | None:
+    """An ISO 8601 date-time, or a date (its start, or its end for ``to``) in the agency's zone."""
+    raw = call.query.get(name, "")
+    if not raw:
+        return None
+    moment = parse_datetime(raw)
+    if moment is None and (day := parse_date(raw)) is not None:
+        moment = datetime.combine(day, time.max if end_of_day else time.min)
+    if moment is None:
+        raise invalid_parameter(name, _("Expected a date (2026-12-01) or a date and time "
+                                        "(2026-12-01T10:00:00+03:00)."))
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(call.membership.organisation.timezone))
+    return moment
+
+
+def _page(rows: list[dict[str, Any]], cursor: str | None) -> Result:
+    return 200, {"results": rows, "next_cursor": cursor}
+
+
+# --- Workspaces and channels --------------------------------------------------------------------
+
+
+def list_workspaces(call: Call) -> Result:
+    page, cursor = paginate(call.membership.visible_workspaces(), call.query, field="created_at")
+    return _page([serialize.workspace(ws) for ws in page], cursor)
+
+
+def get_workspace(call: Call, workspace_id: uuid.UUID) -> Result:
+    return 200, serialize.workspace(workspace_for(call, workspace_id))
+
+
+def list_channels(call: Call, workspace_id: uuid.UUID) -> Result:
+    workspace = workspace_for(call, workspace_id, agency=True)
+    return 200, {"results": [serialize.channel(c) for c in workspace.channels.all()]}
+
+
+# --- Posts --------------------------------------------------------------------------------------
+
+
+def list_posts(call: Call, workspace_id: uuid.UUID) -> Result:
+    workspace = workspace_for(call, workspace_id)
+    posts = visible_posts(call, workspace)
+    if status := _choice(call, "status", PostStatus.values):
+        posts = posts.filter(status=status)  # type: ignore[attr-defined]
+    if (start := _moment(call, "from")) is not None:
+        posts = posts.filter(publish_at__gte=start)  # type: ignore[attr-defined]
+    if (end := _moment(call, "to", end_of_day=True)) is not None:
+        posts = posts.filter(publish_at__lte=end)  # type: ignore[attr-defined]
+    posts = posts.prefetch_related("variants", "post_media", "targets__channel")  # type: ignore[attr-defined]
+    page, cursor = paginate(posts, call.query, field="created_at")
+    # As the calendar does: bring statuses in line with what the engine did meanwhile.
+    content.refresh_statuses(page)
+    return _page([serialize.post(p, targets=sorted(
+        p.targets.all(), key=lambda t: (t.channel.network, t.channel.name))) for p in page], cursor)
+
+
+def get_post(call: Call, post_id: uuid.UUID) -> Result:
+    post = post_for(call, post_id)
+    content.refresh_status(post)
+    return 200, serialize.post(post)
+
+
+def _form_data(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The JSON body as the editor's form data, plus type errors the form would not explain."""
+    problems: dict[str, list[str]] = {}
+    unknown = sorted(set(body) - set(POST_INPUT["properties"]))
+    for name in unknown:
+        problems[name] = [_("Unknown field.")]
+    data: dict[str, Any] = {}
+    for name in ("title", "text", "hashtags", "advertiser", "erid", "rubric"):
+        value = body.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            problems[name] = [_("Expected a string.")]
+        data[name] = value
+    for name in ("channels", "media"):
+        value = body.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            problems[name] = [_("Expected a list of ids.")]
+            continue
+        data[name] = value
+    for position, media_id in enumerate(data.get("media", []), start=1):
+        data[f"media_order_{media_id}"] = str(position)
+    if "is_ad" in body:
+        if not isinstance(body["is_ad"], bool):
+            problems["is_ad"] = [_("Expected true or false.")]
+        data["is_ad"] = body["is_ad"] is True
+    publish_at = body.get("publish_at")
+    if publish_at is not None:
+        parsed = parse_datetime(publish_at) if isinstance(publish_at, str) else None
+        if parsed is None:
+            problems["publish_at"] = [_("Expected a date and time in ISO 8601, e.g. "
+                                        "2026-12-01T10:00:00+03:00.")]
+        data["publish_at"] = parsed
+    variants = body.get("variants", {})
+    if not isinstance(variants, dict) or not all(isinstance(v, str) for v in variants.values()):
+        problems["variants"] = [_("Expected an object of network → text.")]
+    else:
+        for network, text in variants.items():
+            data[f"variant_{network}"] = text
+    return data, problems
+
+
+def _form_errors(form: PostForm) -> dict[str, list[str]]:
+    """The editor's field errors, named as the API's fields (``variant_vk`` → ``variants.vk``)."""
+    out: dict[str, list[str]] = {}
+    for name, messages in form.errors.items():
+        key = f"variants.{name.removeprefix('variant_')}" if name.startswith("variant_") else name
+        out[key] = [str(m) for m in messages]
+    return out
+
+
+def create_post(call: Call, workspace_id: uuid.UUID) -> Result:
+    """A draft post, checked by the editor's form and against every chosen network's limits.
+
+    Unlike the editor (which saves a draft with problems and shows them), the API refuses a post
+    with blocking problems: an integration has no preview to read them in.
+    """
+    workspace = workspace_for(call, workspace_id)
+    data, problems = _form_data(call.body)
+    if problems:
+        raise errors.invalid(problems)
+    form = PostForm(data, workspace=workspace)
+    valid = form.is_valid()
+    fields = _form_errors(form)
+    for network in call.body.get("variants", {}):
+        if network not in form.networks:
+            fields[f"variants.{network}"] = [_("The workspace has no %(network)s channel.")
+                                             % {"network": network}]
+    if not valid or fields:
+        raise errors.invalid(fields)
+    found = check_content(form.draft())
+    refused = blocking(found)
+    if refused:
+        fields = {}
+        for problem in refused:
+            fields.setdefault(f"networks.{problem.network}" if problem.network else "content",
+                              []).append(problem.message)
+        raise errors.invalid(fields, refused[0].message)
+    post = content.save_post(workspace, form.to_data(), by=call.user,
+                             note=_("Created through the API"))
+    return 201, {**serialize.post(post), "warnings": [p.message for p in found if not p.blocking]}
+
+
+def _transition(call: Call, post_id: uuid.UUID, action: Any) -> Result:
+    """A status change through the content app's own action, with its rules and history."""
+    post = post_for(call, post_id)
+    try:
+        action(post, by=call.user)
+    except content.ContentError as error:
+        raise ApiError(409, "conflict", str(error)) from error
+    post.refresh_from_db()
+    return 200, serialize.post(post)
+
+
+def review_post(call: Call, post_id: uuid.UUID) -> Result:
+    return _transition(call, post_id, content.send_for_review)
+
+
+def approve_post(call: Call, post_id: uuid.UUID) -> Result:
+    return _transition(call, post_id, content.approve_post)
+
+
+def schedule_post(call: Call, post_id: uuid.UUID) -> Result:
+    return _transition(call, post_id, content.schedule)
+
+
+def unschedule_post(call: Call, post_id: uuid.UUID) -> Result:
+    return _transition(call, post_id, content.unschedule)
+
+
+# --- Inbox --------------------------------------------------------------------------------------
+
+
+def list_inbox(call: Call, workspace_id: uuid.UUID) -> Result:
+    workspace = workspace_for(call, workspace_id, agency=True)
+    items = Item.objects.filter(workspace=workspace, deleted_at__isnull=True)
+    if network := _choice(call, "network", Network.values):
+        items = items.filter(network=network)
+    if sentiment := _choice(call, "sentiment", Sentiment.values):
+        items = items.filter(sentiment=sentiment)
+    if status := _choice(call, "status", ItemStatus.values):
+        items = items.filter(status=status)
+    if kind := _choice(call, "kind", Kind.values):
+        items = items.filter(kind=kind)
+    if (since := _moment(call, "since")) is not None:
+        items = items.filter(received_at__gte=since)
+    page, cursor = paginate(items, call.query, field="received_at")
+    return _page([serialize.inbox_item(i) for i in page], cursor)
+
+
+# --- Money --------------------------------------------------------------------------------------
+
+
+def _period(call: Call) -> stats.Period:
+    for name in ("from", "to"):
+        raw = call.query.get(name, "")
+        if raw and parse_date(f"{raw}-01") is None:
+            raise invalid_parameter(name, _("Expected a month, e.g. 2026-11."))
+    return stats.Period.from_query(call.query, call.membership.organisation.timezone)
+
+
+def list_links(call: Call, workspace_id: uuid.UUID) -> Result:
+    workspace = workspace_for(call, workspace_id)
+    period = _period(call)
+    links = TrackedLink.objects.filter(workspace=workspace).select_related("campaign")
+    page, cursor = paginate(links, call.query, field="created_at")
+    rows = {row.link.pk: row for row in stats.links_table(workspace, period, page)}
+    return _page([serialize.link(rows[lk.pk]) for lk in page], cursor)
+
+
+def get_pnl(call: Call, workspace_id: uuid.UUID) -> Result:
+    workspace = workspace_for(call, workspace_id)
+    period = _period(call)
+    return 200, {"from": f"{period.start:%Y-%m}", "to": f"{period.end:%Y-%m}",
+                 **serialize.pnl(stats.pnl(workspace, period))}
+
+
+# --- The registry -------------------------------------------------------------------------------
+
+L = gettext_lazy
+MONTHS = (
+    Param("from", L("First month, YYYY-MM (default: five months before “to”)."),
+          {"type": "string", "pattern": r"^\d{4}-\d{2}$"}),
+    Param("to", L("Last month, YYYY-MM (default: this month)."),
+          {"type": "string", "pattern": r"^\d{4}-\d{2}$"}),
+)
+WRITE_ERRORS = (400, 401, 403, 404, 409, 422, 429)
+READ_ERRORS = (400, 401, 404, 429)
+
+ENDPOINTS: list[Endpoint] = [
+    Endpoint("GET", "/workspaces", "listWorkspaces", L("Client workspaces you can see"),
+             list_workspaces, "workspaces", page_of("Workspace"), query=PAGE_PARAMS,
+             errors=READ_ERRORS),
+    Endpoint("GET", "/workspaces/{workspace_id}", "getWorkspace", L("A client workspace"),
+             get_workspace, "workspaces", ref("Workspace"), errors=READ_ERRORS),
+    Endpoint("GET", "/workspaces/{workspace_id}/channels", "listChannels",
+             L("Channels of a workspace with their health (agency roles)"), list_channels,
+             "channels", {"type": "object", "properties": {
+                 "results": {"type": "array", "items": ref("Channel")}}},
+             errors=READ_ERRORS),
+    Endpoint("GET", "/workspaces/{workspace_id}/posts", "listPosts",
+             L("Posts of a workspace's content plan"), list_posts, "posts", page_of("Post"),
+             query=(Param("status", L("Only posts in this status."), {"enum": PostStatus.values}),
+                    Param("from", L("Publication time from (date or date-time)."),
+                          {"type": "string"}),
+                    Param("to", L("Publication time up to (date or date-time)."),
+                          {"type": "string"}), *PAGE_PARAMS),
+             errors=READ_ERRORS),
+    Endpoint("POST", "/workspaces/{workspace_id}/posts", "createPost",
+             L("Create a draft post (checked against each network's limits)"), create_post,
+             "posts", ref("PostCreated"), status=201, write=True, body=POST_INPUT,
+             errors=WRITE_ERRORS),
+    Endpoint("GET", "/posts/{post_id}", "getPost",
+             L("A post with its per-channel publication state"), get_post, "posts", ref("Post"),
+             errors=READ_ERRORS),
+    Endpoint("POST", "/posts/{post_id}/review", "reviewPost",
+             L("Send a draft to the client for approval"), review_post, "posts", ref("Post"),
+             write=True, errors=WRITE_ERRORS),
+    Endpoint("POST", "/posts/{post_id}/approve", "approvePost",
+             L("Approve a post on the agency's side"), approve_post, "posts", ref("Post"),
+             write=True, errors=WRITE_ERRORS),
+    Endpoint("POST", "/posts/{post_id}/schedule", "schedulePost",
+             L("Schedule an approved post"), schedule_post, "posts", ref("Post"), write=True,
+             errors=WRITE_ERRORS),
+    Endpoint("POST", "/posts/{post_id}/unschedule", "unschedulePost",
+             L("Unschedule a post (it stays approved)"), unschedule_post, "posts", ref("Post"),
+             write=True, errors=WRITE_ERRORS),
+    Endpoint("GET", "/workspaces/{workspace_id}/inbox", "listInbox",
+             L("Comments and messages of a workspace (agency roles)"), list_inbox, "inbox",
+             page_of("InboxItem"),
+             query=(Param("network", L("Only this network."), {"enum": Network.values}),
+                    Param("sentiment", L("Only this sentiment."), {"enum": Sentiment.values}),
+                    Param("status", L("Only open or closed items."), {"enum": ItemStatus.values}),
+                    Param("kind", L("Only this kind."), {"enum": Kind.values}),
+                    Param("since", L("Received at or after (date or date-time)."),
+                          {"type": "string"}), *PAGE_PARAMS),
+             errors=READ_ERRORS),
+    Endpoint("GET", "/workspaces/{workspace_id}/links", "listLinks",
+             L("Tracked links with clicks, conversions and revenue for a period"), list_links,
+             "money", page_of("Link"), query=(*MONTHS, *PAGE_PARAMS), errors=READ_ERRORS),
+    Endpoint("GET", "/workspaces/{workspace_id}/pnl", "getPnl",
+             L("Revenue, costs and profit by month (P&L)"), get_pnl, "money",
+             {"allOf": [ref("Pnl"), {"type": "object", "properties": {
+                 "from": {"type": "string"}, "to": {"type": "string"}}}]},
+             query=MONTHS, errors=READ_ERRORS),
+]
+
+PATH_PARAMS = {
+    "workspace_id": L("The workspace id (as in the workspace page's address)."),
+    "post_id": L("The post id (as in the post page's address)."),
+}

@@ -1,0 +1,93 @@
+"""Pages around the API: personal tokens, the human-readable docs, and the OpenAPI document.
+
+The token pages are ordinary session pages (CSRF-protected); the API itself never accepts a
+session.
+"""
+
+from __future__ import annotations
+
+import uuid
+import zoneinfo
+from datetime import datetime, time
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from kosmmos.accounts.access import current_membership, member_required
+from kosmmos.accounts.models import Membership, Role
+from kosmmos.api import openapi, tokens
+from kosmmos.api.dispatch import api_language
+from kosmmos.api.endpoints import ENDPOINTS
+from kosmmos.api.forms import TokenForm
+from kosmmos.api.models import ApiToken
+from kosmmos.api.registry import BASE
+
+
+def _visible_tokens(membership: Membership) -> object:
+    """Your own tokens in this organisation; owners see (and may revoke) everyone's."""
+    found = ApiToken.objects.filter(organisation=membership.organisation).select_related("user")
+    if membership.role != Role.OWNER:
+        found = found.filter(user=membership.user)
+    return found
+
+
+def get_token_for_user(request: HttpRequest, token_id: uuid.UUID) -> ApiToken:
+    membership = current_membership(request)
+    found = _visible_tokens(membership).filter(pk=token_id).first()  # type: ignore[attr-defined]
+    if found is None:
+        raise Http404
+    return found  # type: ignore[no-any-return]
+
+
+@member_required
+def token_list(request: HttpRequest) -> HttpResponse:
+    membership = current_membership(request)
+    form = TokenForm(request.POST or None)
+    issued = ""
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            day = form.cleaned_data["expires_on"]
+            zone = zoneinfo.ZoneInfo(membership.organisation.timezone)
+            expires = datetime.combine(day, time.max, zone) if day else None
+            _token, issued = tokens.issue_token(
+                membership, name=form.cleaned_data["name"],
+                read_only=form.cleaned_data["read_only"], expires_at=expires)
+            form = TokenForm()
+        else:
+            status = 400
+    return render(request, "api/tokens.html", {
+        "form": form, "issued": issued, "tokens": _visible_tokens(membership),
+        "is_owner": membership.role == Role.OWNER, "api_base": f"{settings.SITE_URL}{BASE}",
+    }, status=status)
+
+
+@require_POST
+@member_required
+def token_revoke(request: HttpRequest, api_token_id: uuid.UUID) -> HttpResponse:
+    token = get_token_for_user(request, api_token_id)
+    if tokens.revoke_token(token):
+        messages.success(request, _("The token «%(name)s» is revoked.") % {"name": token.name})
+    return redirect("api:tokens")
+
+
+@require_GET
+def docs(request: HttpRequest) -> HttpResponse:
+    """The API described for people, from the same registry as the spec (public page)."""
+    return render(request, "api/docs.html", {
+        "endpoints": ENDPOINTS, "api_base": f"{settings.SITE_URL}{BASE}",
+    })
+
+
+@require_GET
+def openapi_json(request: HttpRequest) -> JsonResponse:
+    from django.utils import translation
+
+    with translation.override(api_language(request)):
+        response = JsonResponse(openapi.spec(), json_dumps_params={"ensure_ascii": False})
+        response["Content-Language"] = translation.get_language()
+    return response
