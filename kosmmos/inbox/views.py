@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -53,6 +53,7 @@ from kosmmos.inbox.models import (
     SurgeAlert,
 )
 from kosmmos.inbox.retrain import MIN_ITEMS, request_retrain, use_default_model
+from kosmmos.inbox.search import containing
 
 PAGE = 50
 
@@ -123,6 +124,11 @@ def profile_for(workspace: Workspace) -> InboxProfile:
     return profile
 
 
+def _bad_request(message: str) -> HttpResponse:
+    """A 400 that says what was wrong (forms posted by hand or by an old page end here)."""
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
 # --- the list --------------------------------------------------------------------------------
 
 
@@ -180,7 +186,7 @@ def filtered_items(request: HttpRequest, membership: Membership,
     if (end := _day_bound(chosen["to"], True)) is not None:
         items = items.filter(received_at__lte=end)
     if chosen["q"]:
-        items = items.filter(Q(text__icontains=chosen["q"]) | Q(author_name__icontains=chosen["q"]))
+        items = containing(items, chosen["q"], ("text", "author_name"))
     if chosen["overdue"] == "1":
         overdue_ids = []
         for ws_id, minutes in _sla_minutes(membership, workspace).items():
@@ -312,7 +318,7 @@ def item_sentiment(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     item, _membership = get_item_for_user(request, item_id, write=True)
     form = SentimentForm(request.POST)
     if not form.is_valid():
-        return HttpResponse(status=400)
+        return _bad_request(_("Choose a sentiment: negative, neutral or positive."))
     if form.cleaned_data["sentiment"] != item.sentiment or not item.sentiment_manual:
         actions.correct_sentiment(item, request.user, form.cleaned_data["sentiment"])  # type: ignore[arg-type]
         item.refresh_from_db(fields=["sentiment", "sentiment_manual"])
@@ -327,11 +333,14 @@ def item_sentiment(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
 def item_assign(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     item, _membership = get_item_for_user(request, item_id, write=True)
     person = None
-    if (pk := _uuid(request.POST.get("assignee", ""))) is not None:
+    chosen = request.POST.get("assignee", "").strip()
+    if chosen:  # empty means "nobody"; anything else must be one of the agency's team
+        pk = _uuid(chosen)
         person = User.objects.filter(pk=pk, memberships__organisation_id=item.organisation_id,
-                                     memberships__role__in=STAFF_ROLES).first()
+                                     memberships__role__in=STAFF_ROLES).first() if pk else None
         if person is None:
-            return HttpResponse(status=400)
+            return _bad_request(_("Assign the item to someone of your agency's team, or to "
+                                  "nobody."))
     actions.assign(item, person)
     messages.success(request, _("Assigned."))
     return redirect("inbox:item", item_id=item.pk)
@@ -346,7 +355,7 @@ def item_status(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     elif request.POST.get("status") == ItemStatus.OPEN:
         actions.reopen(item)
     else:
-        return HttpResponse(status=400)
+        return _bad_request(_("The status must be open or closed."))
     return redirect(request.POST.get("next") if request.POST.get("next") == reverse("inbox:list")
                     else reverse("inbox:item", kwargs={"item_id": item.pk}))
 

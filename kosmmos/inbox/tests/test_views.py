@@ -73,6 +73,38 @@ def test_it_assigns_closes_reopens_and_notes(world: World, vk: Channel) -> None:
                         {"assignee": str(world.beta.owner.pk)}).status_code == 400
 
 
+def test_it_searches_cyrillic_text_ignoring_case(world: World, vk: Channel) -> None:
+    make_item(vk, "Класс! Где купить?", author_name="Ольга К.")
+    make_item(vk, "Доставка задерживается")
+    browser = client_for(world.alpha.manager)
+    for query in ("класс", "ГДЕ КУПИТЬ", "ольга", "Класс"):
+        page = browser.get("/inbox/", {"q": query}).content.decode()
+        assert "Где купить" in page and "Доставка" not in page, query
+    assert "Где купить" not in browser.get("/inbox/", {"q": "нет такого"}).content.decode()
+
+
+def test_it_says_what_was_wrong_with_a_hand_made_form(world: World, vk: Channel) -> None:
+    item = make_item(vk, "Вопрос")
+    item.assignee = world.alpha.manager
+    item.save(update_fields=["assignee"])
+    browser = client_for(world.alpha.manager)
+    junk = browser.post(f"/inbox/items/{item.pk}/assign/", {"assignee": "not-a-person"})
+    assert junk.status_code == 400
+    assert junk.content.decode() == ("Назначьте элемент кому-то из команды вашего агентства "
+                                     "или никому.")
+    item.refresh_from_db()
+    assert item.assignee == world.alpha.manager  # a bad value is not "nobody"
+    status = browser.post(f"/inbox/items/{item.pk}/status/", {"status": "done"})
+    assert (status.status_code, status.content.decode()) == (
+        400, "Статус может быть только «открыто» или «закрыто».")
+    sentiment = browser.post(f"/inbox/items/{item.pk}/sentiment/", {"sentiment": "angry"})
+    assert (sentiment.status_code, sentiment.content.decode()) == (
+        400, "Выберите тональность: негатив, нейтрально или позитив.")
+    assert browser.post(f"/inbox/items/{item.pk}/assign/", {"assignee": ""}).status_code == 302
+    item.refresh_from_db()
+    assert item.assignee is None
+
+
 def test_it_computes_time_to_first_response_per_item_and_manager(world: World, vk: Channel) -> None:
     now = timezone.now()
     alpha = world.alpha
