@@ -37,6 +37,9 @@ class CannedReplyForm(forms.ModelForm):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["workspace"].queryset = workspaces  # type: ignore[attr-defined]
         self.fields["workspace"].required = False
+        # The inbox calls a workspace a client everywhere else; "empty" means all of them.
+        self.fields["workspace"].label = _("Client")
+        self.fields["workspace"].empty_label = _("All clients")  # type: ignore[attr-defined]
 
 
 class SlaForm(forms.ModelForm):

@@ -60,7 +60,8 @@ class ChannelInbox(models.Model):
     next_poll_at = models.DateTimeField(default=timezone.now)
     enqueued_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
-    # Network cursor: VK long poll {server, key, ts}, Telegram {offset}, OK/sandbox {since}.
+    # Network cursor: VK long poll {server, key, ts}, Telegram {offset}, sandbox {seen_at:
+    # {post id: newest comment time seen}}.
     cursor = models.JSONField(default=dict, blank=True)
     failures = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)

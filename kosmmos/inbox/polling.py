@@ -198,12 +198,42 @@ def poll_ok(channel: Channel, cursor: dict[str, Any]) -> Run | None:
 
 def poll_sandbox(channel: Channel, cursor: dict[str, Any]) -> Run | None:
     """Comments of our recent posts, through the sandbox connector (its error mapping: 429 →
-    RateLimited with the sandbox's wait, 401 → AuthRevoked; a post deleted there has none)."""
+    RateLimited with the sandbox's wait, 401 → AuthRevoked; a post deleted there has none).
+
+    The sandbox lists every comment of a post on every call, and a comment appears only once
+    its time has come, so the newest ``at`` seen per post (``cursor["seen_at"]``) splits new
+    from old: only the new go through the pipeline — the old would each be counted again as a
+    drop (duplicate or our own reply) every poll. The cursor moves only after the batch
+    committed; posts that left the recent window leave it too."""
     connector = channel.connector()
-    envelopes = [Envelope(channel, comment, target.external_id)
-                 for target in _recent_targets(channel)
-                 for comment in connector.comments(target.external_id)]
-    return ingest(envelopes) if envelopes else None
+    seen = cursor.get("seen_at") if isinstance(cursor.get("seen_at"), dict) else {}
+    envelopes: list[Envelope] = []
+    latest: dict[str, float] = {}
+    for target in _recent_targets(channel):
+        ref = target.external_id
+        since = _number(seen.get(ref)) or 0.0
+        comments = connector.comments(ref)
+        envelopes += [Envelope(channel, c, ref) for c in comments
+                      if (_at(c) or since + 1) > since]
+        latest[ref] = max([since, *(_at(c) or 0.0 for c in comments)])
+    run = ingest(envelopes) if envelopes else None
+    cursor["seen_at"] = latest
+    return run
+
+
+def _at(comment: Any) -> float | None:
+    """A comment's time as the sandbox sends it; None when there is none that is a number
+    (such a comment is always passed on: the parse step drops it with its reason)."""
+    return _number(comment.get("at")) if isinstance(comment, dict) else None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
 
 
 POLLERS = {"vk": poll_vk, "telegram": poll_telegram, "ok": poll_ok, "sandbox": poll_sandbox}

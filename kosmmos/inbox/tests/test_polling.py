@@ -79,3 +79,25 @@ def test_it_polls_sandbox_comments_of_our_recent_posts(world: World, settings: o
 
 def test_it_skips_channels_that_have_a_webhook(world: World, vk: Channel) -> None:
     assert dispatch_polls() == 0
+
+
+@respx.mock
+def test_it_passes_only_new_sandbox_comments_to_the_pipeline(world: World) -> None:
+    """Each poll lists every comment again; only those newer than the last seen go through,
+    so an old comment or our own reply is not counted as a drop again on every poll."""
+    channel = make_channel(world.alpha.client_workspace, "sandbox", "sbx-1",
+                           credentials={"token": "t"}, config={"base_url": "http://sandbox.test"})
+    make_target(channel, "15")
+    comments = fixture("sandbox_comments.json")
+    route = respx.get("http://sandbox.test/channels/sbx-1/posts/15/comments").mock(
+        return_value=httpx.Response(200, json=comments))
+    dispatch_polls()
+    assert ChannelInbox.objects.get().cursor == {"seen_at": {"15": 1717000400.0}}
+    newer = {"id": "15_3", "at": 1717000500.0, "author": "user9", "text": "А доставка?"}
+    route.mock(return_value=httpx.Response(200, json={"items": [*comments["items"], newer]}))
+    ChannelInbox.objects.update(next_poll_at=timezone.now())
+    dispatch_polls()
+    assert Item.objects.filter(channel=channel).count() == 4
+    assert list(DropCount.objects.values_list("step", "reason", "count")) == [
+        ("parse", "own_message", 1)]
+    assert ChannelInbox.objects.get().cursor == {"seen_at": {"15": 1717000500.0}}
