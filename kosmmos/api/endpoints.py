@@ -48,13 +48,22 @@ def _choice(call: Call, name: str, values: list[str]) -> str:
     return str(value)
 
 
+def _parsed(parse: Any, raw: str) -> Any:
+    """Django's parsers return None for a malformed value but raise for an impossible one
+    (month 13); both are the caller's mistake here."""
+    try:
+        return parse(raw)
+    except ValueError:
+        return None
+
+
 def _moment(call: Call, name: str, *, end_of_day: bool = False) -> datetime | None:
     """An ISO 8601 date-time, or a date (its start, or its end for ``to``) in the agency's zone."""
     raw = call.query.get(name, "")
     if not raw:
         return None
-    moment = parse_datetime(raw)
-    if moment is None and (day := parse_date(raw)) is not None:
+    moment = _parsed(parse_datetime, raw)
+    if moment is None and (day := _parsed(parse_date, raw)) is not None:
         moment = datetime.combine(day, time.max if end_of_day else time.min)
     if moment is None:
         raise invalid_parameter(name, _("Expected a date (2026-12-01) or a date and time "
@@ -139,7 +148,7 @@ def _form_data(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str
         data["is_ad"] = body["is_ad"] is True
     publish_at = body.get("publish_at")
     if publish_at is not None:
-        parsed = parse_datetime(publish_at) if isinstance(publish_at, str) else None
+        parsed = _parsed(parse_datetime, publish_at) if isinstance(publish_at, str) else None
         if parsed is None:
             problems["publish_at"] = [_("Expected a date and time in ISO 8601, e.g. "
                                         "2026-12-01T10:00:00+03:00.")]
@@ -247,7 +256,7 @@ def list_inbox(call: Call, workspace_id: uuid.UUID) -> Result:
 def _period(call: Call) -> stats.Period:
     for name in ("from", "to"):
         raw = call.query.get(name, "")
-        if raw and parse_date(f"{raw}-01") is None:
+        if raw and (len(raw) != 7 or _parsed(parse_date, f"{raw}-01") is None):
             raise invalid_parameter(name, _("Expected a month, e.g. 2026-11."))
     return stats.Period.from_query(call.query, call.membership.organisation.timezone)
 
@@ -270,75 +279,74 @@ def get_pnl(call: Call, workspace_id: uuid.UUID) -> Result:
 
 # --- The registry -------------------------------------------------------------------------------
 
-L = gettext_lazy
 MONTHS = (
-    Param("from", L("First month, YYYY-MM (default: five months before “to”)."),
+    Param("from", gettext_lazy("First month, YYYY-MM (default: five months before “to”)."),
           {"type": "string", "pattern": r"^\d{4}-\d{2}$"}),
-    Param("to", L("Last month, YYYY-MM (default: this month)."),
+    Param("to", gettext_lazy("Last month, YYYY-MM (default: this month)."),
           {"type": "string", "pattern": r"^\d{4}-\d{2}$"}),
 )
 WRITE_ERRORS = (400, 401, 403, 404, 409, 422, 429)
 READ_ERRORS = (400, 401, 404, 429)
 
 ENDPOINTS: list[Endpoint] = [
-    Endpoint("GET", "/workspaces", "listWorkspaces", L("Client workspaces you can see"),
+    Endpoint("GET", "/workspaces", "listWorkspaces", gettext_lazy("Client workspaces you can see"),
              list_workspaces, "workspaces", page_of("Workspace"), query=PAGE_PARAMS,
              errors=READ_ERRORS),
-    Endpoint("GET", "/workspaces/{workspace_id}", "getWorkspace", L("A client workspace"),
+    Endpoint("GET", "/workspaces/{workspace_id}", "getWorkspace", gettext_lazy("A client workspace"),
              get_workspace, "workspaces", ref("Workspace"), errors=READ_ERRORS),
     Endpoint("GET", "/workspaces/{workspace_id}/channels", "listChannels",
-             L("Channels of a workspace with their health (agency roles)"), list_channels,
+             gettext_lazy("Channels of a workspace with their health (agency roles)"), list_channels,
              "channels", {"type": "object", "properties": {
                  "results": {"type": "array", "items": ref("Channel")}}},
              errors=READ_ERRORS),
     Endpoint("GET", "/workspaces/{workspace_id}/posts", "listPosts",
-             L("Posts of a workspace's content plan"), list_posts, "posts", page_of("Post"),
-             query=(Param("status", L("Only posts in this status."), {"enum": PostStatus.values}),
-                    Param("from", L("Publication time from (date or date-time)."),
+             gettext_lazy("Posts of a workspace's content plan"), list_posts, "posts", page_of("Post"),
+             query=(Param("status", gettext_lazy("Only posts in this status."), {"enum": PostStatus.values}),
+                    Param("from", gettext_lazy("Publication time from (date or date-time)."),
                           {"type": "string"}),
-                    Param("to", L("Publication time up to (date or date-time)."),
+                    Param("to", gettext_lazy("Publication time up to (date or date-time)."),
                           {"type": "string"}), *PAGE_PARAMS),
              errors=READ_ERRORS),
     Endpoint("POST", "/workspaces/{workspace_id}/posts", "createPost",
-             L("Create a draft post (checked against each network's limits)"), create_post,
+             gettext_lazy("Create a draft post (checked against each network's limits)"), create_post,
              "posts", ref("PostCreated"), status=201, write=True, body=POST_INPUT,
              errors=WRITE_ERRORS),
     Endpoint("GET", "/posts/{post_id}", "getPost",
-             L("A post with its per-channel publication state"), get_post, "posts", ref("Post"),
+             gettext_lazy("A post with its per-channel publication state"), get_post, "posts", ref("Post"),
              errors=READ_ERRORS),
     Endpoint("POST", "/posts/{post_id}/review", "reviewPost",
-             L("Send a draft to the client for approval"), review_post, "posts", ref("Post"),
+             gettext_lazy("Send a draft to the client for approval"), review_post, "posts", ref("Post"),
              write=True, errors=WRITE_ERRORS),
     Endpoint("POST", "/posts/{post_id}/approve", "approvePost",
-             L("Approve a post on the agency's side"), approve_post, "posts", ref("Post"),
+             gettext_lazy("Approve a post on the agency's side"), approve_post, "posts", ref("Post"),
              write=True, errors=WRITE_ERRORS),
     Endpoint("POST", "/posts/{post_id}/schedule", "schedulePost",
-             L("Schedule an approved post"), schedule_post, "posts", ref("Post"), write=True,
+             gettext_lazy("Schedule an approved post"), schedule_post, "posts", ref("Post"), write=True,
              errors=WRITE_ERRORS),
     Endpoint("POST", "/posts/{post_id}/unschedule", "unschedulePost",
-             L("Unschedule a post (it stays approved)"), unschedule_post, "posts", ref("Post"),
+             gettext_lazy("Unschedule a post (it stays approved)"), unschedule_post, "posts", ref("Post"),
              write=True, errors=WRITE_ERRORS),
     Endpoint("GET", "/workspaces/{workspace_id}/inbox", "listInbox",
-             L("Comments and messages of a workspace (agency roles)"), list_inbox, "inbox",
+             gettext_lazy("Comments and messages of a workspace (agency roles)"), list_inbox, "inbox",
              page_of("InboxItem"),
-             query=(Param("network", L("Only this network."), {"enum": Network.values}),
-                    Param("sentiment", L("Only this sentiment."), {"enum": Sentiment.values}),
-                    Param("status", L("Only open or closed items."), {"enum": ItemStatus.values}),
-                    Param("kind", L("Only this kind."), {"enum": Kind.values}),
-                    Param("since", L("Received at or after (date or date-time)."),
+             query=(Param("network", gettext_lazy("Only this network."), {"enum": Network.values}),
+                    Param("sentiment", gettext_lazy("Only this sentiment."), {"enum": Sentiment.values}),
+                    Param("status", gettext_lazy("Only open or closed items."), {"enum": ItemStatus.values}),
+                    Param("kind", gettext_lazy("Only this kind."), {"enum": Kind.values}),
+                    Param("since", gettext_lazy("Received at or after (date or date-time)."),
                           {"type": "string"}), *PAGE_PARAMS),
              errors=READ_ERRORS),
     Endpoint("GET", "/workspaces/{workspace_id}/links", "listLinks",
-             L("Tracked links with clicks, conversions and revenue for a period"), list_links,
+             gettext_lazy("Tracked links with clicks, conversions and revenue for a period"), list_links,
              "money", page_of("Link"), query=(*MONTHS, *PAGE_PARAMS), errors=READ_ERRORS),
     Endpoint("GET", "/workspaces/{workspace_id}/pnl", "getPnl",
-             L("Revenue, costs and profit by month (P&L)"), get_pnl, "money",
-             {"allOf": [ref("Pnl"), {"type": "object", "properties": {
+             gettext_lazy("Revenue, costs and profit by month (P&L)"), get_pnl, "money",
+             {"allOf": [ref("Pnl"), {"type": "object", "required": ["from", "to"], "properties": {
                  "from": {"type": "string"}, "to": {"type": "string"}}}]},
              query=MONTHS, errors=READ_ERRORS),
 ]
 
 PATH_PARAMS = {
-    "workspace_id": L("The workspace id (as in the workspace page's address)."),
-    "post_id": L("The post id (as in the post page's address)."),
+    "workspace_id": gettext_lazy("The workspace id (as in the workspace page's address)."),
+    "post_id": gettext_lazy("The post id (as in the post page's address)."),
 }

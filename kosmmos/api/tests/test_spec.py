@@ -1,0 +1,166 @@
+"""The OpenAPI document and the router come from one registry: neither can list what the other
+lacks. Also: the docs page, 405, 429, and the answers' shapes against the spec's schemas."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+
+from kosmmos.api.endpoints import ENDPOINTS
+from kosmmos.api.openapi import spec
+from kosmmos.api.tests.conftest import api_as
+from kosmmos.conftest import World
+from kosmmos.content.models import Post
+from kosmmos.inbox.testing import make_channel, make_item
+
+
+def _api_routes() -> dict[str, set[str]]:
+    """Every URL pattern under /api/v1/ with the methods its view answers, in OpenAPI notation."""
+    found: dict[str, set[str]] = {}
+
+    def walk(patterns: list[Any], prefix: str) -> None:
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns, prefix + str(entry.pattern))
+            elif isinstance(entry, URLPattern):
+                route = prefix + str(entry.pattern)
+                methods = getattr(entry.callback, "api_endpoints", None)
+                if route.startswith("api/v1/") and methods is not None:
+                    path = re.sub(r"<\w+:(\w+)>", r"{\1}", route.removeprefix("api/v1"))
+                    found[path] = {m.lower() for m in methods}
+
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
+def test_it_documents_every_routed_operation_and_routes_every_documented_one() -> None:
+    document = spec()
+    documented = {path: set(ops) for path, ops in document["paths"].items()}
+    assert documented == _api_routes()
+    assert len(ENDPOINTS) == sum(len(ops) for ops in documented.values())
+
+
+def test_it_resolves_every_spec_path_to_the_view_that_serves_it() -> None:
+    for path, operations in spec()["paths"].items():
+        url = "/api/v1" + re.sub(r"\{\w+\}", lambda _m: str(uuid.uuid4()), path)
+        match = resolve(url)
+        served = {m.lower() for m in match.func.api_endpoints}  # type: ignore[attr-defined]
+        assert served == set(operations), path
+        for method, operation in operations.items():
+            endpoint = match.func.api_endpoints[method.upper()]  # type: ignore[attr-defined]
+            assert operation["operationId"] == endpoint.operation_id
+            params = {p["name"] for p in operation["parameters"] if p["in"] == "path"}
+            assert params == set(match.kwargs), path
+
+
+def test_it_serves_a_consistent_openapi_31_document(world: World) -> None:
+    response = Client().get("/api/v1/openapi.json", headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    document = response.json()
+    assert document["openapi"] == "3.1.0"
+    assert document["info"]["title"] == "Kosmmos API"
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    refs = set(re.findall(r'"#/components/schemas/(\w+)"', response.content.decode()))
+    assert refs <= set(document["components"]["schemas"])
+    ids = [op["operationId"] for ops in document["paths"].values() for op in ops.values()]
+    assert len(ids) == len(set(ids))
+    russian = Client().get("/api/v1/openapi.json").json()
+    assert russian["info"]["title"] != "Kosmmos API"  # Russian by default
+
+
+def test_it_shows_the_docs_page_in_russian_first() -> None:
+    page = Client().get("/api/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "curl -H &quot;Authorization: Bearer" in body or 'curl -H "Authorization: Bearer' in body
+    for endpoint in ENDPOINTS:
+        assert f"/api/v1{endpoint.path}" in body
+    assert "Аутентификация" in body or "Авторизация" in body
+    assert "cdn" not in body.lower()
+
+
+def test_it_answers_405_with_the_allowed_methods(world: World) -> None:
+    api = api_as(world.alpha.owner, world.alpha.org)
+    response = api.client.delete("/api/v1/workspaces", headers=api.headers)
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_it_limits_the_calls_per_token(world: World, settings: Any) -> None:
+    settings.API_RATE_LIMIT_PER_MIN = 2
+    api = api_as(world.alpha.owner, world.alpha.org, language="en")
+    assert [api.get("/workspaces").status_code for _ in range(2)] == [200, 200]
+    response = api.get("/workspaces")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
+    assert response.json()["error"]["code"] == "rate_limited"
+    # Another token of the same person has its own budget.
+    assert api_as(world.alpha.owner, world.alpha.org).get("/workspaces").status_code == 200
+
+
+# --- Answers against their schemas (a small JSON Schema subset: enough for our documents) ----
+
+
+def _check(value: Any, schema: dict[str, Any], components: dict[str, Any], where: str) -> list[str]:
+    if "$ref" in schema:
+        return _check(value, components[schema["$ref"].rsplit("/", 1)[1]], components, where)
+    if "allOf" in schema:
+        # One object described in parts: merge them, so "undocumented" means in none of them.
+        parts = [components[s["$ref"].rsplit("/", 1)[1]] if "$ref" in s else s
+                 for s in schema["allOf"]]
+        merged = {"type": "object", "required": [n for p in parts for n in p.get("required", [])],
+                  "properties": {k: v for p in parts for k, v in p.get("properties", {}).items()}}
+        return _check(value, merged, components, where)
+    if "enum" in schema:
+        return [] if value in schema["enum"] else [f"{where}: {value!r} not in enum"]
+    types = schema.get("type")
+    types = [types] if isinstance(types, str) else (types or [])
+    python = {"string": str, "integer": int, "number": (int, float), "boolean": bool,
+              "object": dict, "array": list, "null": type(None)}
+    if types and not any(isinstance(value, python[t]) for t in types):
+        return [f"{where}: {value!r} is not {types}"]
+    problems: list[str] = []
+    if isinstance(value, dict):
+        for name in schema.get("required", []):
+            if name not in value:
+                problems.append(f"{where}: missing {name}")
+        properties = schema.get("properties", {})
+        if "required" in schema:
+            problems += [f"{where}: undocumented {k}" for k in value if k not in properties]
+        for name, sub in properties.items():
+            if name in value:
+                problems += _check(value[name], sub, components, f"{where}.{name}")
+    if isinstance(value, list) and "items" in schema:
+        for i, item in enumerate(value):
+            problems += _check(item, schema["items"], components, f"{where}[{i}]")
+    return problems
+
+
+def test_it_answers_in_the_shapes_the_spec_declares(world: World) -> None:
+    alpha = world.alpha
+    ws = alpha.client_workspace
+    channel = make_channel(ws, "telegram", "-100500")
+    make_item(channel, "Отличный магазин", sentiment="positive")
+    post = Post.objects.create(organisation=alpha.org, workspace=ws, text="Пост", status="approved")
+    post.targets.create(organisation=alpha.org, channel=channel)
+    document = spec()
+    components = document["components"]["schemas"]
+    api = api_as(alpha.owner, alpha.org)
+    ids = {"workspace_id": ws.pk, "post_id": post.pk}
+    problems: list[str] = []
+    for endpoint in ENDPOINTS:
+        if endpoint.method != "GET":
+            continue
+        response = api.get(endpoint.path.format(**ids))
+        assert response.status_code == 200, endpoint.path
+        problems += _check(response.json(), endpoint.response, components, endpoint.path)
+    created = api.post(f"/workspaces/{ws.pk}/posts", {"text": "Новый", "channels": [str(channel.pk)]})
+    problems += _check(created.json(), components["PostCreated"], components, "createPost")
+    error = api.get(f"/posts/{uuid.uuid4()}").json()
+    problems += _check(error, components["Error"], components, "error")
+    assert not problems, "\n".join(problems)
