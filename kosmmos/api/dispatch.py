@@ -13,6 +13,7 @@ import logging
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -38,6 +39,9 @@ from kosmmos.lib.ratelimit import Window
 logger = logging.getLogger(__name__)
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
+# How long a stored answer is replayed: long enough for any client's retries, short enough that
+# the table stays small (older rows are deleted as the token writes again).
+IDEMPOTENCY_TTL = timedelta(hours=24)
 # Calls per token per minute; generous for a CRM sync, low enough to stop a runaway loop.
 DEFAULT_RATE_LIMIT = 600
 
@@ -133,6 +137,8 @@ def _idempotent(endpoint: Endpoint, call: Call, kwargs: dict[str, Any], key: str
         response["Idempotent-Replayed"] = "true"
         return response
 
+    IdempotentResponse.objects.filter(
+        token=call.token, created_at__lt=timezone.now() - IDEMPOTENCY_TTL).delete()
     found = IdempotentResponse.objects.filter(token=call.token, key=key).first()
     if found is not None:
         return replay(found)

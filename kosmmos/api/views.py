@@ -46,7 +46,7 @@ def get_token_for_user(request: HttpRequest, token_id: uuid.UUID) -> ApiToken:
 @member_required
 def token_list(request: HttpRequest) -> HttpResponse:
     membership = current_membership(request)
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST if request.method == "POST" else None)
     issued = ""
     status = 200
     if request.method == "POST":

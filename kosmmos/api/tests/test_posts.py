@@ -227,3 +227,36 @@ def test_it_shows_attempts_and_the_last_error_of_a_failed_target(world: World, w
     target = api_as(world.alpha.analyst, world.alpha.org).get(f"/posts/{post.pk}").json()["targets"][0]
     assert (target["status"], target["attempts"], target["last_error"]) == (
         "failed", 3, "Telegram 400: chat not found")
+
+
+def test_it_forgets_an_idempotency_key_after_a_day(api: Api, ws: Workspace) -> None:
+    assert api.post(f"/workspaces/{ws.pk}/posts", {"text": "x"}, key="old").status_code == 201
+    IdempotentResponse.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    again = api.post(f"/workspaces/{ws.pk}/posts", {"text": "x"}, key="old")
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again
+    assert Post.objects.count() == 2 and IdempotentResponse.objects.count() == 1
+
+
+def test_it_replays_when_a_concurrent_call_stored_the_key_first(api: Api, ws: Workspace,
+                                                                monkeypatch: Any) -> None:
+    """Two calls with one key in flight: the second's insert hits the unique key, its post rolls
+    back with it, and it answers with the first call's stored response."""
+    from kosmmos.api import dispatch
+
+    first = api.post(f"/workspaces/{ws.pk}/posts", {"text": "x"}, key="race").json()
+    real_filter = IdempotentResponse.objects.filter
+    calls = {"n": 0}
+
+    def blind_first_lookup(*args: Any, **kwargs: Any) -> Any:
+        # The racing call's first look happens before the other one committed: it sees nothing.
+        if kwargs.get("key") == "race" and calls["n"] == 0:
+            calls["n"] += 1
+            return IdempotentResponse.objects.none()
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(dispatch.IdempotentResponse.objects, "filter", blind_first_lookup)
+    second = api.post(f"/workspaces/{ws.pk}/posts", {"text": "x"}, key="race")
+    assert second.status_code == 201
+    assert second["Idempotent-Replayed"] == "true"
+    assert second.json() == first
+    assert Post.objects.count() == 1
