@@ -15,11 +15,12 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from kosmmos.accounts.access import current_membership, member_required
 from kosmmos.accounts.models import Membership, Role
-from kosmmos.api import openapi, tokens
+from kosmmos.api import errors, openapi, tokens
 from kosmmos.api.dispatch import api_language
 from kosmmos.api.endpoints import ENDPOINTS
 from kosmmos.api.forms import TokenForm
@@ -89,5 +90,17 @@ def openapi_json(request: HttpRequest) -> JsonResponse:
 
     with translation.override(api_language(request)):
         response = JsonResponse(openapi.spec(), json_dumps_params={"ensure_ascii": False})
+        response["Content-Language"] = translation.get_language()
+    return response
+
+
+@csrf_exempt
+def unknown_path(request: HttpRequest, unknown: str) -> HttpResponse:
+    """Any other path under /api/v1/ (a typo, a trailing slash): the API's JSON 404, not the
+    site's HTML page."""
+    from django.utils import translation
+
+    with translation.override(api_language(request)):
+        response = errors.not_found().response()
         response["Content-Language"] = translation.get_language()
     return response

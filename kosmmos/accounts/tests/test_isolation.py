@@ -188,6 +188,7 @@ FILL: dict[str, Callable[[Target, str], str]] = {
     "connection_id": lambda t, _: str(_inbox(t)["connection"].pk),
     "hook_code": lambda t, _: _inbox(t)["hook_code"],
     "api_token_id": lambda t, _: str(_api_token(t).pk),
+    "unknown": lambda t, _: f"workspaces/{t.workspace.pk}/",  # the API's JSON 404 for other paths
 }
 
 

@@ -164,3 +164,12 @@ def test_it_answers_in_the_shapes_the_spec_declares(world: World) -> None:
     error = api.get(f"/posts/{uuid.uuid4()}").json()
     problems += _check(error, components["Error"], components, "error")
     assert not problems, "\n".join(problems)
+
+
+def test_it_answers_other_api_paths_with_the_json_404(world: World) -> None:
+    api = api_as(world.alpha.owner, world.alpha.org, language="en")
+    for path in ("/workspaces/", "/nothing", f"/workspaces/{world.alpha.client_workspace.pk}/x"):
+        response = api.get(path)
+        assert response.status_code == 404, path
+        assert response.json() == {"error": {"code": "not_found", "message": "Not found.",
+                                             "fields": {}}}
