@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 import respx
@@ -101,3 +103,26 @@ def test_it_passes_only_new_sandbox_comments_to_the_pipeline(world: World) -> No
     assert list(DropCount.objects.values_list("step", "reason", "count")) == [
         ("parse", "own_message", 1)]
     assert ChannelInbox.objects.get().cursor == {"seen_at": {"15": 1717000500.0}}
+
+
+@respx.mock
+def test_it_polls_again_at_once_when_a_revoked_channel_is_reconnected(world: World) -> None:
+    from kosmmos.channels.actions import save_channel
+
+    channel = make_channel(world.alpha.client_workspace, "sandbox", "sbx-1",
+                           credentials={"token": "old"}, config={"base_url": "http://sandbox.test"})
+    make_target(channel, "15")
+    route = respx.get("http://sandbox.test/channels/sbx-1/posts/15/comments").mock(
+        return_value=httpx.Response(401, json={"error": "auth_revoked",
+                                               "message": "The access token was revoked."}))
+    dispatch_polls()
+    inbox = ChannelInbox.objects.get()
+    assert inbox.last_error == "sandbox: The access token was revoked."
+    assert inbox.next_poll_at > timezone.now() + timedelta(minutes=50)
+
+    save_channel(workspace=channel.workspace, network="sandbox", external_id="sbx-1",
+                 credentials={"token": "new"}, name=channel.name, channel=channel)
+    route.mock(return_value=httpx.Response(200, json=fixture("sandbox_comments.json")))
+    assert dispatch_polls() == 1
+    assert Item.objects.filter(channel=channel).count() == 3
+    assert route.calls.last.request.headers["authorization"] == "Bearer new"
