@@ -61,10 +61,14 @@ def token_list(request: HttpRequest) -> HttpResponse:
             form = TokenForm()
         else:
             status = 400
-    return render(request, "api/tokens.html", {
+    response = render(request, "api/tokens.html", {
         "form": form, "issued": issued, "tokens": _visible_tokens(membership),
         "is_owner": membership.role == Role.OWNER, "api_base": f"{settings.SITE_URL}{BASE}",
     }, status=status)
+    if issued:
+        # The page carries the only copy of the secret: keep it out of every cache.
+        response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST

@@ -21,6 +21,7 @@ def test_it_issues_a_token_on_the_page_and_shows_it_once(world: World) -> None:
     assert "/api/tokens/" in browser.get("/").content.decode()  # the link in the top bar
     response = browser.post("/api/tokens/", {"name": "amoCRM sync", "read_only": "on"})
     assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
     secret = TOKEN.search(response.content.decode())
     assert secret is not None
     token = ApiToken.objects.get(name="amoCRM sync")
