@@ -173,3 +173,16 @@ def test_it_answers_other_api_paths_with_the_json_404(world: World) -> None:
         assert response.status_code == 404, path
         assert response.json() == {"error": {"code": "not_found", "message": "Not found.",
                                              "fields": {}}}
+
+
+def test_it_speaks_russian_unless_the_client_prefers_english(db: None) -> None:
+    for header, language in [("", "ru"), ("de-DE,de;q=0.9", "ru"), ("en-US,en;q=0.9", "en"),
+                             ("de;q=0.9,en;q=0.8", "en"), ("ru;q=0.5,en;q=0.9", "en")]:
+        client = Client()
+        headers = {"Accept-Language": header} if header else {}
+        response = client.get("/api/v1/workspaces", headers=headers)
+        assert response.status_code == 401
+        assert response["Content-Language"] == language, header
+        message = response.json()["error"]["message"]
+        assert (message.startswith("Send your API token") if language == "en"
+                else message.startswith("Передайте API-токен")), header
