@@ -11,7 +11,10 @@ Reported (lateness = the sandbox's acceptance time minus ``publish_at``):
   counted on the sandbox;
 - ``lateness_p50_s`` / ``lateness_p99_s`` over all posts, ``burst_lateness_p99_s`` over the
   burst — both excluding the posts held by the killed worker (they wait for its lease);
-- ``killed_worker_recovery_s``: from the kill to the last of its posts resolved (published).
+- ``killed_worker_recovery_s``: from the kill to the last of its posts on the network (the
+  sandbox's acceptance, as for lateness); ``killed_worker_resolved_s``: until Kosmmos's database
+  also says so (a post whose answer was lost is looked up after the connector's timeout);
+  ``lease_s`` to compare with.
 
 Embedded by default (a fresh SQLite + file queue under a temporary KOSMMOS_VAR). With
 ``DATABASE_URL`` and ``REDIS_URL`` set, runs against them (``serve --with-worker`` and a
@@ -209,6 +212,7 @@ def _report(db: Db, sandbox: str, setup: dict[str, Any], killed_at: float | None
         "publishing_posttarget t ON t.id = a.target_id WHERE t.organisation_id = ? AND "
         "a.outcome IN ('published', 'reconciled')", (org,))}
     burst_at = setup["burst_at"]
+    lease_s = float(os.environ.get("PUBLISH_LEASE_SECONDS", "10"))
     lateness, burst = [], []
     published = 0
     statuses: dict[str, int] = {}
@@ -223,16 +227,21 @@ def _report(db: Db, sandbox: str, setup: dict[str, Any], killed_at: float | None
         if abs(_ts(publish_at) - burst_at) < 0.001:
             burst.append(late)
     keys = {_hex(t) for t, _, _ in targets}
-    recovery = None
+    recovery = resolved_in = None
     if killed_at is not None and held:
-        recovery = round(max(resolved.get(k, time.time()) for k in held) - killed_at, 2)
+        # Published = on the network (the sandbox's acceptance, as for lateness); some were
+        # already out before the kill. Resolved = Kosmmos's database knows it too.
+        recovery = round(max(max(0.0, accepted.get(k, time.time()) - killed_at)
+                             for k in held), 2)
+        resolved_in = round(max(resolved.get(k, time.time()) for k in held) - killed_at, 2)
     return {
         "posts": len(targets), "published": published,
         "lost": sum(1 for k in keys if k not in accepted),
         "duplicates": sum(copies.get(k, 0) - 1 for k in keys if copies.get(k, 0) > 1),
         "lateness_p50_s": _pct(lateness, 0.5), "lateness_p99_s": _pct(lateness, 0.99),
         "burst_lateness_p99_s": _pct(burst, 0.99),
-        "killed_worker_recovery_s": recovery,
+        "killed_worker_recovery_s": recovery, "killed_worker_resolved_s": resolved_in,
+        "lease_s": lease_s,
         "held_by_killed_worker": len(held), "early": sum(1 for x in lateness if x < 0),
         "lateness_max_s": _pct(lateness, 1.0), "statuses": statuses,
         "channels": channels, "burst": opts.burst,

@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kosmmos.channels.models import Channel, ChannelStatus
-from kosmmos.publishing.engine import claim, lease, worker_name
+from kosmmos.publishing.engine import call_grace, claim, lease, owner_is_gone, worker_name
 from kosmmos.publishing.models import PostTarget, PublishAttempt, TargetStatus
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ SWEEP_LIMIT = 500
 STATS_LIMIT = 200
 # A queued batch not taken by a worker by then is presumed lost (broker restart, a killed worker
 # that had prefetched it) and sent again; a second copy is harmless (the task claims again).
-REQUEUE_AFTER = timedelta(seconds=10)
+REQUEUE_AFTER = timedelta(seconds=5)
 
 
 def _batches(ids: Sequence[Any], size: int) -> list[list[str]]:
@@ -94,9 +94,24 @@ def dispatch_actions() -> int:
     return len(ids)
 
 
+def gone_owners() -> set[str]:
+    """Claim tokens of publishing/reconciling rows whose worker process is gone (engine.py
+    owner_is_gone: same machine, pid no longer running). Few distinct tokens: one per batch."""
+    tokens = (PostTarget.objects.filter(status__in=(TargetStatus.PUBLISHING,
+                                                    TargetStatus.RECONCILING))
+              .exclude(lease_owner="").values_list("lease_owner", flat=True).distinct())
+    return {t for t in tokens[:2000] if owner_is_gone(t)}
+
+
 def sweep_stuck() -> int:
-    """Re-send lost messages; hand posts of dead workers to reconciliation (never a resend)."""
+    """Re-send lost messages; hand posts of dead workers to reconciliation (never a resend).
+
+    A worker is dead when its lease ran out, or at once when its process is seen gone (a crash or
+    SIGKILL on this machine). Then its calls in flight may still land, so the post is looked up
+    only after its connector's longest call (call_grace), never re-sent before that.
+    """
     now = timezone.now()
+    gone = gone_owners()
     with transaction.atomic():
         lost = PostTarget.objects.filter(status=TargetStatus.QUEUED,
                                          enqueued_at__lt=now - REQUEUE_AFTER)
@@ -105,15 +120,24 @@ def sweep_stuck() -> int:
         lost_rows = list(lost.values_list("pk", "attempts")[:SWEEP_LIMIT])
         PostTarget.objects.filter(pk__in=[pk for pk, _ in lost_rows],
                                   status=TargetStatus.QUEUED).update(enqueued_at=now)
-        dead = PostTarget.objects.filter(status=TargetStatus.PUBLISHING, lease_until__lt=now)
+        is_dead = Q(lease_until__lt=now) | Q(lease_owner__in=gone)
+        dead = PostTarget.objects.filter(is_dead, status=TargetStatus.PUBLISHING)
         if settings.IS_POSTGRES:
             dead = dead.select_for_update(skip_locked=True)
-        dead_rows = list(dead.values_list("pk", "attempts", "lease_owner")[:SWEEP_LIMIT])
-        PostTarget.objects.filter(
-            pk__in=[pk for pk, _, _ in dead_rows], status=TargetStatus.PUBLISHING,
-            lease_until__lt=now,
-        ).update(status=TargetStatus.RECONCILING, next_attempt_at=now, lease_owner="",
-                 lease_until=None, checks=0)
+        dead_rows = list(dead.values_list("pk", "attempts", "lease_owner", "lease_until",
+                                          "channel__network")[:SWEEP_LIMIT])
+        waits: dict[timedelta, list[Any]] = {}
+        for pk, _n, _owner, until, network in dead_rows:
+            # A run-out lease has outlived any call; a gone process may have one on its way.
+            wait = timedelta(0) if until and until < now else call_grace(network)
+            waits.setdefault(wait, []).append(pk)
+        for wait, pks in waits.items():
+            PostTarget.objects.filter(is_dead, pk__in=pks, status=TargetStatus.PUBLISHING).update(
+                status=TargetStatus.RECONCILING, next_attempt_at=now + wait, lease_owner="",
+                lease_until=None, checks=0)
+        # Look-ups of a gone reconciler are read-only: they may start again at once.
+        PostTarget.objects.filter(status=TargetStatus.RECONCILING, lease_owner__in=gone).update(
+            lease_owner="", next_attempt_at=now)
         me = worker_name()
         PublishAttempt.objects.bulk_create(
             [PublishAttempt(target_id=pk, number=n + 1, action="sweep", started_at=now,
@@ -121,7 +145,7 @@ def sweep_stuck() -> int:
             + [PublishAttempt(target_id=pk, number=n + 1, action="sweep", started_at=now,
                               outcome=Outcome.LEASE_EXPIRED, worker=owner[:100],
                               error="The worker stopped before finishing; checking the network.")
-               for pk, n, owner in dead_rows])
+               for pk, n, owner, _until, _net in dead_rows])
     if lost_rows:
         log.warning("re-sending %d queued posts whose message was lost", len(lost_rows))
         enqueue_publish([pk for pk, _ in lost_rows])

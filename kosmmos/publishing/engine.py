@@ -21,6 +21,8 @@ needs_check.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 import os
 import random
@@ -32,8 +34,10 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import psutil
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
@@ -69,6 +73,9 @@ HEARTBEAT = 2.0
 # After a timeout the network may need a moment before the post shows in its listings.
 RECONCILE_DELAY = timedelta(seconds=1)
 STATS_FIRST = timedelta(minutes=10)
+# A connector that does not say how long its calls may take: connect + write + read timeouts of
+# lib/http.py's default, with room for an upload chain's last step.
+DEFAULT_CALL_SECONDS = 30.0
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
@@ -78,8 +85,50 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+@functools.cache
+def process_space() -> str:
+    """Which processes can see each other's pids: the same boot of the same kernel and the same
+    pid namespace (containers on one host share the boot but not the namespace). "" where we
+    cannot tell — then leases only end by running out."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        space = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return ""
+    return hashlib.blake2b(f"{boot}|{space}".encode(), digest_size=4).hexdigest()
+
+
 def new_token() -> str:
-    return f"{worker_name()}:{uuid.uuid4().hex[:10]}"[-100:]
+    """``host:pid:space:random`` — whose claim this is, and whether we could see it die."""
+    return f"{worker_name()}:{process_space() or '-'}:{uuid.uuid4().hex[:10]}"[-100:]
+
+
+def owner_is_gone(token: str) -> bool:
+    """True only when the token's process shared our pid space and no longer runs: a worker
+    killed mid-batch need not wait for its lease to run out. Anything uncertain (another
+    machine, an unreadable token, an old token format) answers False, leaving the lease."""
+    parts = token.rsplit(":", 3)
+    if len(parts) != 4 or not parts[1].isdigit() or not process_space() or (
+            parts[2] != process_space()):
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return False
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.Error:
+        return False
+
+
+def call_grace(network: str) -> timedelta:
+    """How long a call sent by a worker that died may still land on the network: its connector's
+    longest call. Reconciling sooner could miss a post still on its way and send it twice."""
+    from kosmmos.connectors.registry import connector_class
+
+    return timedelta(seconds=float(getattr(connector_class(network), "max_call_seconds",
+                                           DEFAULT_CALL_SECONDS)))
 
 
 def lease() -> timedelta:

@@ -7,7 +7,12 @@ the batch's last call is done, a recorder thread writes the outcomes (one transa
 and, meanwhile, keeps the leases of batches in flight fresh.
 
 Nothing here is the truth: if the process dies, the rows stay *publishing*, their lease runs
-out, and the sweep hands them to reconciliation (engine.py) — looked up, never re-sent blindly.
+out (or the sweep sees the process gone), and the sweep hands them to reconciliation
+(engine.py) — looked up, never re-sent blindly.
+
+Publishing comes first in a worker: while calls are due and not yet started, the other work of
+the process (recording finished batches, other Celery tasks, the slow ticker lane) waits a
+moment (``yield_to_publishing``), since under the GIL every thread's Python runs on one core.
 """
 
 from __future__ import annotations
@@ -27,6 +32,13 @@ from django.conf import settings
 from django.db import close_old_connections
 
 log = logging.getLogger(__name__)
+
+# How long other work waits for due calls to start; recording may wait longest (the lease is
+# kept fresh meanwhile), Celery tasks and dispatchers less.
+RECORD_DEFER = 1.0
+# A batch passed to another worker travels through the broker (the file queue polls every
+# 0.2 s): only worth it with this much time left before its first call.
+PASS_ON_MIN_LEAD = 0.6
 
 
 @dataclass
@@ -51,6 +63,7 @@ class Runner:
         self._flying: set[int] = set()
         self._batches: dict[int, Batch] = {}
         self._guard = threading.Lock()
+        self._in_pool = 0  # handed to the pool, not started yet
         threading.Thread(target=self._schedule, name="publish-scheduler", daemon=True).start()
         threading.Thread(target=self._recorder, name="publish-recorder", daemon=True).start()
 
@@ -65,6 +78,16 @@ class Runner:
                 heapq.heappush(self._heap, (job.due, next(self._seq), job, batch))
             self._wake.notify()
 
+    def backlog(self) -> int:
+        """Calls accepted and not started yet (waiting for their second or for a thread)."""
+        with self._wake:
+            return len(self._heap) + self._in_pool
+
+    def behind(self) -> bool:
+        """Calls are due now and not started: the threads are busy, or the GIL is."""
+        with self._wake:
+            return self._in_pool > 0 or bool(self._heap and self._heap[0][0] <= time.time())
+
     def _schedule(self) -> None:
         while True:
             with self._wake:
@@ -72,9 +95,12 @@ class Runner:
                     timeout = self._heap[0][0] - time.time() if self._heap else None
                     self._wake.wait(timeout)
                 _due, _n, job, batch = heapq.heappop(self._heap)
+                self._in_pool += 1
             self.pool.submit(self._run, job, batch)
 
     def _run(self, job: Any, batch: Batch) -> None:
+        with self._wake:
+            self._in_pool -= 1
         try:
             batch.work(job)
         except Exception:  # work() records failures itself; a bug must not stall the batch
@@ -95,6 +121,8 @@ class Runner:
                 batch = None
             close_old_connections()
             if batch is not None:
+                # The outcomes are in memory and the lease is kept below: due calls go first.
+                yield_to_publishing(RECORD_DEFER)
                 with self._guard:
                     self._batches.pop(id(batch), None)
                 try:
@@ -122,6 +150,30 @@ def runner() -> Runner:
         if _runner is None:
             _runner = Runner()
         return _runner
+
+
+def yield_to_publishing(at_most: float) -> None:
+    """Wait (up to ``at_most`` seconds) while this process has due publishing calls not yet
+    started. A no-op outside publishing workers (no runner)."""
+    if _runner is None:
+        return
+    deadline = time.monotonic() + at_most
+    while _runner.behind() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def should_pass_on(target_ids: list[str]) -> bool:
+    """This worker is more than two rounds of its threads behind, and the batch's first call is
+    still far enough off for another worker to take it (a hop through the broker)."""
+    if _runner is None or _runner.backlog() <= 2 * settings.PUBLISH_THREADS:
+        return False
+    from django.utils import timezone
+
+    from kosmmos.publishing.models import PostTarget, TargetStatus
+
+    first = (PostTarget.objects.filter(pk__in=target_ids, status=TargetStatus.QUEUED)
+             .order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first())
+    return first is not None and (first - timezone.now()).total_seconds() > PASS_ON_MIN_LEAD
 
 
 def warm_up() -> None:

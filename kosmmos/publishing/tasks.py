@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery.signals import worker_init
+from celery.signals import task_prerun, worker_init
 
 from kosmmos.jobs.app import app
 
@@ -21,12 +21,35 @@ def _warm_up(**_: Any) -> None:
     warm_up()
 
 
-@app.task(name="publishing.publish_targets", ignore_result=True, bind=True)
-def publish_targets(self: Any, target_ids: list[str]) -> None:
-    """Claim and publish a batch. In a worker the calls run on its runner (runner.py) and the
-    task returns at once; run eagerly (tests) it does everything before returning."""
-    from kosmmos.publishing.engine import publish_batch
+# Publishing tasks only claim and hand over (they return in milliseconds); every other task
+# waits a moment while this worker has due calls not yet started (runner.yield_to_publishing).
+LATENCY_CRITICAL = {"publishing.publish_targets", "publishing.reconcile_targets"}
+OTHER_TASKS_WAIT = 0.5
 
+
+@task_prerun.connect
+def _publishing_first(task: Any = None, **_: Any) -> None:
+    if task is not None and task.name not in LATENCY_CRITICAL and not task.request.is_eager:
+        from kosmmos.publishing.runner import yield_to_publishing
+
+        yield_to_publishing(OTHER_TASKS_WAIT)
+
+
+@app.task(name="publishing.publish_targets", ignore_result=True, bind=True)
+def publish_targets(self: Any, target_ids: list[str], hops: int = 0) -> None:
+    """Claim and publish a batch. In a worker the calls run on its runner (runner.py) and the
+    task returns at once; run eagerly (tests) it does everything before returning.
+
+    A worker already behind by more than two rounds of its threads passes the batch on once
+    (``hops``), so a burst spreads over the workers instead of queueing in whichever fetched
+    its messages first. A batch already due is never passed on.
+    """
+    from kosmmos.publishing.engine import publish_batch
+    from kosmmos.publishing.runner import should_pass_on
+
+    if not self.request.is_eager and hops < 1 and should_pass_on(target_ids):
+        publish_targets.apply_async(args=[target_ids], kwargs={"hops": hops + 1})
+        return
     publish_batch(target_ids, inline=bool(self.request.is_eager))
 
 

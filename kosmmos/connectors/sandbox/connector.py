@@ -41,6 +41,9 @@ def _time(value: Any) -> datetime | None:
 class SandboxConnector:
     code = "sandbox"
     limits = Limits(text_max=10000, caption_max=None, media_max=10, media_min_group=1)
+    # The longest a call can take (TIMEOUT's connect + read): a dead worker's post is looked up
+    # only after this (publishing/dispatch.py sweep_stuck).
+    max_call_seconds = 4.0
 
     def __init__(self, credentials: dict[str, Any], config: dict[str, Any]) -> None:
         self.channel = str(config.get("external_id", "")).strip()

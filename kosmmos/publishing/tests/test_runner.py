@@ -1,0 +1,104 @@
+"""The in-process runner puts due calls first and spreads a burst over the workers."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from kosmmos.publishing import engine, runner, tasks
+from kosmmos.publishing.models import PostTarget, TargetStatus
+
+
+def job(due: float) -> Any:
+    return SimpleNamespace(due=due)
+
+
+@pytest.fixture
+def small_runner(settings, monkeypatch) -> Iterator[runner.Runner]:
+    """A runner with two threads, installed as this process's runner."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings.PUBLISH_THREADS = 2
+    executor = ThreadPoolExecutor(2)
+    monkeypatch.setattr(engine, "_pool", executor)
+    made = runner.Runner()
+    monkeypatch.setattr(runner, "_runner", made)
+    yield made
+    executor.shutdown(wait=False, cancel_futures=True)
+
+
+def test_it_counts_calls_not_started_and_knows_when_it_is_behind(small_runner) -> None:
+    release = threading.Event()
+    finished: list[int] = []
+
+    def work(_job: Any) -> None:
+        release.wait(5)
+
+    batch = runner.Batch(jobs=[job(time.time()) for _ in range(3)], work=work,
+                         record=lambda: finished.append(1))
+    small_runner.submit(batch)
+    later = runner.Batch(jobs=[job(time.time() + 60)], work=work, record=lambda: None)
+    small_runner.submit(later)
+    deadline = time.monotonic() + 5
+    while small_runner.backlog() != 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    # Two threads busy: one due call waits for a thread, one waits for its second.
+    assert small_runner.backlog() == 2
+    assert small_runner.behind()
+    started = time.monotonic()
+    runner.yield_to_publishing(0.2)  # gives up after at most 0.2 s
+    assert 0.15 <= time.monotonic() - started < 1.0
+    release.set()
+    while small_runner.behind() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not small_runner.behind() and small_runner.backlog() == 1
+    started = time.monotonic()
+    runner.yield_to_publishing(5)  # nothing due: returns at once
+    assert time.monotonic() - started < 0.1
+    while not finished and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert finished == [1]
+
+
+def test_it_yields_to_nothing_outside_a_publishing_worker(monkeypatch) -> None:
+    monkeypatch.setattr(runner, "_runner", None)
+    started = time.monotonic()
+    runner.yield_to_publishing(5)
+    assert time.monotonic() - started < 0.05
+    assert runner.should_pass_on(["x"]) is False
+
+
+@pytest.mark.django_db
+def test_it_passes_on_a_batch_only_when_far_behind_and_the_batch_is_not_due(
+        scheduled, small_runner, monkeypatch) -> None:
+    _post, target = scheduled
+    soon = timezone.now() + timedelta(seconds=5)
+    PostTarget.objects.filter(pk=target.pk).update(status=TargetStatus.QUEUED,
+                                                   next_attempt_at=soon)
+    ids = [str(target.pk)]
+    assert not runner.should_pass_on(ids)  # not behind
+    monkeypatch.setattr(small_runner, "backlog", lambda: 5)  # more than 2 rounds of 2 threads
+    assert runner.should_pass_on(ids)
+    PostTarget.objects.filter(pk=target.pk).update(next_attempt_at=timezone.now())
+    assert not runner.should_pass_on(ids)  # due now: a hop would only make it later
+
+
+@pytest.mark.django_db
+def test_it_hops_a_batch_once_then_keeps_it(monkeypatch) -> None:
+    sent: list[dict[str, Any]] = []
+    published: list[list[str]] = []
+    monkeypatch.setattr(runner, "should_pass_on", lambda ids: True)
+    monkeypatch.setattr(tasks.publish_targets, "apply_async",
+                        lambda args, kwargs: sent.append({"args": args, **kwargs}))
+    monkeypatch.setattr(engine, "publish_batch", lambda ids, inline: published.append(ids))
+    tasks.publish_targets(["a", "b"])
+    assert sent == [{"args": [["a", "b"]], "hops": 1}] and published == []
+    tasks.publish_targets(["a", "b"], hops=1)  # the other worker is behind too: it stays
+    assert published == [["a", "b"]] and len(sent) == 1
