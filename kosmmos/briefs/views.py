@@ -4,7 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -25,6 +25,7 @@ from kosmmos.briefs.choices import EXTREMIST_NOTE, FLAGGED_NETWORKS
 from kosmmos.briefs.forms import HONEYPOT, BriefForm, LeadAssignForm, LeadNoteForm, LeadStatusForm
 from kosmmos.briefs.models import Lead, LeadStatus
 from kosmmos.lib.ratelimit import Window, client_ip
+from kosmmos.lib.search import containing
 
 
 def brief_window() -> Window:
@@ -114,10 +115,7 @@ def lead_board(request: HttpRequest) -> HttpResponse:
         leads = leads.filter(assignee=request.user)
     query = request.GET.get("q", "").strip()
     if query:
-        leads = leads.filter(
-            Q(title__icontains=query) | Q(brief__email__icontains=query)
-            | Q(brief__contact_name__icontains=query)
-        )
+        leads = containing(leads, query, ("title", "brief__email", "brief__contact_name"))
     columns = [
         {"status": value, "label": label, "leads": [x for x in leads if x.status == value]}
         for value, label in LeadStatus.choices

@@ -8,13 +8,10 @@ class InboxConfig(AppConfig):
     verbose_name = _("Inbox")
 
     def ready(self) -> None:
-        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_save
 
         from kosmmos.channels.models import Channel
         from kosmmos.inbox.dispatch import poll_again_after_channel_change
-        from kosmmos.inbox.search import register_casefold
 
-        connection_created.connect(register_casefold, dispatch_uid="kosmmos-inbox-casefold")
         post_save.connect(poll_again_after_channel_change, sender=Channel,
                           dispatch_uid="kosmmos-inbox-poll-after-channel-change")

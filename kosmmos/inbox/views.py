@@ -53,7 +53,7 @@ from kosmmos.inbox.models import (
     SurgeAlert,
 )
 from kosmmos.inbox.retrain import MIN_ITEMS, request_retrain, use_default_model
-from kosmmos.inbox.search import containing
+from kosmmos.lib.search import containing
 
 PAGE = 50
 

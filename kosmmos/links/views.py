@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from kosmmos.accounts.access import member_required
 from kosmmos.accounts.models import Membership, Workspace
 from kosmmos.lib.crypto import DecryptionError
+from kosmmos.lib.search import containing
 from kosmmos.links import actions, charts, metrica, stats
 from kosmmos.links.access import (
     get_cost_for_user,
@@ -77,7 +78,7 @@ def link_list(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
     links = TrackedLink.objects.filter(workspace=workspace).select_related("campaign")
     tag = request.GET.get("tag", "").strip()
     if tag:
-        links = links.filter(tags__icontains=tag)
+        links = containing(links, tag, ("tags",))
     campaign = request.GET.get("campaign", "").strip()
     if campaign:
         links = links.filter(campaign__name=campaign)

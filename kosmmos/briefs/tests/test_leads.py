@@ -50,6 +50,22 @@ def test_it_filters_the_board_by_search_and_assignee(world: World, owner: Any) -
     assert [lead.title for c in mine for lead in c["leads"]] == ["Alpha Fitness"]
 
 
+def test_it_finds_a_cyrillic_lead_whatever_its_case(world: World, owner: Any) -> None:
+    # SQLite's LIKE folds ASCII only: «иван» used to miss «Иван».
+    lead = make_lead(world.alpha.org, "Иван Петров", email="ivan@clients.test")
+    lead.brief.contact_name = "Светлана ЁЛКИНА"
+    lead.brief.save(update_fields=["contact_name"])
+    browser = client_for(owner)
+
+    def found(query: str) -> list[str]:
+        columns = browser.get("/leads/", {"q": query}).context["columns"]
+        return [lead.title for c in columns for lead in c["leads"]]
+
+    for query in ("иван", "ИВАН", "Иван", "петров", "светлана", "ёлкина", "IVAN@"):
+        assert found(query) == ["Иван Петров"], query
+    assert found("иванов") == []
+
+
 def test_it_moves_a_card_over_htmx_and_records_the_change(world: World, teammate: Any) -> None:
     lead = world.alpha.leads[0]
 

@@ -102,6 +102,24 @@ def test_it_creates_a_link_from_the_form_and_shows_its_qr(world: World) -> None:
     assert "New arrivals" in listing
 
 
+def test_it_filters_links_by_a_cyrillic_tag_whatever_its_case(world: World) -> None:
+    ws = world.alpha.client_workspace
+    actions.create_link(ws, target_url="https://shop.example/a", network="vk", title="Весна",
+                        tags="Весна, Распродажа")
+    actions.create_link(ws, target_url="https://shop.example/b", network="vk", title="Осень",
+                        tags="осень")
+    browser = client_for(world.alpha.manager)
+
+    def titles(tag: str) -> list[str]:
+        rows = browser.get(f"/workspaces/{ws.pk}/money/links/", {"tag": tag}).context["rows"]
+        return sorted(row.link.title for row in rows)
+
+    assert titles("весна") == ["Весна"]
+    assert titles("РАСПРОДАЖА") == ["Весна"]
+    assert titles("Осень") == ["Осень"]
+    assert titles("зима") == []
+
+
 def test_it_refuses_a_private_target_in_the_form(world: World) -> None:
     ws = world.alpha.client_workspace
     response = client_for(world.alpha.owner, language="en").post(f"/workspaces/{ws.pk}/money/links/new/", {

@@ -1,9 +1,10 @@
 """Case-insensitive text search that also works for Cyrillic on SQLite.
 
 SQLite's ``LIKE`` (what Django's ``icontains`` becomes there) and its ``lower()`` fold ASCII
-only, so "класс" never found "Класс!" in the embedded set-up. On SQLite we register a
-``kosmmos_casefold`` function on every connection (apps.py) and compare case-folded text;
-PostgreSQL's ``UPPER`` is Unicode-aware, so ``icontains`` stays as it is there.
+only, so "класс" never found "Класс!" (nor "иван" the lead «Иван») in the embedded set-up. On
+SQLite we register a ``kosmmos_casefold`` function on every connection (``core/apps.py``) and
+compare case-folded text; PostgreSQL's ``UPPER`` is Unicode-aware, so ``icontains`` stays as it
+is there.
 """
 
 from __future__ import annotations
