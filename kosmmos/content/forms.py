@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kosmmos.accounts.models import Workspace
 from kosmmos.channels.models import Channel, ChannelStatus
@@ -189,8 +190,10 @@ class TemplateForm(forms.Form):
 
 
 class ApprovalLinkForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=pgettext_lazy("date range", "From"),
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=pgettext_lazy("date range", "To"),
+                              widget=forms.DateInput(attrs={"type": "date"}))
     email = forms.EmailField(label=_("Send the link to"), required=False,
                              help_text=_("Optional: the client's email. You can also copy the link."))
 

@@ -46,6 +46,16 @@ def test_it_lists_negative_items_first_and_filters(world: World, vk: Channel) ->
     assert "Ужасно" in overdue and "Всё отлично" not in overdue
 
 
+def test_it_labels_the_date_range_filter_as_a_range_in_russian(world: World, vk: Channel) -> None:
+    # "To" of a date range is «По», not the email recipient's «Кому» (same English word).
+    page = client_for(world.alpha.manager, language="ru").get("/inbox/").content.decode()
+    assert re.search(r'for="f-from">С</label>', page)
+    assert re.search(r'for="f-to">По</label>', page)
+    assert "Кому" not in page
+    outbox = client_for(world.alpha.owner, language="ru").get("/outbox/").content.decode()
+    assert "Кому" in outbox
+
+
 def test_it_corrects_sentiment_with_one_htmx_click(world: World, vk: Channel) -> None:
     item = make_item(vk, "Ну такое", sentiment="positive")
     response = client_for(world.alpha.manager).post(
