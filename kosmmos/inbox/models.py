@@ -374,6 +374,33 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+# What a retraining run says about itself, by code: the worker stores the code and the values, and
+# the page translates them into the reader's language (the worker's language is nobody's choice).
+RETRAIN_MESSAGES = {
+    "collecting": _("Collecting labelled items"),
+    "training": _("Training on %(n)s items"),
+    "scoring": _("Scoring both models on %(n)s held-out items"),
+    "saving": _("Saving"),
+    "keeping": _("Keeping the current model"),
+    "activated": _("The new model is active."),
+    "kept_current": _("The current model scored as well or better; it stays active."),
+    "not_enough_items": _("Not enough labelled items: %(n)s, with %(k)s label(s). Correct at least "
+                          "%(min)s items, with at least two different labels."),
+}
+
+
+def retrain_message(code: str, values: dict[str, object] | None) -> str:
+    """The message for ``code`` in the active language; any other text (rows written before codes,
+    an unexpected exception's text) as it was stored."""
+    message = RETRAIN_MESSAGES.get(code)
+    if message is None:
+        return code
+    try:
+        return str(message) % (values or {})
+    except (KeyError, TypeError, ValueError):
+        return str(message)
+
+
 class RetrainRun(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
@@ -381,7 +408,9 @@ class RetrainRun(models.Model):
     requested_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=8, choices=RunStatus.choices, default=RunStatus.PENDING)
     progress = models.PositiveSmallIntegerField(default=0)
+    # A code from RETRAIN_MESSAGES and its values (rows from before codes hold translated text).
     stage = models.CharField(max_length=200, blank=True)
+    stage_values = models.JSONField(default=dict, blank=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     n_items = models.PositiveIntegerField(default=0)
@@ -389,7 +418,9 @@ class RetrainRun(models.Model):
     current_score = models.FloatField(null=True, blank=True)
     new_score = models.FloatField(null=True, blank=True)
     kept = models.BooleanField(default=False)
+    # A code from RETRAIN_MESSAGES and its values, or an unexpected exception's text as it was.
     error = models.TextField(blank=True)
+    error_values = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -399,6 +430,14 @@ class RetrainRun(models.Model):
 
     def __str__(self) -> str:
         return f"retrain {self.workspace_id} {self.status}"
+
+    @property
+    def stage_text(self) -> str:
+        return retrain_message(self.stage, self.stage_values)
+
+    @property
+    def error_text(self) -> str:
+        return retrain_message(self.error, self.error_values)
 
 
 class SurgeAlert(models.Model):

@@ -18,7 +18,6 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from kosmmos.accounts.models import User, Workspace
 from kosmmos.inbox.models import InboxProfile, Item, RetrainRun, RunStatus
@@ -67,8 +66,11 @@ def model_dir(workspace_id: Any) -> Path:
     return Path(settings.VAR_DIR) / "inbox-models" / str(workspace_id)
 
 
-def _progress(run_id: Any, progress: int, stage: str, **more: Any) -> None:
-    RetrainRun.objects.filter(pk=run_id).update(progress=progress, stage=stage, **more)
+def _progress(run_id: Any, progress: int, stage: str, values: dict[str, Any] | None = None,
+              **more: Any) -> None:
+    """Record the stage by its code (``models.RETRAIN_MESSAGES``): the page translates it."""
+    RetrainRun.objects.filter(pk=run_id).update(progress=progress, stage=stage,
+                                                stage_values=values or {}, **more)
 
 
 def run(run_id: uuid.UUID) -> None:
@@ -96,22 +98,20 @@ def _train(row: RetrainRun) -> None:
     from kosmmos.inbox.sentiment.metrics import classification_report
 
     workspace = row.workspace
-    _progress(row.pk, 5, _("Collecting labelled items"))
+    _progress(row.pk, 5, "collecting")
     texts, labels = labelled(workspace)
     if len(texts) < MIN_ITEMS or len(set(labels)) < 2:
         RetrainRun.objects.filter(pk=row.pk).update(
             status=RunStatus.FAILED, progress=100, n_items=len(texts), finished_at=timezone.now(),
-            error=_("Not enough labelled items: %(n)s, with %(k)s label(s). Correct at least "
-                    "%(min)s items, with at least two different labels.")
-            % {"n": len(texts), "k": len(set(labels)), "min": MIN_ITEMS})
+            error="not_enough_items",
+            error_values={"n": len(texts), "k": len(set(labels)), "min": MIN_ITEMS})
         return
     kept, held = training.stratified_split(labels, HELD_OUT, seed=0)
     held_texts, held_labels = [texts[i] for i in held], [labels[i] for i in held]
-    _progress(row.pk, 20, _("Training on %(n)s items") % {"n": len(kept)},
-              n_items=len(texts), n_held_out=len(held))
+    _progress(row.pk, 20, "training", {"n": len(kept)}, n_items=len(texts), n_held_out=len(held))
     model = training.train_model([texts[i] for i in kept], [labels[i] for i in kept],
                                  info={"workspace": str(workspace.pk), "run": str(row.pk)})
-    _progress(row.pk, 70, _("Scoring both models on %(n)s held-out items") % {"n": len(held)})
+    _progress(row.pk, 70, "scoring", {"n": len(held)})
     new_score = training.evaluate(model, held_texts, held_labels)["macro_f1"]
     profile, _created = InboxProfile.objects.get_or_create(
         workspace=workspace, defaults={"organisation_id": workspace.organisation_id})
@@ -119,8 +119,8 @@ def _train(row: RetrainRun) -> None:
     predicted = [p.label for p in classify(held_texts, spec)]
     current_score = classification_report(held_labels, predicted)["macro_f1"]
     keep = new_score > current_score
-    _progress(row.pk, 90, _("Saving") if keep else _("Keeping the current model"),
-              new_score=new_score, current_score=current_score)
+    _progress(row.pk, 90, "saving" if keep else "keeping", new_score=new_score,
+              current_score=current_score)
     now = timezone.now()
     if keep:
         path = model_dir(workspace.pk) / f"{row.pk.hex}.npz"
@@ -131,8 +131,7 @@ def _train(row: RetrainRun) -> None:
             model_trained_at=now)
     RetrainRun.objects.filter(pk=row.pk, status=RunStatus.RUNNING).update(
         status=RunStatus.DONE, progress=100, kept=keep, finished_at=now, lease_until=None,
-        stage=_("The new model is active.") if keep else
-        _("The current model scored as well or better; it stays active."))
+        stage="activated" if keep else "kept_current", stage_values={})
 
 
 def use_default_model(profile: InboxProfile) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from kosmmos.channels.models import Channel
 from kosmmos.conftest import World, client_for
@@ -62,5 +63,37 @@ def test_it_refuses_to_train_on_too_few_items(world: World, vk: Channel) -> None
     client_for(world.alpha.owner).post(f"/workspaces/{vk.workspace_id}/inbox/retrain/")
     run = RetrainRun.objects.get()
     assert run.status == "failed" and run.n_items == 1
-    assert any(words in run.error for words in ("Not enough labelled items", "Мало размеченных"))
+    assert (run.error, run.error_values) == ("not_enough_items", {"n": 1, "k": 1, "min": 20})
     assert not Item.objects.filter(workspace=vk.workspace).exclude(sentiment_manual=True).exists()
+
+
+def test_it_shows_the_progress_in_the_readers_language(world: World, vk: Channel) -> None:
+    # The worker's language is nobody's choice: the run stores codes, the page translates them.
+    make_item(vk, "плохо", sentiment="negative", sentiment_manual=True)
+    with translation.override("ru"):
+        client_for(world.alpha.owner, language="ru").post(
+            f"/workspaces/{vk.workspace_id}/inbox/retrain/")
+    run = RetrainRun.objects.get()
+    analytics = f"/workspaces/{vk.workspace_id}/inbox/analytics/"
+
+    english = client_for(world.alpha.manager, language="en").get(analytics).content.decode()
+    russian = client_for(world.alpha.manager, language="ru").get(analytics).content.decode()
+    progress = client_for(world.alpha.manager, language="en").get(f"/inbox/retrain/{run.pk}/")
+
+    assert "Collecting labelled items" in english
+    assert ("Not enough labelled items: 1, with 1 label(s). Correct at least 20 items, with at least "
+            "two different labels.") in english
+    assert "Собираем" not in english and "Мало размеченных" not in english
+    assert "Собираем размеченные сообщения" in russian
+    assert "Мало размеченных сообщений: 1, меток: 1." in russian
+    assert "Not enough labelled items: 1" in progress.content.decode()
+
+
+def test_it_shows_text_stored_before_codes_as_it_was(world: World, vk: Channel) -> None:
+    RetrainRun.objects.create(
+        organisation_id=vk.workspace.organisation_id, workspace=vk.workspace, status="failed",
+        stage="Собираем размеченные сообщения", error="Мало размеченных сообщений: 3, меток: 1.")
+    page = client_for(world.alpha.manager, language="en").get(
+        f"/workspaces/{vk.workspace_id}/inbox/analytics/").content.decode()
+    assert "Собираем размеченные сообщения" in page
+    assert "Мало размеченных сообщений: 3, меток: 1." in page
