@@ -50,3 +50,22 @@ def test_it_charts_sentiment_by_day(world: World, vk: Channel) -> None:
     assert series.negative_share() == pytest.approx(2 / 3)
     svg = sentiment_chart(series, "<title>")
     assert svg.startswith("<svg") and "&lt;title&gt;" in svg
+
+
+def test_it_counts_labelled_items_with_plural_forms(world: World, vk: Channel) -> None:
+    page = f"/workspaces/{vk.workspace_id}/inbox/analytics/"
+    seen: dict[tuple[str, int], str] = {}
+    for total in (1, 2, 5, 21):
+        while Item.objects.filter(workspace=vk.workspace, sentiment_manual=True).count() < total:
+            make_item(vk, "плохо", sentiment="negative", sentiment_manual=True,
+                      external_id=f"l{Item.objects.count()}")
+        for language in ("ru", "en"):
+            seen[language, total] = client_for(world.alpha.manager, language=language).get(
+                page).content.decode()
+
+    assert "1 item labelled by managers (at least 20 needed)." in seen["en", 1]
+    assert "21 items labelled by managers" in seen["en", 21]
+    assert "1 сообщение размечено менеджерами (нужно не меньше 20)." in seen["ru", 1]
+    assert "2 сообщения размечены менеджерами" in seen["ru", 2]
+    assert "5 сообщений размечено менеджерами" in seen["ru", 5]
+    assert "21 сообщение размечено менеджерами" in seen["ru", 21]
