@@ -165,7 +165,9 @@ def run(argv: list[str]) -> dict[str, Any]:
                            f" AND status IN ({marks})", (setup["org"], *ACTIVE))[0][0]
             if time.time() > t0 + RUN_SECONDS and left == 0:
                 break
-        return _report(db, sandbox, setup, killed_at, opts, channels, scale)
+        report = _report(db, sandbox, setup, killed_at, opts, channels, scale)
+        report["cpu_s_by_process"] = _cpu_by_process(procs)
+        return report
     finally:
         for proc in reversed(procs):
             try:
@@ -176,6 +178,27 @@ def run(argv: list[str]) -> dict[str, Any]:
         log.close()
         if not opts.keep:
             subprocess.run(["rm", "-rf", var], check=False)
+
+
+def _cpu_by_process(procs: list[subprocess.Popen[bytes]]) -> dict[str, float]:
+    """CPU seconds used so far by each kind of process of the run (a killed worker's are lost)."""
+    used: dict[str, float] = {}
+    for proc in procs:
+        try:
+            tree = psutil.Process(proc.pid)
+            members = [tree, *tree.children(recursive=True)]
+        except psutil.Error:
+            continue
+        for member in members:
+            try:
+                line = " ".join(member.cmdline())
+                times = member.cpu_times()
+            except psutil.Error:
+                continue
+            kind = ("worker" if "kosmmos.cli worker" in line else "sandbox" if "sandbox" in line
+                    else "web" if "kosmmos.wsgi" in line else "other")
+            used[kind] = round(used.get(kind, 0.0) + times.user + times.system, 1)
+    return used
 
 
 def _kill_a_worker(serve_pid: int) -> float:

@@ -61,16 +61,32 @@ def ensure_channel_rows(channels: QuerySet[Channel] | None = None) -> int:
 
 
 def dispatch_polls() -> int:
-    from kosmmos.inbox.polling import mode
+    from kosmmos.inbox.polling import (
+        POLLED_BY_POST,
+        channels_with_recent_posts,
+        interval,
+        mode,
+    )
 
     ensure_channel_rows()
     now = timezone.now()
     due = ChannelInbox.objects.filter(poll_status=PollStatus.IDLE, next_poll_at__lte=now)
-    wanted = [row.pk for row in due.select_related("channel")[:BATCH] if mode(row.channel) == "poll"]
+    rows = [row for row in due.select_related("channel")[:BATCH] if mode(row.channel) == "poll"]
+    wanted = [row.pk for row in rows]
     if not wanted:
         return 0
     # Channels that do not poll are looked at again in ten minutes, not every tick.
     due.exclude(pk__in=wanted).update(next_poll_at=now + timedelta(minutes=10))
+    # OK and the sandbox are polled post by post: a channel with no recent post has nothing to
+    # ask for, so it costs a row update here instead of a job (10,000 idle channels were
+    # 160 jobs a second).
+    idle = [row for row in rows if row.channel.network in POLLED_BY_POST]
+    busy = channels_with_recent_posts([row.channel_id for row in idle])
+    for row in idle:
+        if row.channel_id not in busy:
+            ChannelInbox.objects.filter(pk=row.pk, poll_status=PollStatus.IDLE).update(
+                next_poll_at=now + interval(row.channel))
+            wanted.remove(row.pk)
     ids = _claim_polls(wanted, now)
     for pk in ids:
         _enqueue("poll_channel", pk)

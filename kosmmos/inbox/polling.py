@@ -172,6 +172,20 @@ def poll_telegram(channel: Channel, cursor: dict[str, Any]) -> Run | None:
 # --- OK and the sandbox: comments of our recent posts ---------------------------------------
 
 
+# Networks whose poll asks for the comments of each recent post (no event stream).
+POLLED_BY_POST = {"ok", "sandbox"}
+
+
+def channels_with_recent_posts(channel_ids: list[Any]) -> set[Any]:
+    """Of these channels, those with a post of ours recent enough to poll its comments."""
+    if not channel_ids:
+        return set()
+    since = timezone.now() - RECENT_POSTS
+    return set(PostTarget.objects.filter(
+        channel_id__in=channel_ids, status=TargetStatus.PUBLISHED, published_at__gte=since,
+    ).exclude(external_id="").values_list("channel_id", flat=True).distinct())
+
+
 def _recent_targets(channel: Channel) -> list[PostTarget]:
     since = timezone.now() - RECENT_POSTS
     return list(PostTarget.objects.filter(

@@ -126,3 +126,28 @@ def test_it_polls_again_at_once_when_a_revoked_channel_is_reconnected(world: Wor
     assert dispatch_polls() == 1
     assert Item.objects.filter(channel=channel).count() == 3
     assert route.calls.last.request.headers["authorization"] == "Bearer new"
+
+
+def test_it_runs_no_job_for_a_post_polled_channel_without_recent_posts(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kosmmos.inbox import dispatch
+
+    jobs: list[str] = []
+    monkeypatch.setattr(dispatch, "_enqueue", lambda name, pk: jobs.append(name))
+    quiet = make_channel(world.alpha.client_workspace, "sandbox", "quiet",
+                         credentials={"token": "t"})
+    old = make_channel(world.alpha.client_workspace, "sandbox", "old", credentials={"token": "t"})
+    target = make_target(old, "7")
+    target.published_at = timezone.now() - timedelta(days=30)  # too old to poll its comments
+    target.save()
+    fresh = make_channel(world.alpha.client_workspace, "sandbox", "fresh",
+                         credentials={"token": "t"})
+    make_target(fresh, "8")
+    before = timezone.now()
+    assert dispatch_polls() == 1 and jobs == ["poll_channel"]
+    assert ChannelInbox.objects.get(channel=fresh).poll_status == "queued"
+    for channel in (quiet, old):
+        inbox = ChannelInbox.objects.get(channel=channel)
+        # Looked at again after the channel's interval, as if it had been polled.
+        assert inbox.poll_status == "idle" and inbox.next_poll_at >= before + timedelta(seconds=59)
+    assert dispatch_polls() == 0
