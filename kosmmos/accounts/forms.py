@@ -110,6 +110,6 @@ class MemberRoleForm(forms.Form):
 class WorkspaceForm(forms.ModelForm):
     class Meta:
         model = Workspace
-        fields = ["name", "website", "description"]
+        fields = ["name", "brand", "website", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
         error_messages = {"name": {"required": _("Name the workspace, e.g. the client's brand.")}}

@@ -118,6 +118,11 @@ class Workspace(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="workspaces"
     )
     name = models.CharField(_("name"), max_length=200)
+    # What customers call the client in replies: the name is often longer ("Brand — what we sell").
+    brand = models.CharField(
+        _("brand"), max_length=100, blank=True,
+        help_text=_("The short name replies use for {brand}. Empty: the workspace name."),
+    )
     description = models.TextField(_("description"), blank=True)
     website = models.URLField(_("website"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -129,6 +134,11 @@ class Workspace(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def brand_name(self) -> str:
+        """The brand if set, else the workspace name."""
+        return self.brand.strip() or self.name
 
 
 class Membership(models.Model):

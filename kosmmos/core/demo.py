@@ -16,12 +16,14 @@ DEMO_ORG = "Космос SMM (демо)"
 CLIENTS = [
     {
         "name": "Сеул Бьюти — интернет-магазин корейской косметики",
+        "brand": "Сеул Бьюти",
         "website": "https://seoul-beauty.example",
         "description": "Корейская уходовая косметика, доставка по России. Цель — продажи с сайта "
         "и рост сообщества ВКонтакте; отзывы клиенток — главный контент.",
     },
     {
         "name": "Сон и Спина — ортопедические матрасы",
+        "brand": "Сон и Спина",
         "website": "https://son-i-spina.example",
         "description": "Производитель ортопедических матрасов, Москва и область. Долгий цикл "
         "покупки: прогрев аудитории, работа с отзывами, заявки на консультацию.",
@@ -105,7 +107,7 @@ def _demo_content(manager: User, workspaces: list[Workspace]) -> None:
 
     channels = [
         save_channel(workspace=ws, network="sandbox", external_id=sandbox_id(),
-                     credentials={"token": sandbox_id()}, name=f"{ws.name.split(' —')[0]} · песочница")
+                     credentials={"token": sandbox_id()}, name=f"{ws.brand_name} · песочница")
         for ws in workspaces
     ]
     for ws in workspaces:

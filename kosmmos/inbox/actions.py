@@ -156,7 +156,7 @@ def fill_canned(canned: CannedReply, item: Item, manager: User) -> str:
     left as written (no str.format: a template must not reach into objects)."""
     values = {
         "name": item.author_name.split(" (@")[0] or _("there"),
-        "brand": item.workspace.name,
+        "brand": item.workspace.brand_name,
         "manager": manager.first_name or manager.get_full_name() or manager.email,
         "post": item.post.label if item.post_id and item.post else "",
     }

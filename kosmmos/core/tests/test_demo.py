@@ -36,6 +36,8 @@ def test_it_creates_the_demo_agency_from_the_seed_portfolio() -> None:
     assert len(names) == 2
     assert any("корейской косметики" in name for name in names)
     assert any("ортопедические матрасы" in name for name in names)
+    brands = set(Workspace.objects.filter(organisation=org).values_list("brand", flat=True))
+    assert brands == {"Сеул Бьюти", "Сон и Спина"}  # what {brand} says in canned replies
     statuses = set(Lead.objects.filter(organisation=org).values_list("status", flat=True))
     assert statuses == {"new", "in_work", "proposal_sent", "lost"}
     assert "Demo agency created." in output

@@ -136,3 +136,26 @@ def test_it_fills_canned_reply_placeholders(world: World, tg: Channel, client: C
     html = client_for(world.alpha.manager).get(
         f"/inbox/items/{item.pk}/canned/{canned.pk}/").content.decode()
     assert f"Ольга К., простите! {item.workspace.name} всё исправит. {{unknown}} {{0}}" in html
+
+
+def test_it_fills_brand_with_the_short_brand_name(world: World, tg: Channel) -> None:
+    from kosmmos.inbox.models import CannedReply
+
+    item = tg_comment(tg)
+    workspace = item.workspace
+    workspace.name = "Сеул Бьюти — интернет-магазин корейской косметики"
+    workspace.save(update_fields=["name"])
+    canned = CannedReply.objects.create(organisation=world.alpha.org, title="Спасибо",
+                                        text="Спасибо, что выбрали {brand}!")
+    browser = client_for(world.alpha.manager)
+    url = f"/inbox/items/{item.pk}/canned/{canned.pk}/"
+    # No brand set: the workspace name, as before.
+    assert "Спасибо, что выбрали Сеул Бьюти — интернет-магазин" in browser.get(url).content.decode()
+
+    response = browser.post(f"/workspaces/{workspace.pk}/edit/", {
+        "name": workspace.name, "brand": "Сеул Бьюти", "website": "", "description": ""})
+    assert response.status_code == 302
+
+    html = browser.get(url).content.decode()
+    assert "Спасибо, что выбрали Сеул Бьюти!" in html
+    assert "интернет-магазин" not in html
