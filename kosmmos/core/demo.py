@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 
 from kosmmos.accounts.models import Membership, Organisation, Role, User, Workspace
 from kosmmos.briefs import actions as brief_actions
 from kosmmos.briefs.models import Brief, Lead, LeadEvent, LeadStatus
+from kosmmos.channels.models import Channel
 from kosmmos.core.demo_login import DEMO_EMAIL, DEMO_PASSWORD
 
 DEMO_ORG = "Космос SMM (демо)"
@@ -71,7 +74,8 @@ def load_demo() -> bool:
     m.workspaces.add(workspaces[0])
     for row in LEADS:
         _demo_lead(org, manager, *row)
-    _demo_content(manager, workspaces)
+    channels = _demo_content(manager, workspaces)
+    _demo_history(manager, workspaces, channels)
     _demo_money(manager, workspaces[0])
     return True
 
@@ -94,7 +98,7 @@ POSTS = [
 ]
 
 
-def _demo_content(manager: User, workspaces: list[Workspace]) -> None:
+def _demo_content(manager: User, workspaces: list[Workspace]) -> list[Channel]:
     """A sandbox channel per client and a content plan whose first posts publish minutes after
     `make run`, so the engine, the sandbox and the inbox have something to show at once."""
     from datetime import timedelta
@@ -129,6 +133,131 @@ def _demo_content(manager: User, workspaces: list[Workspace]) -> None:
         elif stage == "scheduled":
             content.approve_post(post, by=manager)
             content.schedule(post, by=manager)
+    return channels
+
+
+# Posts the clients published in the past days and what their customers wrote under them:
+# (workspace index, hours ago, title, text, hashtags, [(minutes after the post, author, comment)]).
+# A comment whose time is still to come arrives on the sandbox then, as a new one would.
+HISTORY = [
+    (0, 52, "Солнцезащитные кремы", "Новая поставка корейских солнцезащитных кремов SPF 50+: "
+     "лёгкие флюиды без белых следов. Уже на сайте.", "#уход #spf", [
+        (35, "Марина Кузнецова", "Ура, наконец-то! Сколько стоит флюид на 50 мл?"),
+        (90, "Ольга Смирнова", "Заказала в понедельник, до сих пор не отправили. Вы вообще работаете?"),
+        (240, "Катя Белова", "Брала этот крем прошлым летом — лучший, что пробовала. Спасибо!"),
+        (600, "Алина", "А для жирной кожи какой посоветуете?"),
+        (1500, "Светлана П.", "Курьер привёз коробку мятой, один тюбик протёк. Ужасная упаковка, "
+         "разочарована."),
+    ]),
+    (0, 26, "Розыгрыш", "Разыгрываем набор «Базовый уход»: тонер, эссенция и крем. Условия — в "
+     "закреплённом посте, итоги в пятницу.", "#розыгрыш", [
+        (12, "Дарья Лис", "Участвую! Спасибо за розыгрыш 😍"),
+        (45, "Юлия М.", "А доставка в Новосибирск для победителя бесплатная?"),
+        (180, "Ксения", "Третий раз участвую и ни разу не выиграла, всё подкручено"),
+        (400, "Наталья Орлова", "Спасибо за пробники к прошлому заказу, очень приятно!"),
+    ]),
+    (0, 5, "Тонер с центеллой", "Тонер с центеллой успокаивает раздражение после умывания. "
+     "Наносите ладонями на влажную кожу утром и вечером.", "#советы", [
+        (20, "Елена", "Подскажите, он подойдёт для чувствительной кожи?"),
+        (70, "Вика Соколова", "Пользуюсь месяц — покраснения ушли. Спасибо за совет!"),
+        (150, "Ирина Н.", "Заказ потерялся где-то между складом и пунктом выдачи, поддержка "
+         "молчит третий день"),
+        (310, "Анна Т.", "Сколько идёт доставка в Казань?"),
+    ]),
+    (1, 74, "100 ночей на пробу", "Спите на новом матрасе 100 ночей: не подошёл — заберём и "
+     "вернём деньги.", "#здоровыйсон", [
+        (25, "Сергей Волков", "А какие размеры есть? Нужен 160×200."),
+        (80, "Татьяна", "Матрас привезли на неделю позже обещанного, и никто даже не позвонил."),
+        (200, "Дмитрий К.", "Купили в прошлом месяце — спим отлично, спина благодарит. Спасибо!"),
+        (720, "Людмила", "Сколько стоит доставка в Подольск?"),
+    ]),
+    (1, 20, "Отзыв покупателя", "«Сплю как на облаке» — Андрей из Химок о матрасе «Ортопед "
+     "Плюс». Спасибо, что делитесь!", "#отзывы", [
+        (40, "Андрей Н.", "Рад, что пригодилось! Матрас правда отличный."),
+        (130, "Павел", "Грузчики отказались заносить на пятый этаж без лифта, пришлось "
+         "доплачивать. Обман, об этом нигде не написано."),
+        (260, "Оксана", "Есть ли рассрочка на матрасы?"),
+    ]),
+]
+
+
+def _demo_history(manager: User, workspaces: list[Workspace], channels: list[Channel]) -> None:
+    """Posts published hours and days ago, on the sandbox with their comments, so the inbox shows
+    a real day's work as soon as `make run` serves (the sandbox's comments otherwise come about
+    three hours after a post). Each item comes in through the usual poll of the sandbox and
+    belongs to a post that is there."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kosmmos.connectors.text import compose_text
+    from kosmmos.content import actions as content
+    from kosmmos.content.models import Post, PostEvent, PostStatus
+    from kosmmos.publishing.engine import build_request
+    from kosmmos.publishing.models import PostTarget, PublishAttempt, TargetStatus
+
+    put = _sandbox_writer()
+    now = timezone.now()
+    for index, hours, title, text, tags, comments in HISTORY:
+        ws, channel = workspaces[index], channels[index]
+        published_at = now - timedelta(hours=hours)
+        post = content.save_post(ws, content.PostData(
+            title=title, text=text, hashtags=tags, publish_at=published_at, channels=[channel],
+        ), by=manager)
+        target = post.targets.select_related("post", "channel").get()
+        sent = compose_text(build_request(target))
+        found = put(channel.external_id, {
+            "key": target.key, "text": sent, "accepted_at": published_at.timestamp(),
+            "comments": [{"author": author, "text": body,
+                          "at": (published_at + timedelta(minutes=minutes)).timestamp()}
+                         for minutes, author, body in comments],
+        })
+        PostTarget.objects.filter(pk=target.pk).update(
+            status=TargetStatus.PUBLISHED, external_id=str(found["id"]), url=found.get("url", ""),
+            published_at=published_at, sent_text=sent, attempts=1, next_stats_at=now)
+        PublishAttempt.objects.create(target=target, number=1, started_at=published_at,
+                                      duration_ms=140, outcome=PublishAttempt.Outcome.PUBLISHED,
+                                      worker="demo")
+        PostEvent.objects.create(post=post, kind=PostEvent.Kind.PUBLISHED,
+                                 text=f"{channel.name}: {found.get('url', '')}")
+        Post.objects.filter(pk=post.pk).update(status=PostStatus.PUBLISHED)
+
+
+def _sandbox_writer() -> Callable[[str, dict[str, Any]], dict[str, Any]]:
+    """How the demo puts a post with its history on the sandbox: through the admin API when the
+    sandbox answers (it runs already), else straight into the state file it loads when it
+    starts (`make run` loads the demo before `kosmmos serve` starts the sandbox)."""
+    import httpx
+    from django.conf import settings
+
+    from kosmmos.connectors.sandbox.server import Network, Reply, history_fields
+    from kosmmos.lib import http
+
+    base = settings.SANDBOX_URL
+    try:
+        running = http.get(f"{base}/healthz", timeout=httpx.Timeout(2.0, connect=0.5))
+    except http.HttpError:
+        running = None
+    if running is not None and running.status_code == 200:
+        def over_http(channel: str, history: dict[str, Any]) -> dict[str, Any]:
+            # POST /_admin/channels/{id}/posts (connectors/sandbox/README.md)
+            answer = http.post(f"{base}/_admin/channels/{channel}/posts", json=history,
+                               timeout=httpx.Timeout(5.0, connect=0.5))
+            if answer.status_code != 201:
+                raise RuntimeError(f"sandbox: HTTP {answer.status_code} {answer.text[:300]}")
+            return dict(answer.json())
+        return over_http
+
+    state = Network(path=str(settings.VAR_DIR / "sandbox.sqlite3"), public_url=base)
+
+    def into_state(channel: str, history: dict[str, Any]) -> dict[str, Any]:
+        try:
+            post = state.add_post(channel, **history_fields(history))
+        except Reply as exc:
+            raise RuntimeError(f"sandbox: {exc.body}") from exc
+        state.flush()
+        return state.public(post)
+    return into_state
 
 
 def _demo_money(manager: User, workspace: Workspace) -> None:

@@ -100,6 +100,8 @@ class Network:
                    "deleted_at REAL, edits INTEGER)")
         db.execute("CREATE TABLE IF NOT EXISTS comments (seq INTEGER PRIMARY KEY, post INTEGER, "
                    "key TEXT, text TEXT, reply_to TEXT, at REAL)")
+        db.execute("CREATE TABLE IF NOT EXISTS scripted_comments (post INTEGER, n INTEGER, "
+                   "author TEXT, text TEXT, at REAL, PRIMARY KEY (post, n))")
         return db
 
     def _load(self) -> None:
@@ -114,6 +116,12 @@ class Network:
                              "media": json.loads(media), "accepted_at": acc,
                              "edited_at": edited, "deleted_at": deleted, "edits": edits})
                 self.seq = max(self.seq, pid)
+            rows = db.execute("SELECT post, author, text, at FROM scripted_comments "
+                              "ORDER BY post, n")
+            for pid, author, text, at in rows:
+                if pid in self.posts:
+                    self.posts[pid].setdefault("scripted", []).append(
+                        {"author": author, "text": text, "at": at})
             rows = db.execute("SELECT seq, post, key, text, reply_to, at FROM comments ORDER BY seq")
             for seq, pid, key, text, reply_to, at in rows:
                 if pid in self.posts:
@@ -145,6 +153,9 @@ class Network:
                 db.executemany("INSERT OR REPLACE INTO comments VALUES (?, ?, ?, ?, ?, ?)", [
                     (c["seq"], c["post"], c["key"], c["text"], c["reply_to"], c["at"])
                     for c in comments])
+                db.executemany("INSERT OR REPLACE INTO scripted_comments VALUES (?, ?, ?, ?, ?)", [
+                    (p["id"], n, c["author"], c["text"], c["at"])
+                    for p in posts for n, c in enumerate(p.get("scripted", ()))])
         finally:
             db.close()
         return len(posts) + len(channels) + len(comments)
@@ -207,11 +218,19 @@ class Network:
         self.by_channel.setdefault(post["channel"], []).append(post["id"])
         self.by_key.setdefault((post["channel"], post["key"]), []).append(post["id"])
 
-    def add_post(self, cid: str, key: str, text: str, media: list[Any]) -> dict[str, Any]:
+    def add_post(self, cid: str, key: str, text: str, media: list[Any], *,
+                 accepted_at: float | None = None,
+                 scripted: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """A new post. ``accepted_at`` in the past and ``scripted`` customer comments
+        (``{author, text, at}``, which then replace the generated ones) are for the admin API
+        only: a post with a history, such as the demo's."""
         with self._lock:
             self.seq += 1
             post = {"id": self.seq, "channel": cid, "key": key, "text": text, "media": media,
-                    "accepted_at": time.time(), "edited_at": None, "deleted_at": None, "edits": 0}
+                    "accepted_at": time.time() if accepted_at is None else accepted_at,
+                    "edited_at": None, "deleted_at": None, "edits": 0}
+            if scripted:
+                post["scripted"] = sorted(scripted, key=lambda c: c["at"])
             self._index(post)
             self._dirty_posts.add(post["id"])
         return post
@@ -238,8 +257,11 @@ class Network:
 
     def comments(self, post: dict[str, Any], now: float | None = None) -> list[dict[str, Any]]:
         now = time.time() if now is None else now
-        total = int(5 + 40 * _unit(self.seed, "comments", post["id"]))
-        found = []
+        # A post seeded with its history (admin API) has exactly its scripted comments.
+        found = [{"id": f"{post['id']}_{n}", "at": c["at"], "author": c["author"],
+                  "text": c["text"]} for n, c in enumerate(post.get("scripted", ()))
+                 if c["at"] <= now]
+        total = 0 if "scripted" in post else int(5 + 40 * _unit(self.seed, "comments", post["id"]))
         for i in range(total):
             # Exponential arrival times with a mean of three hours after the post.
             wait = -math.log(1 - _unit(self.seed, "c", post["id"], i)) * 3 * 3600
@@ -530,6 +552,9 @@ class SandboxApp:
                          "own_comments": sum(map(len, net.own_comments.values()))}, []
         if parts == ["flush"] and method == "POST":
             return 200, {"written": net.flush()}, []
+        if len(parts) == 3 and parts[0] == "channels" and parts[2] == "posts" and method == "POST":
+            post = net.add_post(parts[1], **history_fields(await _body(receive)))
+            return 201, net.public(post), []
         raise Reply(404, {"error": "not_found"})
 
 
@@ -558,6 +583,33 @@ def _comment_listing(net: Network, post: dict[str, Any],
         found = net.comment_keys.get((post["id"], query["key"]))
         return [found] if found is not None else []
     return net.comments(post)
+
+
+def history_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """A post with a history (``POST /_admin/channels/{id}/posts``): ``key``, ``text``,
+    ``media``, ``accepted_at`` (not in the future) and ``comments`` ``[{author, text, at}]``
+    (each at or after ``accepted_at``; later than now means it arrives then); else a 400."""
+    key, text, media = data.get("key"), data.get("text"), data.get("media") or []
+    accepted = data.get("accepted_at", time.time())
+    if not isinstance(key, str) or not key or not isinstance(text, str) or not text.strip():
+        raise Reply(400, {"error": "invalid", "message": "key and text required"})
+    if isinstance(accepted, bool) or not isinstance(accepted, (int, float)) or (
+            accepted > time.time() + 1):
+        raise Reply(400, {"error": "invalid", "message": "accepted_at must be a past time"})
+    scripted = []
+    for comment in data.get("comments") or []:
+        author = comment.get("author") if isinstance(comment, dict) else None
+        body = comment.get("text") if isinstance(comment, dict) else None
+        at = comment.get("at") if isinstance(comment, dict) else None
+        if not isinstance(author, str) or not author.strip() or not isinstance(body, str) or (
+                not body.strip() or len(body) > COMMENT_MAX):
+            raise Reply(400, {"error": "invalid", "message": "each comment needs author and text"})
+        if isinstance(at, bool) or not isinstance(at, (int, float)) or at < accepted:
+            raise Reply(400, {"error": "invalid",
+                              "message": "each comment needs an at not before accepted_at"})
+        scripted.append({"author": author, "text": body, "at": float(at)})
+    return {"key": key, "text": text, "media": media if isinstance(media, list) else [],
+            "accepted_at": float(accepted), "scripted": scripted}
 
 
 def _comment_fields(data: dict[str, Any]) -> tuple[str, str, str]:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from io import StringIO
+from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -13,6 +18,21 @@ from kosmmos.briefs.models import Brief, Lead, LeadEvent
 from kosmmos.core.demo import DEMO_EMAIL, DEMO_ORG, DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
+
+
+def _refused(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("connection refused", request=request)
+
+
+@pytest.fixture(autouse=True)
+def _no_sandbox_running(settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As under `make run`: the sandbox is not running yet, its state file is in a temp dir."""
+    from kosmmos.lib import http
+
+    settings.VAR_DIR = tmp_path
+    settings.SANDBOX_URL = "http://sandbox.test"
+    client = httpx.Client(transport=httpx.MockTransport(_refused))
+    monkeypatch.setattr(http, "client", lambda: client)
 
 
 def run_demo() -> str:
@@ -89,3 +109,100 @@ def test_it_gives_the_demo_a_content_plan_on_sandbox_channels_and_costs() -> Non
     soon = PostTarget.objects.filter(status=TargetStatus.SCHEDULED).order_by("publish_at").first()
     assert soon is not None  # the first posts publish minutes after `make run`
     assert CostEntry.objects.count() == 6
+
+
+# --- the inbox is not empty for hours --------------------------------------------------------
+
+
+def sandbox_state(settings: Any) -> Any:
+    from kosmmos.connectors.sandbox.server import Network
+
+    return Network(path=str(Path(settings.VAR_DIR) / "sandbox.sqlite3"), seed=1,
+                   public_url="http://sandbox.test")
+
+
+def test_it_puts_its_published_posts_on_the_sandbox_with_their_comments(settings: Any) -> None:
+    from kosmmos.content.models import Post, PostStatus
+    from kosmmos.publishing.models import PostTarget, TargetStatus
+
+    run_demo()
+    run_demo()  # idempotent: nothing is put on the sandbox twice
+
+    network = sandbox_state(settings)
+    published = PostTarget.objects.filter(status=TargetStatus.PUBLISHED).select_related("post")
+    assert len(network.posts) == published.count() == 5
+    texts = []
+    for target in published:
+        post = network.posts[int(target.external_id)]
+        assert (post["key"], post["channel"]) == (target.key, target.channel.external_id)
+        assert post["accepted_at"] == pytest.approx(target.published_at.timestamp())
+        assert target.post.status == PostStatus.PUBLISHED
+        assert target.attempt_rows.get().outcome == "published"
+        texts += [c["text"] for c in network.comments(post)]
+    # Already there, hours before `make run`: complaints, questions and thanks.
+    assert len(texts) >= 15
+    assert any("до сих пор не отправили" in t for t in texts)
+    assert any("Сколько стоит" in t for t in texts)
+    assert any("Спасибо" in t for t in texts)
+    assert "Сколько идёт доставка в Казань?" not in texts  # arrives ten minutes later
+    assert Post.objects.filter(status=PostStatus.PUBLISHED).count() == 5
+
+
+@contextmanager
+def sandbox_started(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The sandbox as `kosmmos serve` starts it after the demo: from its state file (in-process,
+    through the bridge transport)."""
+    from kosmmos.connectors.sandbox.server import SandboxApp
+    from kosmmos.connectors.sandbox.tests.conftest import Bridge
+    from kosmmos.lib import http
+
+    network = sandbox_state(settings)
+    network.path = ""  # loaded; no flusher thread outliving the test
+    network.faults = {"enabled": False}
+    bridge = Bridge(SandboxApp(network))
+    client = httpx.Client(transport=bridge)
+    monkeypatch.setattr(http, "client", lambda: client)
+    try:
+        yield network
+    finally:
+        client.close()
+        bridge.close()
+
+
+def test_it_shows_an_inbox_at_the_first_poll_after_serve_starts(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kosmmos.inbox.dispatch import dispatch_polls
+    from kosmmos.inbox.models import Item
+
+    run_demo()
+    with sandbox_started(settings, monkeypatch) as network:
+        assert dispatch_polls() == 2  # both demo channels, due at once
+
+    items = list(Item.objects.select_related("post", "channel"))
+    arrived = sum(len(network.comments(p)) for p in network.posts.values())
+    assert len(items) == arrived >= 15
+    for item in items:  # each one traceable to a post that is on the sandbox
+        assert item.post is not None and item.channel.network == "sandbox"
+        target = item.post.targets.get()
+        assert item.external_id.startswith(f"{target.external_id}_")
+    browser = Client()
+    assert browser.login(email="manager@kosmmos.local", password=DEMO_PASSWORD)
+    page = browser.get("/inbox/").content.decode()
+    assert "до сих пор не отправили" in page
+
+
+def test_it_uses_the_admin_api_when_the_sandbox_runs_already(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kosmmos.publishing.models import PostTarget, TargetStatus
+
+    with sandbox_started(settings, monkeypatch) as network:
+        run_demo()
+    assert len(network.posts) == 5
+    assert all(p.get("scripted") for p in network.posts.values())
+    ids = set(PostTarget.objects.filter(status=TargetStatus.PUBLISHED).values_list(
+        "external_id", flat=True))
+    assert ids == {str(pid) for pid in network.posts}
+    # The running sandbox owns its state file: the demo did not write to it behind its back.
+    assert sandbox_state(settings).posts == {}

@@ -236,3 +236,53 @@ def test_it_persists_comments_and_their_keys(tmp_path: Path) -> None:
     assert (comment["id"], comment["text"], comment["reply_to"]) == ("1_r1", "Спасибо!", "1_0")
     assert again.add_comment(again.posts[1], "Спасибо!", "1_0", "r-1") == (comment, False)
     assert again.add_comment(again.posts[1], "Ещё", "", "")[0]["id"] == "1_r2"
+
+
+# --- posts with a history (the demo's) -------------------------------------------------------
+
+
+def test_it_seeds_a_backdated_post_whose_scripted_comments_arrive_on_time(
+    app: SandboxApp, network: Network, tmp_path: Path
+) -> None:
+    now = time.time()
+    history = {"key": "demo-1", "text": "Новинка", "accepted_at": now - 2 * 86400, "comments": [
+        {"author": "Марина К.", "text": "Где мой заказ? Жду вторую неделю", "at": now - 86400},
+        {"author": "Олег", "text": "Спасибо, всё пришло!", "at": now - 3600},
+        {"author": "Ира", "text": "Есть размер побольше?", "at": now + 1800},  # arrives later
+    ]}
+    created, listing = run(app, ("POST", "/_admin/channels/c1/posts", history),
+                           ("GET", "/channels/c1/posts/1/comments", None))
+
+    assert created.status_code == 201
+    assert created.json()["accepted_at"] == pytest.approx(now - 2 * 86400)
+    assert created.json()["key"] == "demo-1"
+    items = listing.json()["items"]
+    assert [(c["id"], c["author"], c["text"]) for c in items] == [
+        ("1_0", "Марина К.", "Где мой заказ? Жду вторую неделю"),
+        ("1_1", "Олег", "Спасибо, всё пришло!"),
+    ]  # only what was scripted (no generated ones) and only what has arrived
+    post = network.posts[1]
+    assert [c["id"] for c in network.comments(post, now + 3600)] == ["1_0", "1_1", "1_2"]
+    assert network.stats(post)["comments"] == 2
+
+    path = str(tmp_path / "sandbox.sqlite3")
+    first = Network(path=path, seed=1)
+    first.add_post("c1", "k1", "hello", [], accepted_at=now - 86400,
+                   scripted=[{"author": "Аня", "text": "Класс", "at": now - 60}])
+    first.flush()
+    again = Network(path=path, seed=1)
+    assert [(c["author"], c["text"]) for c in again.comments(again.posts[1])] == [("Аня", "Класс")]
+    assert again.posts[1]["accepted_at"] == pytest.approx(now - 86400)
+
+
+@pytest.mark.parametrize("body", [
+    {"text": "no key"}, {"key": "k", "text": " "}, {"key": "k", "text": "x", "accepted_at": "yesterday"},
+    {"key": "k", "text": "x", "accepted_at": time.time() + 3600},
+    {"key": "k", "text": "x", "comments": [{"author": "", "text": "x", "at": time.time()}]},
+    {"key": "k", "text": "x", "accepted_at": 1000.0, "comments": [{"author": "a", "text": "x", "at": 10}]},
+    {"key": "k", "text": "x", "comments": ["just text"]},
+])
+def test_it_refuses_an_invalid_history(app: SandboxApp, network: Network, body: dict[str, Any]) -> None:
+    (answer,) = run(app, ("POST", "/_admin/channels/c1/posts", body))
+    assert answer.status_code == 400 and answer.json()["error"] == "invalid"
+    assert network.posts == {}
