@@ -10,6 +10,13 @@ Format, version 1: one `.npz` file written with `numpy.savez_compressed` and rea
   (this is where the "prefer catching a complaint" bias for `negative` lives);
 - `meta_json` uint8 — UTF-8 JSON: format name and version, labels, feature config,
   temperature, and free-form training facts for the model card.
+
+Version 2 adds an optional convolutional member over word embeddings (`conv.py`), whose
+logits are added to the linear ones (its output layer already carries the ensemble weight):
+`conv_vocab` uint8 (UTF-8, one token per line), `conv_table` float16 (V, D), `conv_w`
+float32 (3D, H), `conv_b` float32 (H,), `conv_out_w` float32 (2H, k), `conv_out_b` float32
+(k,); `meta_json` then holds `conv_max_tokens`. Version 1 files (no member) still load; files
+without the member are written as version 1, so older readers keep reading them.
 """
 
 from __future__ import annotations
@@ -21,10 +28,12 @@ from typing import Any
 
 import numpy as np
 
+from .conv import ConvModel
 from .features import FeatureConfig, extract
 
 FORMAT_NAME = "kosmmos-sentiment-linear"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+_CONV_MEMBERS = ("conv_vocab", "conv_table", "conv_w", "conv_b", "conv_out_w", "conv_out_b")
 
 
 class ModelFormatError(ValueError):
@@ -33,7 +42,8 @@ class ModelFormatError(ValueError):
 
 @dataclass(frozen=True, eq=False)
 class LinearModel:
-    """Softmax over `x · weights + bias`, divided by `temperature`, plus `offsets`."""
+    """Softmax over `x · weights + bias` (+ the conv member's logits, if any), divided by
+    `temperature`, plus `offsets`."""
 
     config: FeatureConfig
     labels: tuple[str, ...]
@@ -43,6 +53,7 @@ class LinearModel:
     offsets: np.ndarray
     temperature: float = 1.0
     info: dict[str, Any] = field(default_factory=dict)
+    conv: ConvModel | None = None
 
     def logits(self, texts: list[str]) -> np.ndarray:
         """Raw scores (n_texts, n_labels) before calibration and offsets."""
@@ -55,7 +66,10 @@ class LinearModel:
         # bincount per class is the sparse dot product without scipy.
         for k in range(len(self.labels)):
             out[:, k] = np.bincount(rows, weights=gathered[:, k], minlength=n)
-        return out + self.bias
+        out += self.bias
+        if self.conv is not None:
+            out += self.conv.logits(texts)
+        return out
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """Probabilities (n_texts, n_labels), rows summing to 1, columns in `labels` order."""
@@ -88,6 +102,20 @@ def save(model: LinearModel, path: str | Path) -> Path:
         "temperature": model.temperature,
         "info": model.info,
     }
+    conv: dict[str, np.ndarray] = {}
+    if model.conv is None:
+        meta["version"] = 1
+    else:
+        c = model.conv
+        meta["conv_max_tokens"] = c.max_tokens
+        conv = {
+            "conv_vocab": np.frombuffer("\n".join(c.vocab).encode("utf-8"), np.uint8),
+            "conv_table": c.table.astype(np.float16),
+            "conv_w": c.conv_w.astype(np.float32),
+            "conv_b": c.conv_b.astype(np.float32),
+            "conv_out_w": c.out_w.astype(np.float32),
+            "conv_out_b": c.out_b.astype(np.float32),
+        }
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
         path,
@@ -96,6 +124,7 @@ def save(model: LinearModel, path: str | Path) -> Path:
         bias=model.bias.astype(np.float32),
         offsets=model.offsets.astype(np.float32),
         meta_json=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), np.uint8),
+        **conv,
     )
     return path
 
@@ -111,12 +140,27 @@ def load(path: str | Path) -> LinearModel:
     if missing:
         raise ModelFormatError(f"{path}: missing members {sorted(missing)}")
     meta = json.loads(arrays["meta_json"].tobytes().decode("utf-8"))
-    if meta.get("format") != FORMAT_NAME or meta.get("version") != FORMAT_VERSION:
+    if meta.get("format") != FORMAT_NAME or meta.get("version") not in (1, FORMAT_VERSION):
         raise ModelFormatError(f"{path}: format {meta.get('format')} v{meta.get('version')}")
     config = FeatureConfig.from_json(meta["config"])
     weights = arrays["weights"]
     if weights.shape != (config.n_features, len(meta["labels"])):
         raise ModelFormatError(f"{path}: weights shape {weights.shape} does not match config")
+    conv = None
+    if meta["version"] >= 2 and "conv_table" in arrays:
+        if not set(_CONV_MEMBERS) <= arrays.keys():
+            raise ModelFormatError(f"{path}: incomplete conv member")
+        conv = ConvModel(
+            vocab=tuple(arrays["conv_vocab"].tobytes().decode("utf-8").split("\n")),
+            table=arrays["conv_table"],
+            conv_w=arrays["conv_w"],
+            conv_b=arrays["conv_b"],
+            out_w=arrays["conv_out_w"],
+            out_b=arrays["conv_out_b"].astype(np.float64),
+            max_tokens=int(meta["conv_max_tokens"]),
+        )
+        if conv.table.shape[0] != len(conv.vocab) or conv.out_w.shape[1] != len(meta["labels"]):
+            raise ModelFormatError(f"{path}: conv member shapes do not match")
     return LinearModel(
         config=config,
         labels=tuple(meta["labels"]),
@@ -126,4 +170,5 @@ def load(path: str | Path) -> LinearModel:
         offsets=arrays["offsets"].astype(np.float64),
         temperature=float(meta["temperature"]),
         info=meta.get("info", {}),
+        conv=conv,
     )
