@@ -3,7 +3,8 @@
 N posts on M sandbox channels, due evenly over one minute except B of them due on the same
 second; the sandbox answers in 50–250 ms with 5% transient errors (5xx before acting) and 1%
 ambiguous outcomes (the post is stored, the answer lost). One embedded worker is killed with
-SIGKILL mid-run and restarted by the ``kosmmos serve`` supervisor.
+SIGKILL mid-run and restarted by the ``kosmmos serve`` supervisor; ``--faults`` adds restarts of
+Redis and of the database as the workers see them (scale set-up; tests/integration uses both).
 
 Reported (lateness = the sandbox's acceptance time minus ``publish_at``):
 
@@ -41,6 +42,8 @@ from typing import Any
 import psutil
 
 RUN_SECONDS = 60
+# When each fault strikes, as a share of the run (the burst is at one half).
+FAULTS = {"kill": 1 / 3, "redis": 0.6, "database": 0.8}
 ACTIVE = ("scheduled", "queued", "publishing", "reconciling")
 
 
@@ -117,10 +120,23 @@ def run(argv: list[str]) -> dict[str, Any]:
     parser.add_argument("--channels", type=int, default=0, help="default: one per post")
     parser.add_argument("--burst", type=int, default=200)
     parser.add_argument("--start-in", type=float, default=30.0, help="seconds to the first post")
-    parser.add_argument("--no-kill", action="store_true")
+    parser.add_argument("--no-kill", action="store_true", help="same as leaving kill out of --faults")
+    parser.add_argument("--faults", default="kill",
+                        help="comma list: kill (SIGKILL a worker at a third of the run), redis "
+                             "(flush the broker's database and drop its connections, as a restart "
+                             "of a Redis that keeps nothing on disk, at 60%%), database (terminate "
+                             "every PostgreSQL connection, as a restart, at 80%%); '' for none")
+    parser.add_argument("--run-seconds", type=float, default=RUN_SECONDS,
+                        help="the posts are due over this many seconds")
     parser.add_argument("--keep", action="store_true", help="keep the temporary KOSMMOS_VAR")
     opts = parser.parse_args(argv)
     channels = opts.channels or opts.posts
+    faults = {f.strip() for f in opts.faults.split(",") if f.strip()} - (
+        {"kill"} if opts.no_kill else set())
+    unknown = faults - set(FAULTS)
+    if unknown:
+        parser.error(f"unknown faults: {', '.join(sorted(unknown))}")
+    run_s = opts.run_seconds
     var = tempfile.mkdtemp(prefix="kosmmos-bench-publish-")
     sandbox_port, web_port = _free_port(), _free_port()
     env = {**os.environ, "KOSMMOS_VAR": var, "LOG_LEVEL": "WARNING",
@@ -134,7 +150,7 @@ def run(argv: list[str]) -> dict[str, Any]:
         setup = json.loads(subprocess.run(
             [sys.executable, "-m", "kosmmos.bench.publish", "setup", json.dumps({
                 "posts": opts.posts, "channels": channels, "burst": opts.burst,
-                "start_in": opts.start_in})],
+                "start_in": opts.start_in, "run_seconds": run_s})],
             env=env, check=True, capture_output=True).stdout)
         serve = [sys.executable, "-m", "kosmmos.cli", "serve", "--port", str(web_port),
                  "--no-redirect"]
@@ -153,19 +169,27 @@ def run(argv: list[str]) -> dict[str, Any]:
             "rate_per_s": 100, "burst": 100, "hang_s": 10})
         t0 = setup["t0"]
         killed_at = None
-        if not opts.no_kill:
-            time.sleep(max(0.0, t0 + RUN_SECONDS / 3 - time.time()))
-            killed_at = _kill_a_worker(procs[-1].pid)
+        done: list[dict[str, Any]] = []
+        for kind in sorted(faults, key=lambda k: FAULTS[k]):
+            time.sleep(max(0.0, t0 + run_s * FAULTS[kind] - time.time()))
+            at = time.time()
+            if kind == "kill":
+                killed_at = at = _kill_a_worker(procs[-1].pid)
+                effect = "a worker SIGKILLed; the supervisor restarts it"
+            else:
+                effect = _break(kind, env) if scale else "skipped: embedded set-up"
+            done.append({"fault": kind, "at_s": round(at - t0, 1), "effect": effect})
         db = Db(env)
-        deadline = t0 + RUN_SECONDS + 180
+        deadline = t0 + run_s + 180
         while time.time() < deadline:
             time.sleep(2)
             marks = ",".join("?" * len(ACTIVE))
             left = db.rows(f"SELECT count(*) FROM publishing_posttarget WHERE organisation_id = ?"  # noqa: S608
                            f" AND status IN ({marks})", (setup["org"], *ACTIVE))[0][0]
-            if time.time() > t0 + RUN_SECONDS and left == 0:
+            if time.time() > t0 + run_s and left == 0:
                 break
         report = _report(db, sandbox, setup, killed_at, opts, channels, scale)
+        report["faults"] = done
         report["cpu_s_by_process"] = _cpu_by_process(procs)
         return report
     finally:
@@ -178,6 +202,31 @@ def run(argv: list[str]) -> dict[str, Any]:
         log.close()
         if not opts.keep:
             subprocess.run(["rm", "-rf", var], check=False)
+
+
+def _break(kind: str, env: dict[str, str]) -> str:
+    """A restart as the workers see it, on the servers the run uses (its own databases)."""
+    if kind == "redis":
+        import redis
+
+        client = redis.Redis.from_url(env["REDIS_URL"])
+        me = client.client_id()
+        db = client.connection_pool.connection_kwargs.get("db", 0)
+        queued = client.dbsize()
+        client.flushdb()  # a Redis that keeps nothing on disk comes back empty
+        dropped = 0
+        for peer in client.client_list():
+            if int(peer.get("db", -1)) == db and int(peer["id"]) != me:
+                dropped += int(bool(client.client_kill_filter(_id=peer["id"])))
+        return f"broker emptied ({queued} keys) and {dropped} connections dropped"
+    import psycopg
+
+    url = env["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
+    with psycopg.connect(url, autocommit=True) as conn:
+        killed = conn.execute(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchone()
+    return f"{killed[0] if killed else 0} database connections terminated"
 
 
 def _cpu_by_process(procs: list[subprocess.Popen[bytes]]) -> dict[str, float]:
@@ -303,9 +352,10 @@ def setup(spec: dict[str, Any]) -> dict[str, Any]:
                 next_stats_at=now + timedelta(hours=1, seconds=i * 86400 / m))
         for i in range(m)], batch_size=1000)
     t0 = now + timedelta(seconds=spec["start_in"])
-    burst_at = t0 + timedelta(seconds=RUN_SECONDS // 2)
+    run_s = float(spec.get("run_seconds", RUN_SECONDS))
+    burst_at = t0 + timedelta(seconds=int(run_s // 2))
     spread = n - b
-    dues = [t0 + timedelta(seconds=i * RUN_SECONDS / max(1, spread)) for i in range(spread)]
+    dues = [t0 + timedelta(seconds=i * run_s / max(1, spread)) for i in range(spread)]
     dues += [burst_at] * b
     posts = Post.objects.bulk_create([
         Post(organisation=org, workspace=ws, text=f"Bench post {i}", status="scheduled",

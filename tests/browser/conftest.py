@@ -2,7 +2,7 @@
 
 Everything runs on 127.0.0.1. The instance is isolated from the developer's own: a temporary
 KOSMMOS_VAR, a fresh PostgreSQL database when DATABASE_URL is set (dropped afterwards) and Redis
-database 15 when REDIS_URL is set (flushed before and after).
+database 15 when REDIS_URL is set (flushed before and after): the fixtures in tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import contextlib
 import email
 import email.policy
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -24,7 +23,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -35,8 +33,6 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-# The Redis database the browser test may wipe; the unit tests use the one in REDIS_URL.
-BROWSER_REDIS_DB = 15
 HEALTH_TIMEOUT_S = 30.0
 
 
@@ -155,62 +151,6 @@ def run_kosmmos(env: dict[str, str], *args: str, timeout: float = 180) -> str:
             f"--- stdout ---\n{result.stdout[-4000:]}\n--- stderr ---\n{result.stderr[-4000:]}"
         )
     return result.stdout
-
-
-def _with_path(url: str, path: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=path))
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str | None]:
-    """A fresh database on the DATABASE_URL server, dropped afterwards; None without one."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        yield None
-        return
-    import psycopg
-    from psycopg import sql
-
-    name = f"kosmmos_browser_{secrets.token_hex(4)}"
-
-    def admin() -> psycopg.Connection:
-        last: Exception | None = None
-        for maintenance in ("postgres", "template1"):
-            try:
-                return psycopg.connect(_with_path(url, f"/{maintenance}"), autocommit=True)
-            except psycopg.OperationalError as exc:
-                last = exc
-        raise AssertionError(f"cannot reach the PostgreSQL server of DATABASE_URL: {last}")
-
-    with admin() as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield _with_path(url, f"/{name}")
-    finally:
-        with admin() as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-
-
-@pytest.fixture
-def redis_url() -> Iterator[str | None]:
-    """REDIS_URL moved to database 15 and flushed before and after; None without REDIS_URL."""
-    url = os.environ.get("REDIS_URL", "")
-    if not url:
-        yield None
-        return
-    import redis
-
-    url = _with_path(url, f"/{BROWSER_REDIS_DB}")
-    client = redis.Redis.from_url(url)
-    client.flushdb()
-    try:
-        yield url
-    finally:
-        client.flushdb()
-        client.close()
 
 
 def _stop_group(proc: subprocess.Popen[bytes]) -> None:
