@@ -346,6 +346,7 @@ def train_from_corpora(
     brand_seed_weight: float = DEFAULTS["brand_seed_weight"],
     min_negative_recall: float | None = DEFAULTS["min_negative_recall"],
     conv: bool = DEFAULTS["conv"],
+    conv_options: dict[str, Any] | None = None,
     score_tests: bool = True,
     val_fraction: float = 0.1,
     seed: int = 13,
@@ -379,7 +380,7 @@ def train_from_corpora(
 
         navec = read_navec(navec_path())
         say("validation fit of the conv member")
-        conv_probe = train_conv(tr_texts, tr_labels, navec=navec)
+        conv_probe = train_conv(tr_texts, tr_labels, navec=navec, **(conv_options or {}))
         conv_scale, conv_table = choose_conv_scale(probe, conv_probe, val_texts, val_labels)
         say(f"conv member scale {conv_scale:.3f} ({conv_table})")
         if conv_scale:
@@ -405,7 +406,7 @@ def train_from_corpora(
         "brand_seed_weight": brand_seed_weight,
         **decision,
         "temperature": temperature,
-        **({"conv_scale": conv_scale} if conv else {}),
+        **({"conv_scale": conv_scale, "conv_options": conv_options or {}} if conv else {}),
     }
     say(f"final fit on {len(all_texts) + len(seed_texts)} rows")
     model = train_model(
@@ -419,7 +420,9 @@ def train_from_corpora(
     )
     if conv_scale:
         say("final fit of the conv member")
-        final_conv = train_conv(all_texts + seed_texts, all_labels + seed_labels, navec=navec, sample_weight=weights)
+        final_conv = train_conv(
+            all_texts + seed_texts, all_labels + seed_labels, navec=navec, sample_weight=weights, **(conv_options or {})
+        )
         model = with_conv(model, final_conv, conv_scale)
     model = model.with_offsets(offsets)
     scores = {
