@@ -163,9 +163,9 @@ def yield_to_publishing(at_most: float) -> None:
 
 
 def should_pass_on(target_ids: list[str]) -> bool:
-    """This worker is more than two rounds of its threads behind, and the batch's first call is
+    """This worker is more than a round of its threads behind, and the batch's first call is
     still far enough off for another worker to take it (a hop through the broker)."""
-    if _runner is None or _runner.backlog() <= 2 * settings.PUBLISH_THREADS:
+    if _runner is None or _runner.backlog() <= settings.PUBLISH_THREADS:
         return False
     from django.utils import timezone
 

@@ -40,7 +40,7 @@ def publish_targets(self: Any, target_ids: list[str], hops: int = 0) -> None:
     """Claim and publish a batch. In a worker the calls run on its runner (runner.py) and the
     task returns at once; run eagerly (tests) it does everything before returning.
 
-    A worker already behind by more than two rounds of its threads passes the batch on once
+    A worker already behind by more than a round of its threads passes the batch on once
     (``hops``), so a burst spreads over the workers instead of queueing in whichever fetched
     its messages first. A batch already due is never passed on.
     """

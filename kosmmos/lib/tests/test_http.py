@@ -42,3 +42,14 @@ def test_it_tells_a_request_that_never_left_from_one_that_may_have_arrived() -> 
         http.post("https://api.example/read")
     assert never.value.maybe_sent is False
     assert maybe.value.maybe_sent is True and maybe.value.timeout is True
+
+
+@respx.mock
+def test_it_keeps_no_cookies_between_api_calls() -> None:
+    first = respx.get("https://api.example.test/a").mock(return_value=httpx.Response(
+        200, json={}, headers={"Set-Cookie": "session=abc; Path=/"}))
+    second = respx.get("https://api.example.test/b").mock(return_value=httpx.Response(200, json={}))
+    assert http.get("https://api.example.test/a").status_code == 200
+    http.get("https://api.example.test/b")
+    assert first.called and "cookie" not in second.calls.last.request.headers
+    assert len(http.client().cookies.jar) == 0

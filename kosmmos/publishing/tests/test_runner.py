@@ -84,7 +84,9 @@ def test_it_passes_on_a_batch_only_when_far_behind_and_the_batch_is_not_due(
                                                    next_attempt_at=soon)
     ids = [str(target.pk)]
     assert not runner.should_pass_on(ids)  # not behind
-    monkeypatch.setattr(small_runner, "backlog", lambda: 5)  # more than 2 rounds of 2 threads
+    monkeypatch.setattr(small_runner, "backlog", lambda: 2)  # a round of its 2 threads
+    assert not runner.should_pass_on(ids)
+    monkeypatch.setattr(small_runner, "backlog", lambda: 3)  # more than a round
     assert runner.should_pass_on(ids)
     PostTarget.objects.filter(pk=target.pk).update(next_attempt_at=timezone.now())
     assert not runner.should_pass_on(ids)  # due now: a hop would only make it later
