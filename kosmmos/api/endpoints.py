@@ -279,11 +279,13 @@ def get_pnl(call: Call, workspace_id: uuid.UUID) -> Result:
 
 # --- The registry -------------------------------------------------------------------------------
 
+# Empty means "not given", as in the pages' filters.
+MONTH = {"type": "string", "pattern": r"^([1-9]\d{3}-(0[1-9]|1[0-2]))?$"}
+DATE_OR_TIME = {"type": "string",
+                "anyOf": [{"format": "date"}, {"format": "date-time"}, {"maxLength": 0}]}
 MONTHS = (
-    Param("from", gettext_lazy("First month, YYYY-MM (default: five months before “to”)."),
-          {"type": "string", "pattern": r"^\d{4}-\d{2}$"}),
-    Param("to", gettext_lazy("Last month, YYYY-MM (default: this month)."),
-          {"type": "string", "pattern": r"^\d{4}-\d{2}$"}),
+    Param("from", gettext_lazy("First month, YYYY-MM (default: five months before “to”)."), MONTH),
+    Param("to", gettext_lazy("Last month, YYYY-MM (default: this month)."), MONTH),
 )
 WRITE_ERRORS = (400, 401, 403, 404, 409, 422, 429)
 READ_ERRORS = (400, 401, 404, 429)
@@ -303,9 +305,9 @@ ENDPOINTS: list[Endpoint] = [
              gettext_lazy("Posts of a workspace's content plan"), list_posts, "posts", page_of("Post"),
              query=(Param("status", gettext_lazy("Only posts in this status."), {"enum": PostStatus.values}),
                     Param("from", gettext_lazy("Publication time from (date or date-time)."),
-                          {"type": "string"}),
+                          DATE_OR_TIME),
                     Param("to", gettext_lazy("Publication time up to (date or date-time)."),
-                          {"type": "string"}), *PAGE_PARAMS),
+                          DATE_OR_TIME), *PAGE_PARAMS),
              errors=READ_ERRORS),
     Endpoint("POST", "/workspaces/{workspace_id}/posts", "createPost",
              gettext_lazy("Create a draft post (checked against each network's limits)"), create_post,
@@ -334,7 +336,7 @@ ENDPOINTS: list[Endpoint] = [
                     Param("status", gettext_lazy("Only open or closed items."), {"enum": ItemStatus.values}),
                     Param("kind", gettext_lazy("Only this kind."), {"enum": Kind.values}),
                     Param("since", gettext_lazy("Received at or after (date or date-time)."),
-                          {"type": "string"}), *PAGE_PARAMS),
+                          DATE_OR_TIME), *PAGE_PARAMS),
              errors=READ_ERRORS),
     Endpoint("GET", "/workspaces/{workspace_id}/links", "listLinks",
              gettext_lazy("Tracked links with clicks, conversions and revenue for a period"), list_links,

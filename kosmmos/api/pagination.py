@@ -23,7 +23,8 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
 PARAMS = (
-    Param("cursor", _("The next_cursor of the previous page.")),
+    Param("cursor", _("The next_cursor of the previous page."),
+          {"type": "string", "pattern": r"^[A-Za-z0-9_-]*$"}),
     Param("limit", _("Rows per page, 1–200 (50 by default)."),
           {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
 )
