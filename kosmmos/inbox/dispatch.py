@@ -71,12 +71,17 @@ def dispatch_polls() -> int:
     ensure_channel_rows()
     now = timezone.now()
     due = ChannelInbox.objects.filter(poll_status=PollStatus.IDLE, next_poll_at__lte=now)
-    rows = [row for row in due.select_related("channel")[:BATCH] if mode(row.channel) == "poll"]
+    # Most overdue first: rows beyond this round are the next tick's, whatever their order.
+    seen = list(due.select_related("channel").order_by("next_poll_at")[:BATCH])
+    rows = [row for row in seen if mode(row.channel) == "poll"]
     wanted = [row.pk for row in rows]
+    # Channels that do not poll are looked at again in ten minutes, not every tick (only those
+    # looked at here: a polling channel beyond this round must not be pushed back with them).
+    ChannelInbox.objects.filter(pk__in=[row.pk for row in seen if row.pk not in wanted],
+                                poll_status=PollStatus.IDLE).update(
+        next_poll_at=now + timedelta(minutes=10))
     if not wanted:
         return 0
-    # Channels that do not poll are looked at again in ten minutes, not every tick.
-    due.exclude(pk__in=wanted).update(next_poll_at=now + timedelta(minutes=10))
     # OK and the sandbox are polled post by post: a channel with no recent post has nothing to
     # ask for, so it costs a row update here instead of a job (10,000 idle channels were
     # 160 jobs a second).

@@ -151,3 +151,22 @@ def test_it_runs_no_job_for_a_post_polled_channel_without_recent_posts(
         # Looked at again after the channel's interval, as if it had been polled.
         assert inbox.poll_status == "idle" and inbox.next_poll_at >= before + timedelta(seconds=59)
     assert dispatch_polls() == 0
+
+
+def test_it_polls_channels_beyond_one_round_at_the_next_tick_not_in_ten_minutes(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kosmmos.inbox import dispatch
+
+    jobs: list[str] = []
+    monkeypatch.setattr(dispatch, "_enqueue", lambda name, pk: jobs.append(str(pk)))
+    monkeypatch.setattr(dispatch, "BATCH", 2)
+    channels = [make_channel(world.alpha.client_workspace, "sandbox", f"busy-{n}",
+                             name=f"Busy {n}", credentials={"token": "t"}) for n in range(3)]
+    for n, channel in enumerate(channels):
+        make_target(channel, str(n))
+    assert dispatch_polls() == 2
+    # The third poll-mode channel did not fit this round: it is due at the next tick, not
+    # pushed ten minutes like a channel that does not poll.
+    waiting = ChannelInbox.objects.get(poll_status="idle", channel__in=channels)
+    assert waiting.next_poll_at <= timezone.now()
+    assert dispatch_polls() == 1 and len(jobs) == 3
