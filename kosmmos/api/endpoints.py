@@ -22,7 +22,7 @@ from kosmmos.api.access import post_for, visible_posts, workspace_for
 from kosmmos.api.dispatch import Call
 from kosmmos.api.errors import ApiError, invalid_parameter
 from kosmmos.api.pagination import PARAMS as PAGE_PARAMS
-from kosmmos.api.pagination import paginate
+from kosmmos.api.pagination import paginate, storable
 from kosmmos.api.registry import Endpoint, Param
 from kosmmos.api.schemas import POST_INPUT, page_of, ref
 from kosmmos.channels.models import Network
@@ -70,6 +70,9 @@ def _moment(call: Call, name: str, *, end_of_day: bool = False) -> datetime | No
                                         "(2026-12-01T10:00:00+03:00)."))
     if timezone.is_naive(moment):
         moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(call.membership.organisation.timezone))
+    if not storable(moment):  # a real date, but beyond what the database takes (year 1-9999 UTC)
+        raise invalid_parameter(name, _("Expected a date (2026-12-01) or a date and time "
+                                        "(2026-12-01T10:00:00+03:00)."))
     return moment
 
 
@@ -149,7 +152,9 @@ def _form_data(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str
     publish_at = body.get("publish_at")
     if publish_at is not None:
         parsed = _parsed(parse_datetime, publish_at) if isinstance(publish_at, str) else None
-        if parsed is None:
+        if parsed is None or not storable(  # the form reads a naive time in the agency's zone
+                parsed if timezone.is_aware(parsed)
+                else parsed.replace(tzinfo=timezone.get_current_timezone())):
             problems["publish_at"] = [_("Expected a date and time in ISO 8601, e.g. "
                                         "2026-12-01T10:00:00+03:00.")]
         data["publish_at"] = parsed
@@ -256,7 +261,10 @@ def list_inbox(call: Call, workspace_id: uuid.UUID) -> Result:
 def _period(call: Call) -> stats.Period:
     for name in ("from", "to"):
         raw = call.query.get(name, "")
-        if raw and (len(raw) != 7 or _parsed(parse_date, f"{raw}-01") is None):
+        # The period reaches up to 35 months before a month and one after it (links/stats.py):
+        # months at either end of the calendar are refused, not a 500.
+        if raw and (len(raw) != 7 or _parsed(parse_date, f"{raw}-01") is None
+                    or not FIRST_MONTH <= raw <= LAST_MONTH):
             raise invalid_parameter(name, _("Expected a month, e.g. 2026-11."))
     return stats.Period.from_query(call.query, call.membership.organisation.timezone)
 
@@ -279,6 +287,8 @@ def get_pnl(call: Call, workspace_id: uuid.UUID) -> Result:
 
 # --- The registry -------------------------------------------------------------------------------
 
+# Months whose period (up to 35 months before, the month after) stays within years 1-9999.
+FIRST_MONTH, LAST_MONTH = "0004-01", "9999-11"
 # Empty means "not given", as in the pages' filters.
 MONTH = {"type": "string", "pattern": r"^([1-9]\d{3}-(0[1-9]|1[0-2]))?$"}
 DATE_OR_TIME = {"type": "string",

@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -35,20 +35,37 @@ def _encode(value: datetime, pk: Any) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def storable(moment: datetime) -> bool:
+    """An aware date-time whose UTC time is within years 1-9999: the database adapters convert
+    to UTC first, and a time past either end raises OverflowError there (a 500)."""
+    if moment.tzinfo is None:
+        return False
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return False
+    return True
+
+
 def _decode(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, pk = json.loads(raw)
-        return datetime.fromisoformat(value), uuid.UUID(pk)
-    except (ValueError, TypeError, binascii.Error) as exc:
+        moment, found = datetime.fromisoformat(value), uuid.UUID(pk)
+    except (ValueError, TypeError, AttributeError, binascii.Error) as exc:
+        # AttributeError: uuid.UUID() given a number or a list instead of a string.
         raise invalid_parameter("cursor", _("The cursor is not valid.")) from exc
+    if not storable(moment):
+        raise invalid_parameter("cursor", _("The cursor is not valid."))
+    return moment, found
 
 
 def _limit(query: Any) -> int:
     raw = query.get("limit", "")
     if raw == "":
         return DEFAULT_LIMIT
-    if not str(raw).isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    # isascii: "²" is a digit to str.isdigit() but not to int().
+    if not (str(raw).isascii() and str(raw).isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
         raise invalid_parameter("limit", _("The limit must be a whole number from 1 to 200."))
     return int(raw)
 

@@ -122,3 +122,45 @@ def test_it_lists_links_with_their_clicks_and_the_pnl(world: World) -> None:
         "1500.50", 3, "-1500.50", "RUB")
     assert pnl["months"][-1]["month"] == pnl["to"] == f"{timezone.localdate():%Y-%m}"
     assert api.get(f"/workspaces/{ws.pk}/pnl", to="2026-13").status_code == 400
+
+
+def _cursor(value: object) -> str:
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+def test_it_refuses_a_cursor_or_limit_it_cannot_read_with_400_not_500(world: World) -> None:
+    ws = world.alpha.client_workspace
+    api = api_as(world.alpha.owner, world.alpha.org, language="en")
+    api.client.raise_request_exception = False
+    some_id = "6f1c0f3e-9d1c-4c7e-9a34-9b0c8f1e2d3a"
+    for params, name in [
+            ({"cursor": _cursor(["2026-01-01T00:00:00+00:00", 5])}, "cursor"),  # id not a string
+            ({"cursor": _cursor(["2026-01-01T00:00:00+00:00", []])}, "cursor"),
+            ({"cursor": _cursor(["0001-01-01T00:00:00+05:00", some_id])}, "cursor"),  # year 0 UTC
+            ({"limit": "²"}, "limit")]:  # a digit to str.isdigit, not to int()
+        response = api.get(f"/workspaces/{ws.pk}/posts", **params)
+        assert response.status_code == 400, params
+        error = response.json()["error"]
+        assert error["code"] == "invalid_parameter" and list(error["fields"]) == [name], params
+
+
+def test_it_refuses_dates_and_months_out_of_range_with_400_not_500(world: World) -> None:
+    ws = world.alpha.client_workspace
+    api = api_as(world.alpha.owner, world.alpha.org, language="en")
+    api.client.raise_request_exception = False
+    # Valid ISO dates whose UTC time (or the month after) is before year 1 or after 9999.
+    for path, params, name in [
+            ("posts", {"from": "0001-01-01"}, "from"),
+            ("posts", {"from": "0001-01-01T00:00:00+05:00"}, "from"),
+            ("posts", {"to": "9999-12-31T23:00:00-05:00"}, "to"),
+            ("inbox", {"since": "0001-01-01"}, "since"),
+            ("links", {"to": "9999-12"}, "to"),
+            ("pnl", {"to": "9999-12"}, "to"),
+            ("pnl", {"from": "0001-01", "to": "0001-01"}, "from")]:
+        response = api.get(f"/workspaces/{ws.pk}/{path}", **params)
+        assert response.status_code == 400, (path, params)
+        error = response.json()["error"]
+        assert error["code"] == "invalid_parameter" and list(error["fields"]) == [name], params

@@ -260,3 +260,15 @@ def test_it_replays_when_a_concurrent_call_stored_the_key_first(api: Api, ws: Wo
     assert second["Idempotent-Replayed"] == "true"
     assert second.json() == first
     assert Post.objects.count() == 1
+
+
+def test_it_refuses_a_publication_time_out_of_range_with_400_not_500(
+        world: World, ws: Workspace) -> None:
+    api = api_as(world.alpha.manager, world.alpha.org, language="en")
+    api.client.raise_request_exception = False
+    for moment in ("0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00",
+                   "0001-01-01T00:00:00"):  # naive: in the agency's zone, Moscow, ahead of UTC
+        response = api.post(f"/workspaces/{ws.pk}/posts", {"text": "x", "publish_at": moment})
+        assert response.status_code == 400, moment
+        assert list(response.json()["error"]["fields"]) == ["publish_at"]
+    assert not Post.objects.exists()
