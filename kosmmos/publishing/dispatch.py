@@ -21,7 +21,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kosmmos.channels.models import Channel, ChannelStatus
-from kosmmos.publishing.engine import call_grace, claim, lease, owner_is_gone, worker_name
+from kosmmos.publishing.engine import (
+    SEND_MARGIN,
+    call_grace,
+    claim,
+    lease,
+    owner_is_gone,
+    worker_name,
+)
 from kosmmos.publishing.models import PostTarget, PublishAttempt, TargetStatus
 
 log = logging.getLogger(__name__)
@@ -108,7 +115,8 @@ def sweep_stuck() -> int:
 
     A worker is dead when its lease ran out, or at once when its process is seen gone (a crash or
     SIGKILL on this machine). Then its calls in flight may still land, so the post is looked up
-    only after its connector's longest call (call_grace), never re-sent before that.
+    only after its connector's longest call (call_grace) from the last moment it could have
+    started one, never re-sent before that.
     """
     now = timezone.now()
     gone = gone_owners()
@@ -126,14 +134,16 @@ def sweep_stuck() -> int:
             dead = dead.select_for_update(skip_locked=True)
         dead_rows = list(dead.values_list("pk", "attempts", "lease_owner", "lease_until",
                                           "channel__network")[:SWEEP_LIMIT])
-        waits: dict[timedelta, list[Any]] = {}
+        looks: dict[Any, list[Any]] = {}
         for pk, _n, _owner, until, network in dead_rows:
-            # A run-out lease has outlived any call; a gone process may have one on its way.
-            wait = timedelta(0) if until and until < now else call_grace(network)
-            waits.setdefault(wait, []).append(pk)
-        for wait, pks in waits.items():
+            # The worker starts no call with less than SEND_MARGIN of its lease left (a gone one
+            # none after now), and a call started may land up to the connector's longest call
+            # later: a lease that ran out a second ago does not mean its last call has landed.
+            last_start = now if until is None else min(now, until - timedelta(seconds=SEND_MARGIN))
+            looks.setdefault(max(now, last_start + call_grace(network)), []).append(pk)
+        for look_at, pks in looks.items():
             PostTarget.objects.filter(is_dead, pk__in=pks, status=TargetStatus.PUBLISHING).update(
-                status=TargetStatus.RECONCILING, next_attempt_at=now + wait, lease_owner="",
+                status=TargetStatus.RECONCILING, next_attempt_at=look_at, lease_owner="",
                 lease_until=None, checks=0)
         # Look-ups of a gone reconciler are read-only: they may start again at once.
         PostTarget.objects.filter(status=TargetStatus.RECONCILING, lease_owner__in=gone).update(

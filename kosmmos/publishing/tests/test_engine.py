@@ -226,10 +226,11 @@ def test_it_keeps_trying_a_lookup_then_gives_up_to_a_person(scheduled, net) -> N
 
 
 def _killed_worker(target: PostTarget) -> None:
-    """A worker claimed the target and died: publishing, lease run out."""
+    """A worker claimed the target and died: publishing, lease run out long enough ago that
+    any call it made has landed."""
     PostTarget.objects.filter(pk=target.pk).update(
         status=TargetStatus.PUBLISHING, lease_owner="dead-host:123:abc",
-        lease_until=timezone.now() - timedelta(seconds=1))
+        lease_until=timezone.now() - timedelta(minutes=1))
 
 
 @pytest.mark.django_db
@@ -261,6 +262,27 @@ def test_it_republishes_what_a_killed_worker_never_sent(scheduled, net: FakeNetw
     target.refresh_from_db()
     assert target.status == TargetStatus.PUBLISHED and net.count(target.key) == 1
     assert [c[0] for c in net.calls] == ["find", "publish"]
+
+
+@pytest.mark.django_db
+def test_it_looks_up_a_run_out_lease_only_after_a_call_started_at_its_edge_could_land(
+        scheduled, net: FakeNetwork, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker (alive but stalled, or dead elsewhere) may start a call with SEND_MARGIN of its
+    lease left; that call may land up to the connector's longest call later, long after the
+    lease ran out. A look-up before then could find nothing and the post be sent twice."""
+    from kosmmos.publishing.tests import fakes
+
+    monkeypatch.setattr(fakes.FakeConnector, "max_call_seconds", 30.0, raising=False)
+    _post, target = scheduled
+    until = timezone.now() - timedelta(seconds=1)
+    PostTarget.objects.filter(pk=target.pk).update(
+        status=TargetStatus.PUBLISHING, lease_owner="other-host:123:abc", lease_until=until)
+    assert dispatch.sweep_stuck() == 1
+    target.refresh_from_db()
+    assert target.status == TargetStatus.RECONCILING
+    last_start = until - timedelta(seconds=engine.SEND_MARGIN)
+    assert abs((target.next_attempt_at - (last_start + timedelta(seconds=30))).total_seconds()) < 1
+    assert dispatch.dispatch_reconcile() == 0 and net.calls == []
 
 
 @pytest.mark.django_db
