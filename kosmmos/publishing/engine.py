@@ -112,13 +112,19 @@ def owner_is_gone(token: str) -> bool:
             parts[2] != process_space()):
         return False
     pid = int(parts[1])
-    if pid == os.getpid():
+    if pid in (0, os.getpid()):  # kill(0, …) would ask about our process group instead
         return False
     try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
+        # Signal 0 sends nothing: the kernel only says whether the pid exists. Unlike /proc
+        # (psutil), it is not fooled by a /proc that hides other users' processes (hidepid).
+        os.kill(pid, 0)
+    except ProcessLookupError:
         return True
-    except psutil.Error:
+    except OSError:  # PermissionError: another user's process, alive
+        return False
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE  # exited, not yet reaped
+    except psutil.Error:  # hidden from our /proc, or reaped meanwhile: the lease decides
         return False
 
 

@@ -146,3 +146,16 @@ def test_it_stamps_claims_with_the_process_and_its_pid_space() -> None:
     host, pid, space, rest = engine.new_token().rsplit(":", 3)
     assert pid == str(engine.os.getpid()) and space == engine.process_space() and rest
     assert host == engine.socket.gethostname()[-len(host):]
+
+
+def test_it_leaves_a_live_worker_alone_when_proc_hides_it(
+        live_pid: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """/proc mounted with hidepid=2 (or systemd's ProtectProc=invisible) hides another user's
+    processes: psutil then says "no such process" of a worker that is alive and sending."""
+    import psutil
+
+    def hidden(pid: int) -> None:
+        raise psutil.NoSuchProcess(pid)
+
+    monkeypatch.setattr(engine.psutil, "Process", hidden)
+    assert not engine.owner_is_gone(token_of(live_pid))
