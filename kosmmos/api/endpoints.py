@@ -290,7 +290,7 @@ def get_pnl(call: Call, workspace_id: uuid.UUID) -> Result:
 # Months whose period (up to 35 months before, the month after) stays within years 1-9999.
 FIRST_MONTH, LAST_MONTH = "0004-01", "9999-11"
 # Empty means "not given", as in the pages' filters.
-MONTH = {"type": "string", "pattern": r"^([1-9]\d{3}-(0[1-9]|1[0-2]))?$"}
+MONTH = {"type": "string", "pattern": r"^((?!9999-12)[1-9]\d{3}-(0[1-9]|1[0-2]))?$"}
 DATE_OR_TIME = {"type": "string",
                 "anyOf": [{"format": "date"}, {"format": "date-time"}, {"maxLength": 0}]}
 MONTHS = (
