@@ -123,7 +123,10 @@ def owner_is_gone(token: str) -> bool:
     except OSError:  # PermissionError: another user's process, alive
         return False
     try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE  # exited, not yet reaped
+        process = psutil.Process(pid)
+        # Exited, not yet reaped. A process whose main thread ended while others run also
+        # shows as a zombie — but with more than one thread; it is alive.
+        return process.status() == psutil.STATUS_ZOMBIE and process.num_threads() <= 1
     except psutil.Error:  # hidden from our /proc, or reaped meanwhile: the lease decides
         return False
 
