@@ -76,11 +76,17 @@ class Period:
         return f"from={self.start:%Y-%m}&to={self.end:%Y-%m}"
 
 
+# Months a period may name: outside them a typed year (0001, 9999) is ignored like any other
+# unreadable month, instead of overflowing the date arithmetic of the period's bounds.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
 def _month(text: str | None) -> date | None:
     try:
-        return datetime.strptime((text or "")[:7], "%Y-%m").date() if text else None
+        day = datetime.strptime((text or "")[:7], "%Y-%m").date() if text else None
     except ValueError:
         return None
+    return day if day and FIRST_YEAR <= day.year <= LAST_YEAR else None
 
 
 @dataclass

@@ -326,3 +326,13 @@ def test_it_keeps_roles_apart(world: World) -> None:
     money = actions.money_settings(ws)
     assert money.postback_secret in page and money.public_key in page
     assert f"/workspaces/{ws.pk}/money/" in owner.get(f"/workspaces/{ws.pk}/").content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["to=9999-12", "from=0001-01", "from=0001-01&to=9999-12",
+                                   "to=2026-13", "from=abcd-ef"])
+def test_it_treats_a_month_it_cannot_use_as_not_given(world: World, query: str) -> None:
+    ws = world.alpha.client_workspace
+    browser = client_for(world.alpha.owner, language="en")
+    for path in ("", "links/", "clicks/"):
+        assert browser.get(f"/workspaces/{ws.pk}/money/{path}?{query}").status_code == 200, path
