@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -85,6 +85,31 @@ def collect_post_stats(ids: Iterable[Any]) -> int:
     return written
 
 
+HISTORY_DAYS = 30
+
+
+def backfill_followers(channel: Channel, today: date) -> int:
+    """At a channel's first reading, the days before it from the network when its connector can
+    tell (``followers_history``; the sandbox can, the others start on the day of connection), so
+    the growth chart does not start empty. Best effort: a failure leaves today's reading alone."""
+    if ChannelStatsSnapshot.objects.filter(channel=channel).exists():
+        return 0
+    connector = channel.connector()
+    history = getattr(connector, "followers_history", None)
+    if history is None:
+        return 0
+    try:
+        rows = history(HISTORY_DAYS)
+    except Exception as exc:
+        log.warning("followers history of channel %s failed: %s", channel.pk, exc)
+        return 0
+    made = ChannelStatsSnapshot.objects.bulk_create(
+        [ChannelStatsSnapshot(organisation_id=channel.organisation_id, channel=channel, day=day,
+                              followers=max(0, followers))
+         for day, followers in rows if day < today], ignore_conflicts=True)
+    return len(made)
+
+
 def collect_followers(ids: Iterable[Any]) -> int:
     """Today's followers of each channel, upserted; the next reading a day later."""
     now = timezone.now()
@@ -102,6 +127,7 @@ def collect_followers(ids: Iterable[Any]) -> int:
             Channel.objects.filter(pk=channel.pk).update(next_stats_at=now + RETRY)
             continue
         if count is not None:
+            backfill_followers(channel, today)
             ChannelStatsSnapshot.objects.bulk_create(
                 [ChannelStatsSnapshot(organisation_id=channel.organisation_id, channel=channel,
                                       day=today, followers=count)],

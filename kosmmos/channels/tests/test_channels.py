@@ -402,3 +402,17 @@ def test_it_refuses_channel_views_to_other_tenants(world: World,
                                       "channels:list", "channels:alerts"}
     monkeypatch.setattr(walk, "all_routes", lambda: mine)
     walk.test_it_refuses_every_view_to_other_tenants(world)
+
+
+def test_it_draws_the_followers_growth_on_the_channel_page(world: World) -> None:
+    from kosmmos.channels.models import ChannelStatsSnapshot
+
+    channel = make_channel(world, followers=15320)
+    today = timezone.localdate()
+    ChannelStatsSnapshot.objects.bulk_create([
+        ChannelStatsSnapshot(organisation_id=channel.organisation_id, channel=channel,
+                             day=today - timedelta(days=n), followers=15000 + 10 * (30 - n))
+        for n in range(30)])
+    body = client_for(world.alpha.analyst, language="en").get(
+        f"/channels/{channel.pk}/").content.decode()
+    assert "<svg" in body and "Followers" in body

@@ -8,7 +8,7 @@ is an exact lookup — the way VK's ``guid`` is meant to work.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -131,6 +131,19 @@ class SandboxConnector:
         data = self._call("GET", "/followers", params={"days": 1}) or {}
         value = data.get("followers")
         return int(value) if value is not None else None
+
+    def followers_history(self, days: int) -> list[tuple[date, int]]:
+        """Followers at the end of each of the last ``days`` days, oldest first (optional in the
+        contract: a channel's chart starts with the month before it was connected)."""
+        # GET /channels/{id}/followers?days=N → {"history": [{"day": "YYYY-MM-DD", "followers"}]}
+        data = self._call("GET", "/followers", params={"days": days}) or {}
+        found = []
+        for row in data.get("history") or []:
+            try:
+                found.append((date.fromisoformat(str(row["day"])), int(row["followers"])))
+            except (KeyError, TypeError, ValueError):
+                continue  # a row we cannot read is skipped, not fatal
+        return found
 
     def comments(self, post_id: str) -> list[dict[str, Any]]:
         """The post's comments so far, ours (``from_channel``) included; [] if the post is gone."""

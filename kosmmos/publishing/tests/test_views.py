@@ -121,3 +121,42 @@ def test_it_lists_a_sandbox_channel_posts(scheduled, net, owner, monkeypatch, ch
     page = client_for(owner).get(reverse("publishing:sandbox_posts", args=[channel.pk]))
     assert page.status_code == 200
     assert reverse("publishing:target_detail", args=[target.pk]) in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_it_backfills_a_month_of_followers_at_a_channels_first_reading(
+        scheduled, net, channel, monkeypatch) -> None:
+    from datetime import timedelta as td
+
+    from kosmmos.publishing.tests import fakes
+
+    today = timezone.localdate()
+    asked: list[int] = []
+
+    def history(self, days: int) -> list[tuple[object, int]]:
+        asked.append(days)
+        return [(today - td(days=n), 1000 + 10 * (3 - n)) for n in (3, 2, 1, 0)]
+
+    monkeypatch.setattr(fakes.FakeConnector, "followers_history", history, raising=False)
+    stats.collect_followers([channel.pk])
+    days = list(ChannelStatsSnapshot.objects.filter(channel=channel).values_list("day", "followers"))
+    # Three days before today from the history; today is the reading itself, not the history's.
+    assert days == [(today - td(days=3), 1000), (today - td(days=2), 1010),
+                    (today - td(days=1), 1020), (today, 1200)]
+    assert asked == [stats.HISTORY_DAYS]
+    stats.collect_followers([channel.pk])  # not the first reading any more: no history asked
+    assert asked == [stats.HISTORY_DAYS]
+
+
+@pytest.mark.django_db
+def test_it_keeps_todays_followers_when_the_history_fails(scheduled, net, channel,
+                                                          monkeypatch) -> None:
+    from kosmmos.publishing.tests import fakes
+
+    def broken(self, days: int) -> list[tuple[object, int]]:
+        raise RuntimeError("history unavailable")
+
+    monkeypatch.setattr(fakes.FakeConnector, "followers_history", broken, raising=False)
+    assert stats.collect_followers([channel.pk]) == 1
+    assert list(ChannelStatsSnapshot.objects.filter(channel=channel).values_list("followers",
+                                                                                 flat=True)) == [1200]

@@ -130,3 +130,12 @@ def test_it_reports_a_lost_comment_answer_as_ambiguous(
     with pytest.raises(AmbiguousOutcome):
         connector.comment(posted.external_id, "Ответ", key="r-1")
     assert connector.find_comment(posted.external_id, "r-1") == "1_r1"
+
+
+def test_it_reads_a_month_of_followers_oldest_first(connector, network: Network) -> None:
+    from datetime import date
+
+    rows = connector.followers_history(30)
+    assert len(rows) == 30 and all(isinstance(d, date) and n >= 0 for d, n in rows)
+    assert [d for d, _ in rows] == sorted(d for d, _ in rows)
+    assert rows[-1][1] == connector.followers()
