@@ -64,7 +64,7 @@ Outcome = PublishAttempt.Outcome
 TRIES = 3
 PAUSES = (0.1, 0.4)
 SHORT_RATE_LIMIT = 1.0
-MAX_ATTEMPTS = 10
+MAX_ATTEMPTS = 13
 MAX_CHECKS = 6
 # Never start a send with less lease than this left: the call must end before the sweep may
 # declare us dead and someone else may look the post up.
@@ -153,9 +153,12 @@ def pool() -> ThreadPoolExecutor:
 
 
 def backoff(attempts: int) -> timedelta:
-    """10 s after the first round of tries, doubling, at most an hour."""
+    """2 s after the first round of tries (three 5xx in a row are mostly a blip, and a post is
+    due now), then 10 s, doubling, at most an hour; with MAX_ATTEMPTS about a minute and a
+    quarter of patience in all."""
     rounds = max(0, attempts // TRIES - 1)
-    return timedelta(seconds=min(3600, 10 * 2**rounds) * random.uniform(0.9, 1.1))
+    seconds = 2 if rounds == 0 else min(3600, 10 * 2 ** (rounds - 1))
+    return timedelta(seconds=seconds * random.uniform(0.9, 1.1))
 
 
 # --- Claims ----------------------------------------------------------------------------------

@@ -76,14 +76,16 @@ def test_it_retries_a_transient_error_at_once(scheduled, net: FakeNetwork) -> No
 
 
 @pytest.mark.django_db
-def test_it_backs_off_after_repeated_transient_errors(scheduled, net: FakeNetwork) -> None:
+def test_it_backs_off_after_repeated_transient_errors(scheduled, net: FakeNetwork,
+                                                      settings) -> None:
     post, target = scheduled
     net.script[target.key] = ["transient"] * engine.TRIES
     dispatch.dispatch_due()
     target.refresh_from_db()
     assert target.status == TargetStatus.SCHEDULED and target.attempts == engine.TRIES
-    assert target.next_attempt_at > timezone.now() + timedelta(seconds=5)
+    assert target.next_attempt_at > timezone.now() + timedelta(seconds=1)
     assert target.last_error == "fake: HTTP 503"
+    settings.PUBLISH_LOOKAHEAD_SECONDS = 0  # the 2 s backoff is inside the usual look-ahead
     assert dispatch.dispatch_due() == 0  # not before the backoff
     due_now(target)
     dispatch.dispatch_due()
@@ -91,6 +93,14 @@ def test_it_backs_off_after_repeated_transient_errors(scheduled, net: FakeNetwor
     assert target.status == TargetStatus.PUBLISHED and net.count(target.key) == 1
     post.refresh_from_db()
     assert post.status == PostStatus.PUBLISHED
+
+
+def test_it_backs_off_2_s_then_10_s_doubling_for_about_a_minute_in_all() -> None:
+    waits = [engine.backoff(n).total_seconds() for n in range(engine.TRIES, engine.MAX_ATTEMPTS,
+                                                                 engine.TRIES)]
+    assert len(waits) == 4
+    assert all(0.9 * n <= w <= 1.1 * n for w, n in zip(waits, (2, 10, 20, 40), strict=True))
+    assert 1.8 <= waits[0] <= 2.2 and 9 <= waits[1] <= 11 and 60 <= sum(waits) <= 80
 
 
 @pytest.mark.django_db
