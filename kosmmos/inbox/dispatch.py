@@ -73,29 +73,37 @@ def dispatch_polls() -> int:
     due = ChannelInbox.objects.filter(poll_status=PollStatus.IDLE, next_poll_at__lte=now)
     # Most overdue first: rows beyond this round are the next tick's, whatever their order.
     seen = list(due.select_related("channel").order_by("next_poll_at")[:BATCH])
-    rows = [row for row in seen if mode(row.channel) == "poll"]
-    wanted = [row.pk for row in rows]
+    polling = [row for row in seen if mode(row.channel) == "poll"]
     # Channels that do not poll are looked at again in ten minutes, not every tick (only those
     # looked at here: a polling channel beyond this round must not be pushed back with them).
-    ChannelInbox.objects.filter(pk__in=[row.pk for row in seen if row.pk not in wanted],
-                                poll_status=PollStatus.IDLE).update(
-        next_poll_at=now + timedelta(minutes=10))
-    if not wanted:
+    polling_ids = {row.pk for row in polling}
+    _push_back([row.pk for row in seen if row.pk not in polling_ids], now + timedelta(minutes=10))
+    if not polling:
         return 0
     # OK and the sandbox are polled post by post: a channel with no recent post has nothing to
     # ask for, so it costs a row update here instead of a job (10,000 idle channels were
     # 160 jobs a second).
-    idle = [row for row in rows if row.channel.network in POLLED_BY_POST]
-    busy = channels_with_recent_posts([row.channel_id for row in idle])
-    for row in idle:
+    by_post = [row for row in polling if row.channel.network in POLLED_BY_POST]
+    busy = channels_with_recent_posts([row.channel_id for row in by_post])
+    quiet: dict[timedelta, list[Any]] = {}
+    for row in by_post:
         if row.channel_id not in busy:
-            ChannelInbox.objects.filter(pk=row.pk, poll_status=PollStatus.IDLE).update(
-                next_poll_at=now + interval(row.channel))
-            wanted.remove(row.pk)
+            quiet.setdefault(interval(row.channel), []).append(row.pk)
+    for wait, pks in quiet.items():
+        _push_back(pks, now + wait)
+    skipped = {pk for pks in quiet.values() for pk in pks}
+    wanted = [row.pk for row in polling if row.pk not in skipped]
     ids = _claim_polls(wanted, now)
     for pk in ids:
         _enqueue("poll_channel", pk)
     return len(ids)
+
+
+def _push_back(pks: list[Any], until: Any) -> None:
+    """Not polled this round: due again at ``until`` (still idle, so no poll is overtaken)."""
+    if pks:
+        ChannelInbox.objects.filter(pk__in=pks, poll_status=PollStatus.IDLE).update(
+            next_poll_at=until)
 
 
 def poll_again_after_channel_change(sender: Any, instance: Channel, **kwargs: Any) -> None:
