@@ -88,15 +88,12 @@ def collect_post_stats(ids: Iterable[Any]) -> int:
 HISTORY_DAYS = 30
 
 
-def backfill_followers(channel: Channel, today: date) -> int:
+def backfill_followers(channel: Channel, connector: Any, today: date) -> int:
     """At a channel's first reading, the days before it from the network when its connector can
     tell (``followers_history``; the sandbox can, the others start on the day of connection), so
     the growth chart does not start empty. Best effort: a failure leaves today's reading alone."""
-    if ChannelStatsSnapshot.objects.filter(channel=channel).exists():
-        return 0
-    connector = channel.connector()
     history = getattr(connector, "followers_history", None)
-    if history is None:
+    if history is None or ChannelStatsSnapshot.objects.filter(channel=channel).exists():
         return 0
     try:
         rows = history(HISTORY_DAYS)
@@ -118,7 +115,8 @@ def collect_followers(ids: Iterable[Any]) -> int:
     for channel in Channel.objects.filter(pk__in=[uuid.UUID(str(i)) for i in ids],
                                           status=ChannelStatus.ACTIVE):
         try:
-            count = channel.connector().followers()
+            connector = channel.connector()
+            count = connector.followers()
         except AuthRevoked as exc:
             mark_needs_reauth({channel.pk: exc.message})
             continue
@@ -127,7 +125,7 @@ def collect_followers(ids: Iterable[Any]) -> int:
             Channel.objects.filter(pk=channel.pk).update(next_stats_at=now + RETRY)
             continue
         if count is not None:
-            backfill_followers(channel, today)
+            backfill_followers(channel, connector, today)
             ChannelStatsSnapshot.objects.bulk_create(
                 [ChannelStatsSnapshot(organisation_id=channel.organisation_id, channel=channel,
                                       day=today, followers=count)],
