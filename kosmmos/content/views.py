@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 import zoneinfo
+from collections.abc import Callable
 from datetime import datetime, time
 from typing import Any, TypeVar
 
@@ -307,15 +308,23 @@ def _done(request: HttpRequest, post: Post | None, message: str, *, error: bool 
     return redirect("content:post_detail", post_id=post.pk)  # type: ignore[union-attr]
 
 
+def _act(request: HttpRequest, post: Post, act: Callable[[], Any],
+         success: str | Callable[[Any], str]) -> HttpResponse:
+    """Run one content action on the post and say how it went: a refusal (ContentError) as an
+    error, else ``success`` (or ``success(result)``)."""
+    try:
+        result = act()
+    except actions.ContentError as error:
+        return _done(request, post, str(error), error=True)
+    return _done(request, post, success(result) if callable(success) else success)
+
+
 @require_POST
 @staff_required
 def post_review(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
     post, _membership = get_post_for_user(request, post_id, write=True)
-    try:
-        actions.send_for_review(post, by=request.user)  # type: ignore[arg-type]
-    except actions.ContentError as error:
-        return _done(request, post, str(error), error=True)
-    return _done(request, post, _("Sent to the client for review."))
+    return _act(request, post, lambda: actions.send_for_review(post, by=request.user),  # type: ignore[arg-type]
+                _("Sent to the client for review."))
 
 
 @require_POST
@@ -323,11 +332,9 @@ def post_review(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
 def post_approve(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
     post, membership = get_post_for_user(request, post_id)
     require_role(membership, {Role.CLIENT, *STAFF_ROLES})
-    try:
-        actions.approve_post(post, by=request.user, comment=request.POST.get("comment", "")[:4000])  # type: ignore[arg-type]
-    except actions.ContentError as error:
-        return _done(request, post, str(error), error=True)
-    return _done(request, post, _("The post is approved."))
+    comment = request.POST.get("comment", "")[:4000]
+    return _act(request, post, lambda: actions.approve_post(post, by=request.user, comment=comment),  # type: ignore[arg-type]
+                _("The post is approved."))
 
 
 @require_POST
@@ -335,11 +342,9 @@ def post_approve(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
 def post_changes(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
     post, membership = get_post_for_user(request, post_id)
     require_role(membership, {Role.CLIENT, *STAFF_ROLES})
-    try:
-        actions.request_changes(post, by=request.user, comment=request.POST.get("comment", "")[:4000])  # type: ignore[arg-type]
-    except actions.ContentError as error:
-        return _done(request, post, str(error), error=True)
-    return _done(request, post, _("Your comment was sent to the agency."))
+    comment = request.POST.get("comment", "")[:4000]
+    return _act(request, post, lambda: actions.request_changes(post, by=request.user, comment=comment),  # type: ignore[arg-type]
+                _("Your comment was sent to the agency."))
 
 
 @require_POST
@@ -358,22 +363,16 @@ def post_comment(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
 @staff_required
 def post_schedule(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
     post, _membership = get_post_for_user(request, post_id, write=True)
-    try:
-        count = actions.schedule(post, by=request.user)  # type: ignore[arg-type]
-    except actions.ContentError as error:
-        return _done(request, post, str(error), error=True)
-    return _done(request, post, _("Scheduled for %(count)s channel(s).") % {"count": count})
+    return _act(request, post, lambda: actions.schedule(post, by=request.user),  # type: ignore[arg-type]
+                lambda count: _("Scheduled for %(count)s channel(s).") % {"count": count})
 
 
 @require_POST
 @staff_required
 def post_unschedule(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
     post, _membership = get_post_for_user(request, post_id, write=True)
-    try:
-        actions.unschedule(post, by=request.user)  # type: ignore[arg-type]
-    except actions.ContentError as error:
-        return _done(request, post, str(error), error=True)
-    return _done(request, post, _("The post is unscheduled; it stays approved."))
+    return _act(request, post, lambda: actions.unschedule(post, by=request.user),  # type: ignore[arg-type]
+                _("The post is unscheduled; it stays approved."))
 
 
 @require_POST
