@@ -457,16 +457,24 @@ def workspace_analytics(request: HttpRequest, workspace_id: uuid.UUID) -> HttpRe
                                       scope__in=[str(c.pk) for c in channels],
                                       day__gte=timezone.localdate() - timedelta(days=7))
              .order_by("-day", "step", "reason"))
+    weeks = analytics.weekly_negative_share(items)
+    sla = analytics.sla_summary(items, profile.sla_minutes)
+    labelled = Item.objects.filter(workspace=workspace, sentiment_manual=True).count()
     return render(request, "inbox/analytics.html", {
         "workspace": workspace, "profile": profile, "channels": channels,
         "chosen_channel": chosen_channel, "series": series,
         "chart": analytics.sentiment_chart(series, _("Comments by sentiment, last 30 days")),
+        "share_chart": analytics.negative_share_chart(
+            weeks, _("Share of negatives by week, last 12 weeks")),
+        "response_chart": analytics.response_time_chart(
+            analytics.daily_response_times(items), sla.target_minutes,
+            _("Median first response by day, last 30 days")),
         "total": sum(series.totals), "negative_share": series.negative_share(),
         "per_channel": per_channel,
-        "sla": analytics.sla_summary(items, profile.sla_minutes),
+        "sla": sla,
         "alerts": SurgeAlert.objects.filter(workspace=workspace).select_related("channel")[:20],
         "runs": runs,
-        "labelled": Item.objects.filter(workspace=workspace, sentiment_manual=True).count(),
+        "labelled": labelled, "can_retrain": labelled >= MIN_ITEMS,
         "min_items": MIN_ITEMS, "sla_form": SlaForm(instance=profile), "drops": drops[:50],
         "can_edit": membership.is_staff_role,
     })

@@ -10,7 +10,17 @@ from django.utils import timezone
 
 from kosmmos.channels.models import Channel
 from kosmmos.conftest import World, client_for
-from kosmmos.inbox.analytics import daily_sentiment, detect_surges, is_surge, sentiment_chart
+from kosmmos.inbox.analytics import (
+    count_axis,
+    daily_response_times,
+    daily_sentiment,
+    detect_surges,
+    is_surge,
+    negative_share_chart,
+    response_time_chart,
+    sentiment_chart,
+    weekly_negative_share,
+)
 from kosmmos.inbox.models import Item, SurgeAlert
 from kosmmos.inbox.testing import make_item
 
@@ -69,3 +79,67 @@ def test_it_counts_labelled_items_with_plural_forms(world: World, vk: Channel) -
     assert "2 сообщения размечены менеджерами" in seen["ru", 2]
     assert "5 сообщений размечено менеджерами" in seen["ru", 5]
     assert "21 сообщение размечено менеджерами" in seen["ru", 21]
+
+
+def test_it_puts_whole_numbers_on_count_axes() -> None:
+    assert count_axis(0) == (4, 1)
+    assert count_axis(3) == (4, 1)
+    assert count_axis(5) == (8, 2)
+    assert count_axis(60) == (80, 20)
+    assert count_axis(90) == (100, 25)
+    for peak in range(1, 500):
+        top, step = count_axis(peak)
+        assert top >= peak and top == 4 * step and isinstance(step, int)
+
+
+def test_it_labels_a_small_days_axis_in_whole_comments(world: World, vk: Channel) -> None:
+    for i in range(5):
+        make_item(vk, f"c{i}", sentiment="negative")
+    svg = sentiment_chart(daily_sentiment(Item.objects.all(), days=7), "t")
+    assert ">1.25<" not in svg and ">2<" in svg and ">8<" in svg
+    assert "негатив 5" in svg or "negative 5" in svg  # the day's tooltip
+
+
+def test_it_charts_the_weekly_share_of_negatives(world: World, vk: Channel) -> None:
+    now = timezone.now()
+    make_item(vk, "a", sentiment="negative", received_at=now)
+    make_item(vk, "b", sentiment="positive", received_at=now)
+    make_item(vk, "c", sentiment="neutral", received_at=now - timedelta(weeks=2))
+    make_item(vk, "future", sentiment="negative", received_at=now + timedelta(weeks=3))
+    weeks = weekly_negative_share(Item.objects.all(), weeks=4)
+    assert [(w.total, w.negative) for w in weeks] == [(0, 0), (1, 0), (0, 0), (2, 1)]
+    assert [w.share for w in weeks] == [None, 0.0, None, 0.5]
+    assert weeks[-1].start.weekday() == 0 and weeks[-1].start <= timezone.localdate()
+    svg = negative_share_chart(weeks, "<share>")
+    assert "&lt;share&gt;" in svg and ">60%<" in svg and "1 of 2 negative" in svg
+    # Weeks without comments break the line rather than drawing it through zero.
+    assert svg.count("<circle") == 2 and "<polyline" not in svg
+    assert "No comments yet." not in svg
+    assert "No comments yet." in negative_share_chart(weekly_negative_share(
+        Item.objects.none(), weeks=4), "t")
+
+
+def test_it_charts_first_response_times_against_the_target(world: World, vk: Channel) -> None:
+    now = timezone.now()
+    make_item(vk, "fast", received_at=now - timedelta(minutes=40),
+              first_response_at=now - timedelta(minutes=30))
+    make_item(vk, "slow", received_at=now - timedelta(days=1, minutes=200),
+              first_response_at=now - timedelta(days=1))
+    make_item(vk, "unanswered", received_at=now - timedelta(minutes=5))
+    days = daily_response_times(Item.objects.all(), days=3)
+    assert [(d.answered, d.median_minutes) for d in days] == [(0, None), (1, 200.0), (1, 10.0)]
+    svg = response_time_chart(days, 60, "t")
+    assert svg.count('fill="#ef4444"') == 1 and svg.count('fill="#6366f1"') == 1
+    assert "60" in svg and "No answers yet." not in svg
+    assert "No answers yet." in response_time_chart(daily_response_times(
+        Item.objects.none(), days=3), 60, "t")
+
+
+def test_it_shows_the_review_charts_and_holds_retraining_until_enough_labels(
+        world: World, vk: Channel) -> None:
+    make_item(vk, "плохо", sentiment="negative", sentiment_manual=True)
+    page = client_for(world.alpha.manager).get(
+        f"/workspaces/{vk.workspace_id}/inbox/analytics/").content.decode()
+    assert "Share of negatives by week" in page and "First response time by day" in page
+    assert page.count("<svg") >= 3
+    assert "disabled" in page.split("Retrain on our items")[0].rsplit("<button", 1)[1]
