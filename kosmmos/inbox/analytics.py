@@ -264,9 +264,9 @@ def response_time_chart(days: list[DayResponse], target_minutes: int, title: str
     y = top + plot_h - plot_h * target_minutes / peak
     body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
                 f'stroke="#f59e0b" stroke-width="1.5" stroke-dasharray="5 4"/>')
-    body.append(charts._text(width - right, y - 4,
+    body.append(charts._text(left + 4, y - 4,  # left: the newest days' bars are on the right
                              _("target %(minutes)s min") % {"minutes": target_minutes},
-                             size=10, anchor="end", fill="#b45309"))
+                             size=10, fill="#b45309"))
     if not any(d.answered for d in days):
         body.append(charts._text(width / 2, top + plot_h / 2, _("No answers yet."), size=12,
                                  anchor="middle", fill="#6b7280"))
@@ -312,7 +312,9 @@ def sla_summary(items: QuerySet[Item], target_minutes: int, days: int = 30) -> S
     for received, responded, first, last, email in answered:
         value = max(0.0, (responded - received).total_seconds() / 60)
         minutes.append(value)
-        per.setdefault(f"{first} {last}".strip() or email or _("Unknown"), []).append(value)
+        # No responder: the answer was typed on the network, not sent from Kosmmos.
+        name = f"{first or ''} {last or ''}".strip() or email or _("Answered on the network")
+        per.setdefault(name, []).append(value)
 
     def within(values: list[float]) -> float | None:
         return sum(1 for v in values if v <= target_minutes) / len(values) if values else None

@@ -27,17 +27,20 @@ from kosmmos.inbox.models import TEXT_MAX, Kind
 class Drop(Exception):
     """The item is dropped at this step for ``reason`` (a short stable code, counted)."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
+    def __init__(self, reason: str, detail: str = "", answered: Parsed | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.detail = detail
+        # Our own reply to a customer's comment, written on the network rather than from
+        # Kosmmos: not an item, but it answers one, so the SLA clock of that item stops.
+        self.answered = answered
 
 
 @dataclass
 class Parsed:
     """One item (or change to one) as the later steps see it."""
 
-    action: str  # new | edit | delete | link | reactions
+    action: str  # new | edit | delete | link | reactions | answered
     kind: str = Kind.COMMENT
     external_id: str = ""
     event_key: str = ""
@@ -57,6 +60,11 @@ class Parsed:
     post_id: Any = None
     sentiment: str = ""
     scores: dict[str, float] = field(default_factory=dict)
+
+
+def _answer(parent_ref: str, when: datetime) -> Parsed | None:
+    """The ``answered`` change for our reply to ``parent_ref`` (None for a reply to nothing)."""
+    return Parsed(action="answered", parent_ref=parent_ref, received_at=when) if parent_ref else None
 
 
 def _str(value: Any) -> str:
@@ -123,7 +131,9 @@ def vk_event(payload: Any, group_id: str) -> list[Parsed]:
     if kind in {"wall_reply_new", "wall_reply_edit"}:
         author = _str(obj.get("from_id"))
         if author == own:
-            raise Drop("own_message")
+            raise Drop("own_message", answered=_answer(
+                _str(obj.get("reply_to_comment")), _when(obj.get("date")))
+                if kind == "wall_reply_new" else None)
         text, cut = _text(obj.get("text"))
         return [Parsed(
             action="new" if kind == "wall_reply_new" else "edit", kind=Kind.COMMENT,
@@ -251,7 +261,12 @@ def telegram_update(payload: Any, channel_chat: str, discussion_chat: str) -> li
         return [Parsed(action="link", event_key=key, thread_ref=message_id, post_ref=post,
                        raw=data)]
     if author == channel_chat:
-        raise Drop("own_message", "written as the channel")
+        replied = message.get("reply_to_message")
+        answered = None
+        if not edited and isinstance(replied, dict) and not replied.get("is_automatic_forward"):
+            answered = _answer(f"{chat_id}:{_str(replied.get('message_id'))}",
+                               _when(message.get("date")))
+        raise Drop("own_message", "written as the channel", answered=answered)
     parsed = Parsed(action="edit" if edited else "new", kind=Kind.COMMENT, **common)
     thread = message.get("message_thread_id")
     if thread is not None:
@@ -292,7 +307,8 @@ def sandbox_comment(comment: Any, post_id: str, channel_id: str = "") -> list[Pa
     and Telegram's are; the inbox shows it as the reply it came from."""
     data = _dict(comment, "comment")
     if data.get("from_channel") is True or (channel_id and _str(data.get("author")) == channel_id):
-        raise Drop("own_message", "written as the channel")
+        raise Drop("own_message", "written as the channel",
+                   answered=_answer(_str(data.get("reply_to")), _when(data.get("at"))))
     text, cut = _text(data.get("text"))
     author = _str(data.get("author"))
     return [Parsed(action="new", kind=Kind.COMMENT,

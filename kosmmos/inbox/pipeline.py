@@ -34,6 +34,7 @@ from kosmmos.inbox.models import (
     Item,
     ItemStatus,
     ReactionCount,
+    Reply,
     SeenEvent,
     ThreadLink,
 )
@@ -103,6 +104,9 @@ def parse(envelopes: Iterable[Envelope], run: Run) -> list[Parsed]:
                 raise Drop("unsupported_network", channel.network)
         except Drop as drop:
             run.drop(channel, "parse", drop.reason, drop.detail)
+            if drop.answered is not None:
+                drop.answered.channel = channel  # type: ignore[attr-defined]
+                out.append(drop.answered)
             continue
         for item in found:
             item.channel = channel  # type: ignore[attr-defined]
@@ -234,6 +238,8 @@ def store(items: list[Parsed], run: Run) -> list[Parsed]:
                 channel_id=_cid(item), group_message_id=item.thread_ref, post_ref=item.post_ref
             )], ignore_conflicts=True)
             run.linked += 1
+        elif item.action == "answered":
+            run.updated += _answered(item, item.received_at or now)
         elif item.action == "reactions":
             ReactionCount.objects.update_or_create(
                 channel_id=_cid(item), post_ref=item.post_ref,
@@ -282,6 +288,22 @@ def _chunked_in(qs: Any, field_name: str, values: set[str], size: int = 900) -> 
         found += list(qs.filter(**{f"{field_name}__in": ordered[start:start + size]})
                       .values_list(field_name, flat=True))
     return found
+
+
+def _answered(item: Parsed, when: Any) -> int:
+    """Stop the SLA clock of the comment our own reply answers. The first answer counts,
+    from Kosmmos or typed on the network. A reply sent from Kosmmos can come back from the
+    network before its job has recorded it (or after an ambiguous send): then it is that
+    reply, and its author is the responder; otherwise nobody in Kosmmos is."""
+    updated = 0
+    waiting = Item.objects.filter(channel_id=_cid(item), external_id=item.parent_ref,
+                                  first_response_at__isnull=True, received_at__lte=when)
+    for pk in waiting.values_list("pk", flat=True):
+        author = (Reply.objects.filter(item_id=pk).order_by("created_at")
+                  .values_list("author_id", flat=True).first())
+        updated += Item.objects.filter(pk=pk, first_response_at__isnull=True).update(
+            first_response_at=when, first_responder_id=author)
+    return updated
 
 
 def _new_item(item: Parsed, now: Any) -> dict[str, Any]:

@@ -214,3 +214,77 @@ def test_it_stores_a_batch_once_even_with_duplicates_inside(world: World) -> Non
     assert again.stored == 0 and Item.objects.count() == 3
     assert set(Item.objects.values_list("sentiment", flat=True)) <= {"positive", "neutral",
                                                                      "negative"}
+
+
+# --- answers typed on the network stop the SLA clock ---------------------------------------
+
+
+def test_it_counts_our_answer_typed_in_vk_as_the_first_response(client: Client, vk: Channel) -> None:
+    from datetime import UTC, datetime
+
+    from kosmmos.inbox.analytics import sla_summary
+
+    vk_post(client, vk, fixture("vk_wall_reply_new.json"))  # comment 501 at 1717000000
+    vk_post(client, vk, fixture("vk_own_reply.json"))  # the community answers 501 at +300 s
+    item = Item.objects.get()
+    assert item.first_response_at == datetime.fromtimestamp(1717000300, tz=UTC)
+    assert item.first_responder_id is None
+    assert drops() == {"parse:own_message": 1}  # still not an item of its own
+    sla = sla_summary(Item.objects.all(), 60, days=100_000)
+    assert (sla.answered, sla.median_minutes, sla.overdue) == (1, 5.0, 0)
+    assert [m.name for m in sla.managers] == ["Answered on the network"]
+
+    # A second answer (or the same one redelivered) does not move the first response.
+    later = copy.deepcopy(fixture("vk_own_reply.json"))
+    later["event_id"], later["object"]["id"], later["object"]["date"] = "e2", 503, 1717009999
+    vk_post(client, vk, later)
+    item.refresh_from_db()
+    assert item.first_response_at == datetime.fromtimestamp(1717000300, tz=UTC)
+
+
+def test_it_credits_a_kosmmos_reply_that_comes_back_before_its_job_records_it(
+        client: Client, world: World, vk: Channel) -> None:
+    from kosmmos.inbox.models import Reply
+
+    vk_post(client, vk, fixture("vk_wall_reply_new.json"))
+    item = Item.objects.get()
+    Reply.objects.create(organisation_id=item.organisation_id, item=item,
+                         author=world.alpha.manager, text="Иван, простите", status="sending")
+    vk_post(client, vk, fixture("vk_own_reply.json"))
+    item.refresh_from_db()
+    assert item.first_responder_id == world.alpha.manager.pk and item.first_response_at
+
+
+def test_it_ignores_our_answers_to_nothing_and_to_comments_it_never_saw(
+        client: Client, vk: Channel) -> None:
+    top_level = copy.deepcopy(fixture("vk_own_reply.json"))
+    del top_level["object"]["reply_to_comment"]
+    vk_post(client, vk, top_level)
+    vk_post(client, vk, fixture("vk_own_reply.json"))  # answers 501, which we never stored
+    vk_post(client, vk, fixture("vk_wall_reply_new.json"))
+    assert Item.objects.get().first_response_at is None  # the answer came before it: not its
+
+
+def test_it_counts_the_channels_answer_in_the_telegram_discussion(client: Client, tg: Channel) -> None:
+    tg_post(client, tg, fixture("tg_comment.json"))  # message 41 in the discussion group
+    answer = {"update_id": 700050, "message": {
+        "message_id": 42, "message_thread_id": 40,
+        "sender_chat": {"id": -1002000000000, "title": "Корейская косметика", "type": "channel"},
+        "chat": {"id": -1002000000001, "type": "supergroup"}, "date": 1717000800,
+        "reply_to_message": {"message_id": 41, "chat": {"id": -1002000000001, "type": "supergroup"},
+                             "date": 1717000200, "text": "Маска пересушивает кожу"},
+        "text": "Ольга, напишите нам в личные сообщения, заменим."}}
+    tg_post(client, tg, answer)
+    item = Item.objects.get()
+    assert item.external_id == "-1002000000001:41"
+    assert item.first_response_at is not None and item.first_response_at.timestamp() == 1717000800
+    assert drops() == {"parse:own_message": 1}
+
+
+def test_it_counts_the_sandbox_channels_answer_when_polled(world: World) -> None:
+    channel = make_channel(world.alpha.client_workspace, "sandbox", "sbx-1")
+    make_target(channel, "15")
+    ingest([Envelope(channel, c, "15") for c in fixture("sandbox_comments.json")["items"]])
+    answered = dict(Item.objects.values_list("external_id", "first_response_at"))
+    assert answered["15_1"] is not None and answered["15_1"].timestamp() == 1717000400.0
+    assert answered["15_0"] is None and answered["15_2"] is None
