@@ -220,10 +220,12 @@ class Network:
 
     def add_post(self, cid: str, key: str, text: str, media: list[Any], *,
                  accepted_at: float | None = None,
-                 scripted: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-        """A new post. ``accepted_at`` in the past and ``scripted`` customer comments
-        (``{author, text, at}``, which then replace the generated ones) are for the admin API
-        only: a post with a history, such as the demo's."""
+                 scripted: list[dict[str, Any]] | None = None,
+                 answers: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """A new post. ``accepted_at`` in the past, ``scripted`` customer comments
+        (``{author, text, at}``, which then replace the generated ones) and the channel's
+        ``answers`` to them (``{text, at, reply_to}``, ``reply_to`` the number of a scripted
+        comment) are for the admin API only: a post with a history, such as the demo's."""
         with self._lock:
             self.seq += 1
             post = {"id": self.seq, "channel": cid, "key": key, "text": text, "media": media,
@@ -233,6 +235,15 @@ class Network:
                 post["scripted"] = sorted(scripted, key=lambda c: c["at"])
             self._index(post)
             self._dirty_posts.add(post["id"])
+            for answer in answers or ():
+                # Stored like the channel's replies from the comment API (persisted the same).
+                self.comment_seq += 1
+                reply_to = f"{post['id']}_{answer['reply_to']}"
+                self._index_comment(post, self.comment_seq, "", answer["text"], reply_to,
+                                    answer["at"])
+                self._dirty_comments.append({"seq": self.comment_seq, "post": post["id"],
+                                             "key": "", "text": answer["text"],
+                                             "reply_to": reply_to, "at": answer["at"]})
         return post
 
     def touch(self, post: dict[str, Any]) -> None:
@@ -596,9 +607,12 @@ def history_fields(data: dict[str, Any]) -> dict[str, Any]:
     if isinstance(accepted, bool) or not isinstance(accepted, (int, float)) or (
             accepted > time.time() + 1):
         raise Reply(400, {"error": "invalid", "message": "accepted_at must be a past time"})
-    scripted = []
-    for comment in data.get("comments") or []:
-        author = comment.get("author") if isinstance(comment, dict) else None
+    given = data.get("comments") or []
+    scripted: list[tuple[int, dict[str, Any]]] = []
+    answers: list[tuple[int, dict[str, Any]]] = []
+    for index, comment in enumerate(given):
+        own = isinstance(comment, dict) and comment.get("from_channel") is True
+        author = "channel" if own else comment.get("author") if isinstance(comment, dict) else None
         body = comment.get("text") if isinstance(comment, dict) else None
         at = comment.get("at") if isinstance(comment, dict) else None
         if not isinstance(author, str) or not author.strip() or not isinstance(body, str) or (
@@ -607,9 +621,26 @@ def history_fields(data: dict[str, Any]) -> dict[str, Any]:
         if isinstance(at, bool) or not isinstance(at, (int, float)) or at < accepted:
             raise Reply(400, {"error": "invalid",
                               "message": "each comment needs an at not before accepted_at"})
-        scripted.append({"author": author, "text": body, "at": float(at)})
+        if own:
+            answers.append((index, {"text": body, "at": float(at),
+                                    "reply_to": comment.get("reply_to")}))
+        else:
+            scripted.append((index, {"author": author, "text": body, "at": float(at)}))
+    # Customers' comments are numbered in time order; an answer names its comment by its place
+    # in the request's list, which becomes that comment's number here.
+    scripted.sort(key=lambda pair: pair[1]["at"])
+    number = {index: n for n, (index, _c) in enumerate(scripted)}
+    replies = []
+    for _index, answer in answers:
+        target = answer.pop("reply_to")
+        if isinstance(target, bool) or not isinstance(target, int) or target not in number or (
+                answer["at"] < scripted[number[target]][1]["at"]):
+            raise Reply(400, {"error": "invalid", "message": "an answer (from_channel) needs "
+                              "reply_to: the index of an earlier customer comment"})
+        replies.append({**answer, "reply_to": number[target]})
     return {"key": key, "text": text, "media": media if isinstance(media, list) else [],
-            "accepted_at": float(accepted), "scripted": scripted}
+            "accepted_at": float(accepted), "scripted": [c for _i, c in scripted],
+            "answers": replies}
 
 
 def _comment_fields(data: dict[str, Any]) -> tuple[str, str, str]:

@@ -15,7 +15,7 @@ from django.test import Client
 
 from kosmmos.accounts.models import Membership, Organisation, User, Workspace
 from kosmmos.briefs.models import Brief, Lead, LeadEvent
-from kosmmos.core.demo import DEMO_EMAIL, DEMO_ORG, DEMO_PASSWORD
+from kosmmos.core.demo import DEMO_EMAIL, DEMO_ORG, DEMO_PASSWORD, HISTORY
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +130,7 @@ def test_it_puts_its_published_posts_on_the_sandbox_with_their_comments(settings
 
     network = sandbox_state(settings)
     published = PostTarget.objects.filter(status=TargetStatus.PUBLISHED).select_related("post")
-    assert len(network.posts) == published.count() == 5
+    assert len(network.posts) == published.count() == len(HISTORY) > 5
     texts = []
     for target in published:
         post = network.posts[int(target.external_id)]
@@ -145,7 +145,7 @@ def test_it_puts_its_published_posts_on_the_sandbox_with_their_comments(settings
     assert any("Сколько стоит" in t for t in texts)
     assert any("Спасибо" in t for t in texts)
     assert "Сколько идёт доставка в Казань?" not in texts  # arrives ten minutes later
-    assert Post.objects.filter(status=PostStatus.PUBLISHED).count() == 5
+    assert Post.objects.filter(status=PostStatus.PUBLISHED).count() == len(HISTORY)
 
 
 @contextmanager
@@ -180,8 +180,18 @@ def test_it_shows_an_inbox_at_the_first_poll_after_serve_starts(
         assert dispatch_polls() == 2  # both demo channels, due at once
 
     items = list(Item.objects.select_related("post", "channel"))
-    arrived = sum(len(network.comments(p)) for p in network.posts.values())
-    assert len(items) == arrived >= 15
+    comments = [c for p in network.posts.values() for c in network.comments(p)]
+    customers = [c for c in comments if not c.get("from_channel")]
+    assert len(items) == len(customers) >= 15
+    # The channel's answers typed on the network are not items, but they answered some: those
+    # have a first response at the answer's time, and the newest comments wait for the manager.
+    answers = {c["reply_to"]: c["at"] for c in comments if c.get("from_channel")}
+    assert len(answers) >= 10
+    for item in items:
+        if item.external_id in answers:
+            assert item.first_response_at.timestamp() == pytest.approx(answers[item.external_id])
+        else:
+            assert item.first_response_at is None
     for item in items:  # each one traceable to a post that is on the sandbox
         assert item.post is not None and item.channel.network == "sandbox"
         target = item.post.targets.get()
@@ -199,7 +209,7 @@ def test_it_uses_the_admin_api_when_the_sandbox_runs_already(
 
     with sandbox_started(settings, monkeypatch) as network:
         run_demo()
-    assert len(network.posts) == 5
+    assert len(network.posts) == len(HISTORY)
     assert all(p.get("scripted") for p in network.posts.values())
     ids = set(PostTarget.objects.filter(status=TargetStatus.PUBLISHED).values_list(
         "external_id", flat=True))

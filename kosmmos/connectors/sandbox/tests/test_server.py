@@ -241,6 +241,34 @@ def test_it_persists_comments_and_their_keys(tmp_path: Path) -> None:
 # --- posts with a history (the demo's) -------------------------------------------------------
 
 
+def test_it_seeds_the_channels_answers_to_scripted_comments(
+    app: SandboxApp, network: Network, tmp_path: Path
+) -> None:
+    now = time.time()
+    history = {"key": "demo-2", "text": "Акция", "accepted_at": now - 86400, "comments": [
+        {"author": "Олег", "text": "Где заказ?", "at": now - 3600},
+        {"from_channel": True, "text": "Олег, уже везём!", "at": now - 3000, "reply_to": 0},
+        {"author": "Аня", "text": "Спасибо!", "at": now - 7200},  # earlier: numbered first
+    ]}
+    created, listing = run(app, ("POST", "/_admin/channels/c1/posts", history),
+                           ("GET", "/channels/c1/posts/1/comments", None))
+    assert created.status_code == 201
+    items = listing.json()["items"]
+    assert [(c["id"], c.get("reply_to"), c.get("from_channel", False)) for c in items] == [
+        ("1_0", None, False), ("1_1", None, False), ("1_r1", "1_1", True)]
+    assert items[1]["author"] == "Олег" and items[2]["author"] == "c1"
+
+    path = str(tmp_path / "sandbox.sqlite3")
+    first = Network(path=path, seed=1)
+    first.add_post("c1", "k1", "hello", [], accepted_at=now - 86400,
+                   scripted=[{"author": "Аня", "text": "Класс", "at": now - 60}],
+                   answers=[{"text": "Спасибо!", "at": now - 30, "reply_to": 0}])
+    first.flush()
+    again = Network(path=path, seed=1)
+    assert [(c["id"], c.get("reply_to")) for c in again.comments(again.posts[1])] == [
+        ("1_0", None), ("1_r1", "1_0")]
+
+
 def test_it_seeds_a_backdated_post_whose_scripted_comments_arrive_on_time(
     app: SandboxApp, network: Network, tmp_path: Path
 ) -> None:
@@ -281,6 +309,18 @@ def test_it_seeds_a_backdated_post_whose_scripted_comments_arrive_on_time(
     {"key": "k", "text": "x", "comments": [{"author": "", "text": "x", "at": time.time()}]},
     {"key": "k", "text": "x", "accepted_at": 1000.0, "comments": [{"author": "a", "text": "x", "at": 10}]},
     {"key": "k", "text": "x", "comments": ["just text"]},
+    # answers must name an earlier customer comment by its index in the list
+    {"key": "k", "text": "x", "accepted_at": 1000.0, "comments": [
+        {"author": "a", "text": "x", "at": 1010}, {"from_channel": True, "text": "y", "at": 1020}]},
+    {"key": "k", "text": "x", "accepted_at": 1000.0, "comments": [
+        {"author": "a", "text": "x", "at": 1010},
+        {"from_channel": True, "text": "y", "at": 1020, "reply_to": 5}]},
+    {"key": "k", "text": "x", "accepted_at": 1000.0, "comments": [
+        {"author": "a", "text": "x", "at": 1010},
+        {"from_channel": True, "text": "y", "at": 1005, "reply_to": 0}]},
+    {"key": "k", "text": "x", "accepted_at": 1000.0, "comments": [
+        {"from_channel": True, "text": "y", "at": 1020, "reply_to": 1},
+        {"from_channel": True, "text": "z", "at": 1030, "reply_to": 0}]},
 ])
 def test_it_refuses_an_invalid_history(app: SandboxApp, network: Network, body: dict[str, Any]) -> None:
     (answer,) = run(app, ("POST", "/_admin/channels/c1/posts", body))
