@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from kosmmos.channels.models import Channel
 from kosmmos.conftest import World
@@ -230,7 +231,8 @@ def test_it_counts_our_answer_typed_in_vk_as_the_first_response(client: Client, 
     assert item.first_response_at == datetime.fromtimestamp(1717000300, tz=UTC)
     assert item.first_responder_id is None
     assert drops() == {"parse:own_message": 1}  # still not an item of its own
-    sla = sla_summary(Item.objects.all(), 60, days=100_000)
+    with translation.override("en"):
+        sla = sla_summary(Item.objects.all(), 60, days=100_000)
     assert (sla.answered, sla.median_minutes, sla.overdue) == (1, 5.0, 0)
     assert [m.name for m in sla.managers] == ["Answered on the network"]
 
