@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 
 from kosmmos.accounts.access import current_membership, member_required
 from kosmmos.briefs.models import Lead, LeadStatus
+from kosmmos.core import overview
 from kosmmos.mail.models import Delivery, Status
 
 
@@ -28,6 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "failed_emails": Delivery.objects.filter(
                 organisation=org, status=Status.FAILED
             ).count(),
+            "rows": overview.workspace_rows(workspaces),
         })
     return render(request, "core/home.html", context)
 

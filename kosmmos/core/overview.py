@@ -1,0 +1,80 @@
+"""What needs the agency's attention today, per client workspace: the overview's table.
+
+A few grouped queries for the whole agency (not one page of queries per client): inbox items
+waiting for an answer and the negatives among them, those past the workspace's first-response target, posts due in the
+next 24 hours, posts in review, and publications that failed or need a manual check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from kosmmos.accounts.models import Workspace
+from kosmmos.content.models import Post, PostStatus
+from kosmmos.inbox.models import CONVERSATION_KINDS, InboxProfile, Item
+from kosmmos.publishing.models import PostTarget, TargetStatus
+
+DEFAULT_SLA_MINUTES = 60
+
+
+@dataclass
+class WorkspaceRow:
+    workspace: Workspace
+    open_items: int = 0
+    open_negative: int = 0
+    overdue: int = 0
+    due_today: int = 0
+    in_review: int = 0
+    troubles: int = 0
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.overdue or self.troubles or self.open_negative)
+
+
+def workspace_rows(workspaces: QuerySet[Workspace]) -> list[WorkspaceRow]:
+    """One row per workspace, the ones that need attention first (then by name)."""
+    rows = {w.pk: WorkspaceRow(w) for w in workspaces}
+    if not rows:
+        return []
+    now = timezone.now()
+    # Waiting for an answer: open, a conversation, nobody has answered yet.
+    open_items = Item.objects.filter(workspace_id__in=rows, status="open", needs_response=True,
+                                     first_response_at__isnull=True, deleted_at__isnull=True,
+                                     kind__in=CONVERSATION_KINDS)
+    for found in open_items.values("workspace_id").annotate(
+            n=Count("pk"), negative=Count("pk", filter=Q(sentiment="negative"))).order_by():
+        row = rows[found["workspace_id"]]
+        row.open_items, row.open_negative = found["n"], found["negative"]
+    targets: dict[Any, int] = dict(InboxProfile.objects.filter(workspace_id__in=rows)
+                                   .values_list("workspace_id", "sla_minutes"))
+    # Overdue depends on each workspace's own target: group the workspaces by target minutes.
+    by_target: dict[int, list[Any]] = {}
+    for pk, row in rows.items():
+        if row.open_items:
+            by_target.setdefault(targets.get(pk, DEFAULT_SLA_MINUTES), []).append(pk)
+    for minutes, ids in by_target.items():
+        for found in (open_items.filter(workspace_id__in=ids,
+                                        received_at__lt=now - timedelta(minutes=minutes))
+                      .values("workspace_id").annotate(n=Count("pk")).order_by()):
+            rows[found["workspace_id"]].overdue = found["n"]
+    for found in (PostTarget.objects.filter(post__workspace_id__in=rows)
+                  .values("post__workspace_id").annotate(
+                      due=Count("pk", filter=Q(status=TargetStatus.SCHEDULED, publish_at__gte=now,
+                                               publish_at__lt=now + timedelta(hours=24))),
+                      troubles=Count("pk", filter=Q(status__in=[TargetStatus.FAILED,
+                                                                TargetStatus.NEEDS_CHECK])))
+                  .order_by()):
+        row = rows[found["post__workspace_id"]]
+        row.due_today, row.troubles = found["due"], found["troubles"]
+    for found in (Post.objects.filter(workspace_id__in=rows, status=PostStatus.IN_REVIEW,
+                                      deleted_at__isnull=True)
+                  .values("workspace_id").annotate(n=Count("pk")).order_by()):
+        rows[found["workspace_id"]].in_review = found["n"]
+    return sorted(rows.values(), key=lambda r: (not r.needs_attention, -r.overdue,
+                                                -r.troubles, r.workspace.name))
