@@ -107,6 +107,26 @@ class ThreadLink(models.Model):
         return f"{self.group_message_id} → {self.post_ref}"
 
 
+class EarlyAnswer(models.Model):
+    """Our own answer that arrived before the comment it answers (a network redelivering the
+    comment later, after a failed delivery): kept for a while so the comment, when it comes,
+    gets its first response at once instead of staying overdue."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    parent_ref = models.CharField(max_length=120)
+    answered_at = models.DateTimeField()
+    text = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "parent_ref"], name="inbox_one_early_answer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}:{self.parent_ref}"
+
+
 class ReactionCount(models.Model):
     """Telegram ``message_reaction_count``: the latest anonymous totals per channel post."""
 

@@ -62,9 +62,13 @@ class Parsed:
     scores: dict[str, float] = field(default_factory=dict)
 
 
-def _answer(parent_ref: str, when: datetime) -> Parsed | None:
-    """The ``answered`` change for our reply to ``parent_ref`` (None for a reply to nothing)."""
-    return Parsed(action="answered", parent_ref=parent_ref, received_at=when) if parent_ref else None
+def _answer(parent_ref: str, when: datetime, text: Any) -> Parsed | None:
+    """The ``answered`` change for our reply to ``parent_ref`` (None for a reply to nothing);
+    the text lets the pipeline tell which Kosmmos reply, if any, it is."""
+    if not parent_ref:
+        return None
+    return Parsed(action="answered", parent_ref=parent_ref, received_at=when,
+                  text=text if isinstance(text, str) else "")
 
 
 def _str(value: Any) -> str:
@@ -131,9 +135,10 @@ def vk_event(payload: Any, group_id: str) -> list[Parsed]:
     if kind in {"wall_reply_new", "wall_reply_edit"}:
         author = _str(obj.get("from_id"))
         if author == own:
+            if kind == "wall_reply_edit":  # an edit does not move the first response
+                raise Drop("own_message")
             raise Drop("own_message", answered=_answer(
-                _str(obj.get("reply_to_comment")), _when(obj.get("date")))
-                if kind == "wall_reply_new" else None)
+                _str(obj.get("reply_to_comment")), _when(obj.get("date")), obj.get("text")))
         text, cut = _text(obj.get("text"))
         return [Parsed(
             action="new" if kind == "wall_reply_new" else "edit", kind=Kind.COMMENT,
@@ -184,15 +189,18 @@ def _missing(name: str) -> str:
 
 
 def _tg_author(message: dict[str, Any]) -> tuple[str, str]:
+    # A message sent on behalf of a chat (the channel, or an anonymous group admin) names that
+    # chat in `sender_chat`; `from` then holds a placeholder user (@Channel_Bot,
+    # @GroupAnonymousBot) kept for old clients, so `sender_chat` decides.
+    chat = message.get("sender_chat")
+    if isinstance(chat, dict):
+        return _str(chat.get("id")), _str(chat.get("title"))
     sender = message.get("from")
     if isinstance(sender, dict):
         name = " ".join(_str(sender.get(k)) for k in ("first_name", "last_name")).strip()
         if sender.get("username"):
             name = f"{name} (@{_str(sender.get('username'))})".strip()
         return _str(sender.get("id")), name
-    chat = message.get("sender_chat")
-    if isinstance(chat, dict):
-        return _str(chat.get("id")), _str(chat.get("title"))
     return "", ""
 
 
@@ -260,12 +268,12 @@ def telegram_update(payload: Any, channel_chat: str, discussion_chat: str) -> li
             raise Drop("foreign_forward")
         return [Parsed(action="link", event_key=key, thread_ref=message_id, post_ref=post,
                        raw=data)]
-    if author == channel_chat:
+    if author in {channel_chat, chat_id}:  # as the channel, or as the group (anonymous admin)
         replied = message.get("reply_to_message")
         answered = None
         if not edited and isinstance(replied, dict) and not replied.get("is_automatic_forward"):
             answered = _answer(f"{chat_id}:{_str(replied.get('message_id'))}",
-                               _when(message.get("date")))
+                               _when(message.get("date")), message.get("text"))
         raise Drop("own_message", "written as the channel", answered=answered)
     parsed = Parsed(action="edit" if edited else "new", kind=Kind.COMMENT, **common)
     thread = message.get("message_thread_id")
@@ -308,7 +316,8 @@ def sandbox_comment(comment: Any, post_id: str, channel_id: str = "") -> list[Pa
     data = _dict(comment, "comment")
     if data.get("from_channel") is True or (channel_id and _str(data.get("author")) == channel_id):
         raise Drop("own_message", "written as the channel",
-                   answered=_answer(_str(data.get("reply_to")), _when(data.get("at"))))
+                   answered=_answer(_str(data.get("reply_to")), _when(data.get("at")),
+                                    data.get("text")))
     text, cut = _text(data.get("text"))
     author = _str(data.get("author"))
     return [Parsed(action="new", kind=Kind.COMMENT,

@@ -17,7 +17,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
@@ -30,11 +30,13 @@ from kosmmos.inbox.models import (
     CONVERSATION_KINDS,
     ChannelInbox,
     DropCount,
+    EarlyAnswer,
     InboxProfile,
     Item,
     ItemStatus,
     ReactionCount,
     Reply,
+    ReplyStatus,
     SeenEvent,
     ThreadLink,
 )
@@ -219,6 +221,7 @@ def store(items: list[Parsed], run: Run) -> list[Parsed]:
     new = [_new_item(i, now) for i in items if i.action == "new"]
     insert_items(new)
     run.stored += len(new)
+    run.updated += _apply_early_answers(new)
     for item in items:
         if item.action == "edit":
             updates: dict[str, Any] = {"text": item.text, "text_cut": item.text_cut,
@@ -239,7 +242,10 @@ def store(items: list[Parsed], run: Run) -> list[Parsed]:
             )], ignore_conflicts=True)
             run.linked += 1
         elif item.action == "answered":
-            run.updated += _answered(item, item.received_at or now)
+            answered = _answered(item, item.received_at or now)
+            run.updated += answered
+            if not answered:
+                _keep_early_answer(item, now)
         elif item.action == "reactions":
             ReactionCount.objects.update_or_create(
                 channel_id=_cid(item), post_ref=item.post_ref,
@@ -294,15 +300,56 @@ def _answered(item: Parsed, when: Any) -> int:
     """Stop the SLA clock of the comment our own reply answers. The first answer counts,
     from Kosmmos or typed on the network. A reply sent from Kosmmos can come back from the
     network before its job has recorded it (or after an ambiguous send): then it is that
-    reply, and its author is the responder; otherwise nobody in Kosmmos is."""
+    reply — same text, else one being sent or sent — and its author is the responder;
+    otherwise it was typed on the network and nobody in Kosmmos is."""
     updated = 0
-    waiting = Item.objects.filter(channel_id=_cid(item), external_id=item.parent_ref,
-                                  first_response_at__isnull=True, received_at__lte=when)
+    # Comments only: a community's comment ids and message ids are separate series.
+    waiting = Item.objects.filter(channel_id=_cid(item), kind=parsers.Kind.COMMENT,
+                                  external_id=item.parent_ref, first_response_at__isnull=True,
+                                  received_at__lte=when)
     for pk in waiting.values_list("pk", flat=True):
-        author = (Reply.objects.filter(item_id=pk).order_by("created_at")
-                  .values_list("author_id", flat=True).first())
+        replies = Reply.objects.filter(item_id=pk).order_by("created_at")
+        author = (replies.filter(text=item.text.strip()).values_list("author_id", flat=True)
+                  .first() if item.text.strip() else None) or (
+            replies.filter(status__in=[ReplyStatus.SENDING, ReplyStatus.SENT])
+            .values_list("author_id", flat=True).first())
         updated += Item.objects.filter(pk=pk, first_response_at__isnull=True).update(
             first_response_at=when, first_responder_id=author)
+    return updated
+
+
+EARLY_ANSWER_WINDOW = timedelta(days=7)
+
+
+def _keep_early_answer(item: Parsed, now: Any) -> None:
+    """An answer to a comment we have not stored: keep it if it is recent and the comment is
+    unknown (an answer to a comment already answered, or a long-gone one, is nothing to keep)."""
+    when = item.received_at or now
+    if when < now - EARLY_ANSWER_WINDOW or Item.objects.filter(
+            channel_id=_cid(item), kind=parsers.Kind.COMMENT,
+            external_id=item.parent_ref).exists():
+        return
+    EarlyAnswer.objects.filter(created_at__lt=now - EARLY_ANSWER_WINDOW).delete()
+    EarlyAnswer.objects.get_or_create(channel_id=_cid(item), parent_ref=item.parent_ref[:120],
+                                      defaults={"answered_at": when, "text": item.text})
+
+
+def _apply_early_answers(rows: list[dict[str, Any]]) -> int:
+    """Comments just stored whose answer came first get that answer's time (and author)."""
+    comments = {(r["channel_id"], r["external_id"]) for r in rows
+                if r["kind"] == parsers.Kind.COMMENT}
+    channels = {c for c, _ref in comments}
+    if not comments or not EarlyAnswer.objects.filter(channel_id__in=channels).exists():
+        return 0
+    updated = 0
+    for early in EarlyAnswer.objects.filter(channel_id__in=channels).select_related("channel"):
+        if (early.channel_id, early.parent_ref) not in comments:
+            continue
+        answer = Parsed(action="answered", parent_ref=early.parent_ref,
+                        received_at=early.answered_at, text=early.text)
+        answer.channel = early.channel  # type: ignore[attr-defined]
+        updated += _answered(answer, early.answered_at)
+        early.delete()
     return updated
 
 

@@ -14,7 +14,7 @@ from kosmmos.channels.models import Channel
 from kosmmos.conftest import World
 from kosmmos.inbox.models import DropCount, Item, ReactionCount, SeenEvent, ThreadLink
 from kosmmos.inbox.pipeline import Envelope, ingest
-from kosmmos.inbox.testing import fixture, make_channel, make_target
+from kosmmos.inbox.testing import fixture, make_channel, make_item, make_target
 
 pytestmark = pytest.mark.django_db
 
@@ -257,6 +257,31 @@ def test_it_credits_a_kosmmos_reply_that_comes_back_before_its_job_records_it(
     assert item.first_responder_id == world.alpha.manager.pk and item.first_response_at
 
 
+@pytest.mark.parametrize(("text", "credited"), [
+    ("Иван, простите, пожалуйста! Уже разбираемся.", True),  # it did post: the same text
+    ("Совсем другой ответ", False),  # it failed; the answer was typed in VK by someone
+])
+def test_it_credits_a_failed_reply_only_when_the_network_shows_its_text(
+        client: Client, world: World, vk: Channel, text: str, credited: bool) -> None:
+    from kosmmos.inbox.models import Reply
+
+    vk_post(client, vk, fixture("vk_wall_reply_new.json"))
+    item = Item.objects.get()
+    Reply.objects.create(organisation_id=item.organisation_id, item=item,
+                         author=world.alpha.owner, text=text, status="failed")
+    vk_post(client, vk, fixture("vk_own_reply.json"))
+    item.refresh_from_db()
+    assert item.first_response_at is not None
+    assert item.first_responder_id == (world.alpha.owner.pk if credited else None)
+
+
+def test_it_stops_only_a_comments_clock_not_a_message_with_the_same_id(
+        client: Client, vk: Channel) -> None:
+    make_item(vk, "личное сообщение", kind="message", external_id="501")
+    vk_post(client, vk, fixture("vk_own_reply.json"))  # answers wall comment 501
+    assert Item.objects.get().first_response_at is None
+
+
 def test_it_ignores_our_answers_to_nothing_and_to_comments_it_never_saw(
         client: Client, vk: Channel) -> None:
     top_level = copy.deepcopy(fixture("vk_own_reply.json"))
@@ -264,13 +289,36 @@ def test_it_ignores_our_answers_to_nothing_and_to_comments_it_never_saw(
     vk_post(client, vk, top_level)
     vk_post(client, vk, fixture("vk_own_reply.json"))  # answers 501, which we never stored
     vk_post(client, vk, fixture("vk_wall_reply_new.json"))
-    assert Item.objects.get().first_response_at is None  # the answer came before it: not its
+    # That answer came first but is years old: not kept for a comment that may never come.
+    assert Item.objects.get().first_response_at is None
+
+
+def test_it_applies_an_answer_that_arrived_before_its_comment(client: Client, vk: Channel) -> None:
+    import time
+    from datetime import UTC, datetime
+
+    from kosmmos.inbox.models import EarlyAnswer
+
+    now = int(time.time())
+    comment = copy.deepcopy(fixture("vk_wall_reply_new.json"))
+    comment["object"]["date"] = now - 600
+    answer = copy.deepcopy(fixture("vk_own_reply.json"))
+    answer["object"]["date"] = now - 300
+    vk_post(client, vk, answer)  # VK redelivers the comment later (its first delivery failed)
+    assert EarlyAnswer.objects.count() == 1 and not Item.objects.exists()
+    vk_post(client, vk, comment)
+    item = Item.objects.get()
+    assert item.first_response_at == datetime.fromtimestamp(now - 300, tz=UTC)
+    assert not EarlyAnswer.objects.exists()
 
 
 def test_it_counts_the_channels_answer_in_the_telegram_discussion(client: Client, tg: Channel) -> None:
     tg_post(client, tg, fixture("tg_comment.json"))  # message 41 in the discussion group
+    # Sent as the channel: `from` is Telegram's placeholder user, `sender_chat` the channel.
     answer = {"update_id": 700050, "message": {
         "message_id": 42, "message_thread_id": 40,
+        "from": {"id": 136817688, "is_bot": True, "first_name": "Channel",
+                 "username": "Channel_Bot"},
         "sender_chat": {"id": -1002000000000, "title": "Корейская косметика", "type": "channel"},
         "chat": {"id": -1002000000001, "type": "supergroup"}, "date": 1717000800,
         "reply_to_message": {"message_id": 41, "chat": {"id": -1002000000001, "type": "supergroup"},
@@ -281,6 +329,16 @@ def test_it_counts_the_channels_answer_in_the_telegram_discussion(client: Client
     assert item.external_id == "-1002000000001:41"
     assert item.first_response_at is not None and item.first_response_at.timestamp() == 1717000800
     assert drops() == {"parse:own_message": 1}
+
+    # An anonymous group admin writes as the group itself: ours too, not a customer's.
+    anonymous = copy.deepcopy(answer)
+    anonymous["update_id"], anonymous["message"]["message_id"] = 700051, 43
+    anonymous["message"]["from"] = {"id": 1087968824, "is_bot": True, "first_name": "Group",
+                                    "username": "GroupAnonymousBot"}
+    anonymous["message"]["sender_chat"] = {"id": -1002000000001, "type": "supergroup",
+                                           "title": "Корейская косметика — обсуждение"}
+    tg_post(client, tg, anonymous)
+    assert Item.objects.count() == 1 and drops() == {"parse:own_message": 2}
 
 
 def test_it_counts_the_sandbox_channels_answer_when_polled(world: World) -> None:
