@@ -65,10 +65,12 @@ def workspace_rows(workspaces: QuerySet[Workspace]) -> list[WorkspaceRow]:
             rows[found["workspace_id"]].overdue = found["n"]
     for found in (PostTarget.objects.filter(post__workspace_id__in=rows)
                   .values("post__workspace_id").annotate(
-                      due=Count("pk", filter=Q(status=TargetStatus.SCHEDULED, publish_at__gte=now,
-                                               publish_at__lt=now + timedelta(hours=24))),
-                      troubles=Count("pk", filter=Q(status__in=[TargetStatus.FAILED,
-                                                                TargetStatus.NEEDS_CHECK])))
+                      # Posts, not targets: one post to three channels is one post to check.
+                      due=Count("post", distinct=True, filter=Q(
+                          status__in=[TargetStatus.SCHEDULED, TargetStatus.QUEUED],
+                          publish_at__gte=now, publish_at__lt=now + timedelta(hours=24))),
+                      troubles=Count("post", distinct=True, filter=Q(
+                          status__in=[TargetStatus.FAILED, TargetStatus.NEEDS_CHECK])))
                   .order_by()):
         row = rows[found["post__workspace_id"]]
         row.due_today, row.troubles = found["due"], found["troubles"]

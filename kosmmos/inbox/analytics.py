@@ -206,7 +206,7 @@ def negative_share_chart(weeks: list[WeekShare], title: str) -> SafeString:
         body.append(f'<polyline points="{" ".join(run)}" fill="none" '
                     f'stroke="{COLOURS["negative"]}" stroke-width="2"/>')
     for i, week in enumerate(weeks):
-        if i % 2 == len(weeks) % 2 or i == len(weeks) - 1:
+        if i % 2 == (len(weeks) - 1) % 2:  # every other week, ending with this one
             body.append(charts._text(point(i, 0)[0], height - bottom + 15,
                                      f"{week.start:%d.%m}", size=10, anchor="middle"))
     if not total:

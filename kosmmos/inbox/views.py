@@ -153,7 +153,7 @@ def filtered_items(request: HttpRequest, membership: Membership,
     items = Item.objects.filter(organisation=membership.organisation, deleted_at__isnull=True)
     chosen: dict[str, Any] = {k: params.get(k, "") for k in (
         "network", "channel", "post", "sentiment", "status", "assignee", "kind", "from", "to",
-        "sort", "overdue", "q")}
+        "sort", "overdue", "waiting", "q")}
     if workspace is not None:
         items = items.filter(workspace=workspace)
     elif (ws := _uuid(params.get("workspace", ""))) is not None:
@@ -187,6 +187,8 @@ def filtered_items(request: HttpRequest, membership: Membership,
         items = items.filter(received_at__lte=end)
     if chosen["q"]:
         items = containing(items, chosen["q"], ("text", "author_name"))
+    if chosen["waiting"] == "1":
+        items = items.filter(needs_response=True, first_response_at__isnull=True)
     if chosen["overdue"] == "1":
         overdue_ids = []
         for ws_id, minutes in _sla_minutes(membership, workspace).items():

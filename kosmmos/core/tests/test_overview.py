@@ -33,7 +33,10 @@ def test_it_counts_what_needs_attention_per_client(world: World) -> None:
     InboxProfile.objects.create(organisation=alpha.org, workspace=busy, sla_minutes=120)
     make_target(vk, "p1")  # published: nothing to do
     PostTarget.objects.filter(post=make_target(vk, "p2").post).update(status=TargetStatus.FAILED)
-    PostTarget.objects.filter(post=make_target(vk, "p3").post).update(
+    due = make_target(vk, "p3").post
+    PostTarget.objects.create(organisation=alpha.org, post=due, channel=make_channel(
+        busy, "telegram", "@c"), status=TargetStatus.QUEUED)  # one post, two channels
+    PostTarget.objects.filter(post=due).update(
         status=TargetStatus.SCHEDULED, publish_at=now + timedelta(hours=3))
     PostTarget.objects.filter(post=make_target(vk, "p4").post).update(
         status=TargetStatus.SCHEDULED, publish_at=now + timedelta(days=3))
@@ -68,7 +71,7 @@ def test_it_shows_the_table_to_the_agency_with_links_to_act(world: World) -> Non
     page = client_for(world.alpha.manager, language="en").get("/").content.decode()
     assert "Today by client" in page
     assert f"/workspaces/{ws.pk}/inbox/?overdue=1" in page
-    assert f"/workspaces/{ws.pk}/inbox/?sentiment=negative" in page
+    assert f"/workspaces/{ws.pk}/inbox/?waiting=1&amp;sentiment=negative" in page
     assert world.beta.client_workspace.name not in page
     # Clients see their workspaces, not the agency's inbox figures.
     client_page = client_for(world.alpha.client, language="en").get("/").content.decode()

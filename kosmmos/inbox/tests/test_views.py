@@ -46,6 +46,19 @@ def test_it_lists_negative_items_first_and_filters(world: World, vk: Channel) ->
     assert "Ужасно" in overdue and "Всё отлично" not in overdue
 
 
+def test_it_filters_the_items_nobody_has_answered(world: World, vk: Channel) -> None:
+    now = timezone.now()
+    make_item(vk, "Где заказ?", sentiment="negative", received_at=now - timedelta(hours=2))
+    make_item(vk, "Уже ответили", sentiment="negative", received_at=now - timedelta(hours=2),
+              first_response_at=now - timedelta(hours=1))
+    browser = client_for(world.alpha.manager)
+    everything = browser.get("/inbox/").content.decode()
+    assert "Где заказ?" in everything and "Уже ответили" in everything
+    waiting = browser.get("/inbox/?waiting=1&sentiment=negative").content.decode()
+    assert "Где заказ?" in waiting and "Уже ответили" not in waiting
+    assert 'name="waiting" value="1" id="f-wt" checked' in waiting  # the filter stays on
+
+
 def test_it_labels_the_date_range_filter_as_a_range_in_russian(world: World, vk: Channel) -> None:
     # "To" of a date range is «По», not the email recipient's «Кому» (same English word).
     page = client_for(world.alpha.manager, language="ru").get("/inbox/").content.decode()
