@@ -146,6 +146,19 @@ def test_it_computes_time_to_first_response_per_item_and_manager(world: World, v
     assert page.status_code == 200 and "Alpha Manager" in page.content.decode()
 
 
+def test_it_says_who_answered_first_on_the_item(world: World, vk: Channel) -> None:
+    now = timezone.now()
+    ours = make_item(vk, "a", received_at=now - timedelta(hours=1),
+                     first_response_at=now - timedelta(minutes=40), first_responder=world.alpha.owner)
+    theirs = make_item(vk, "b", received_at=now - timedelta(hours=1),
+                       first_response_at=now - timedelta(minutes=50))
+    browser = client_for(world.alpha.manager, language="en")
+    page = browser.get(f"/inbox/items/{ours.pk}/").content.decode()
+    assert "first response in 20" in page and "Alpha Owner" in page
+    page = browser.get(f"/inbox/items/{theirs.pk}/").content.decode()
+    assert "first response in 10" in page and "answered on the network" in page
+
+
 def test_it_renders_hostile_payloads_inert(world: World, vk: Channel) -> None:
     items = [make_item(vk, text, sentiment="negative", author_name=f'<b onmouseover="x()">{i}</b>')
              for i, text in enumerate(HOSTILE)]
