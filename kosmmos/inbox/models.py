@@ -107,24 +107,29 @@ class ThreadLink(models.Model):
         return f"{self.group_message_id} → {self.post_ref}"
 
 
-class EarlyAnswer(models.Model):
-    """Our own answer that arrived before the comment it answers (a network redelivering the
-    comment later, after a failed delivery): kept for a while so the comment, when it comes,
-    gets its first response at once instead of staying overdue."""
+class NetworkAnswer(models.Model):
+    """Our own answer to a customer's comment, typed on the network (or sent from Kosmmos and
+    seen coming back). Not an inbox item: it is shown in the comment's thread and stops the
+    comment's SLA clock — also when the network delivers it before the comment itself."""
 
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    external_id = models.CharField(max_length=120, blank=True)
     parent_ref = models.CharField(max_length=120)
-    answered_at = models.DateTimeField()
     text = models.TextField(blank=True)
+    answered_at = models.DateTimeField()
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["channel", "parent_ref"], name="inbox_one_early_answer")
+            models.UniqueConstraint(fields=["channel", "external_id"],
+                                    condition=~models.Q(external_id=""),
+                                    name="inbox_network_answer_once")
         ]
+        indexes = [models.Index(fields=["channel", "parent_ref"], name="inbox_answer_parent")]
+        ordering = ["answered_at"]
 
     def __str__(self) -> str:
-        return f"{self.channel_id}:{self.parent_ref}"
+        return f"{self.channel_id}:{self.external_id} → {self.parent_ref}"
 
 
 class ReactionCount(models.Model):

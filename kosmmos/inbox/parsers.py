@@ -62,13 +62,15 @@ class Parsed:
     scores: dict[str, float] = field(default_factory=dict)
 
 
-def _answer(parent_ref: str, when: datetime, text: Any) -> Parsed | None:
-    """The ``answered`` change for our reply to ``parent_ref`` (None for a reply to nothing);
-    the text lets the pipeline tell which Kosmmos reply, if any, it is."""
+def _answer(external_id: str, parent_ref: str, when: datetime, text: Any) -> Parsed | None:
+    """The ``answered`` change for our reply ``external_id`` to ``parent_ref`` (None for a
+    reply to nothing); the text is shown in the thread and tells which Kosmmos reply, if any,
+    it is."""
     if not parent_ref:
         return None
-    return Parsed(action="answered", parent_ref=parent_ref, received_at=when,
-                  text=text if isinstance(text, str) else "")
+    body, _cut = _text(text) if isinstance(text, str) else ("", False)
+    return Parsed(action="answered", external_id=external_id, parent_ref=parent_ref,
+                  received_at=when, text=body)
 
 
 def _str(value: Any) -> str:
@@ -138,7 +140,8 @@ def vk_event(payload: Any, group_id: str) -> list[Parsed]:
             if kind == "wall_reply_edit":  # an edit does not move the first response
                 raise Drop("own_message")
             raise Drop("own_message", answered=_answer(
-                _str(obj.get("reply_to_comment")), _when(obj.get("date")), obj.get("text")))
+                _str(obj.get("id")), _str(obj.get("reply_to_comment")), _when(obj.get("date")),
+                obj.get("text")))
         text, cut = _text(obj.get("text"))
         return [Parsed(
             action="new" if kind == "wall_reply_new" else "edit", kind=Kind.COMMENT,
@@ -272,7 +275,8 @@ def telegram_update(payload: Any, channel_chat: str, discussion_chat: str) -> li
         replied = message.get("reply_to_message")
         answered = None
         if not edited and isinstance(replied, dict) and not replied.get("is_automatic_forward"):
-            answered = _answer(f"{chat_id}:{_str(replied.get('message_id'))}",
+            answered = _answer(f"{chat_id}:{message_id}",
+                               f"{chat_id}:{_str(replied.get('message_id'))}",
                                _when(message.get("date")), message.get("text"))
         raise Drop("own_message", "written as the channel", answered=answered)
     parsed = Parsed(action="edit" if edited else "new", kind=Kind.COMMENT, **common)
@@ -316,8 +320,8 @@ def sandbox_comment(comment: Any, post_id: str, channel_id: str = "") -> list[Pa
     data = _dict(comment, "comment")
     if data.get("from_channel") is True or (channel_id and _str(data.get("author")) == channel_id):
         raise Drop("own_message", "written as the channel",
-                   answered=_answer(_str(data.get("reply_to")), _when(data.get("at")),
-                                    data.get("text")))
+                   answered=_answer(_str(data.get("id")), _str(data.get("reply_to")),
+                                    _when(data.get("at")), data.get("text")))
     text, cut = _text(data.get("text"))
     author = _str(data.get("author"))
     return [Parsed(action="new", kind=Kind.COMMENT,

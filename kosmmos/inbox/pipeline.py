@@ -30,10 +30,10 @@ from kosmmos.inbox.models import (
     CONVERSATION_KINDS,
     ChannelInbox,
     DropCount,
-    EarlyAnswer,
     InboxProfile,
     Item,
     ItemStatus,
+    NetworkAnswer,
     ReactionCount,
     Reply,
     ReplyStatus,
@@ -221,7 +221,8 @@ def store(items: list[Parsed], run: Run) -> list[Parsed]:
     new = [_new_item(i, now) for i in items if i.action == "new"]
     insert_items(new)
     run.stored += len(new)
-    run.updated += _apply_early_answers(new)
+    _keep_answers([i for i in items if i.action == "answered"], now)
+    run.updated += _apply_early_answers(new, now)
     for item in items:
         if item.action == "edit":
             updates: dict[str, Any] = {"text": item.text, "text_cut": item.text_cut,
@@ -242,10 +243,7 @@ def store(items: list[Parsed], run: Run) -> list[Parsed]:
             )], ignore_conflicts=True)
             run.linked += 1
         elif item.action == "answered":
-            answered = _answered(item, item.received_at or now)
-            run.updated += answered
-            if not answered:
-                _keep_early_answer(item, now)
+            run.updated += _answered(item, item.received_at or now)
         elif item.action == "reactions":
             ReactionCount.objects.update_or_create(
                 channel_id=_cid(item), post_ref=item.post_ref,
@@ -318,38 +316,40 @@ def _answered(item: Parsed, when: Any) -> int:
     return updated
 
 
+# How long an answer waits for a comment the network has not delivered yet.
 EARLY_ANSWER_WINDOW = timedelta(days=7)
 
 
-def _keep_early_answer(item: Parsed, now: Any) -> None:
-    """An answer to a comment we have not stored: keep it if it is recent and the comment is
-    unknown (an answer to a comment already answered, or a long-gone one, is nothing to keep)."""
-    when = item.received_at or now
-    if when < now - EARLY_ANSWER_WINDOW or Item.objects.filter(
-            channel_id=_cid(item), kind=parsers.Kind.COMMENT,
-            external_id=item.parent_ref).exists():
-        return
-    EarlyAnswer.objects.filter(created_at__lt=now - EARLY_ANSWER_WINDOW).delete()
-    EarlyAnswer.objects.get_or_create(channel_id=_cid(item), parent_ref=item.parent_ref[:120],
-                                      defaults={"answered_at": when, "text": item.text})
+def _keep_answers(answers: list[Parsed], now: Any) -> None:
+    """Our answers, for the threads (once each: the network's id of the answer is unique)."""
+    NetworkAnswer.objects.bulk_create([NetworkAnswer(
+        channel_id=_cid(a), external_id=a.external_id[:120], parent_ref=a.parent_ref[:120],
+        text=a.text, answered_at=a.received_at or now, created_at=now,
+    ) for a in answers], ignore_conflicts=True, batch_size=500)
 
 
-def _apply_early_answers(rows: list[dict[str, Any]]) -> int:
+def _apply_early_answers(rows: list[dict[str, Any]], now: Any) -> int:
     """Comments just stored whose answer came first get that answer's time (and author)."""
-    comments = {(r["channel_id"], r["external_id"]) for r in rows
-                if r["kind"] == parsers.Kind.COMMENT}
-    channels = {c for c, _ref in comments}
-    if not comments or not EarlyAnswer.objects.filter(channel_id__in=channels).exists():
+    comments: dict[Any, set[str]] = defaultdict(set)
+    for r in rows:
+        if r["kind"] == parsers.Kind.COMMENT:
+            comments[r["channel_id"]].add(r["external_id"])
+    if not comments:
         return 0
+    recent = NetworkAnswer.objects.filter(created_at__gte=now - EARLY_ANSWER_WINDOW)
+    # One query when no channel of the batch has recent answers (the common case).
+    answering = set(recent.filter(channel_id__in=comments).values_list("channel_id", flat=True)
+                    .distinct())
     updated = 0
-    for early in EarlyAnswer.objects.filter(channel_id__in=channels).select_related("channel"):
-        if (early.channel_id, early.parent_ref) not in comments:
-            continue
-        answer = Parsed(action="answered", parent_ref=early.parent_ref,
-                        received_at=early.answered_at, text=early.text)
-        answer.channel = early.channel  # type: ignore[attr-defined]
-        updated += _answered(answer, early.answered_at)
-        early.delete()
+    for cid in answering:
+        refs = sorted(comments[cid])
+        for start in range(0, len(refs), 900):
+            for early in recent.filter(channel_id=cid, parent_ref__in=refs[start:start + 900]
+                                       ).select_related("channel"):
+                answer = Parsed(action="answered", parent_ref=early.parent_ref,
+                                received_at=early.answered_at, text=early.text)
+                answer.channel = early.channel  # type: ignore[attr-defined]
+                updated += _answered(answer, early.answered_at)
     return updated
 
 

@@ -45,6 +45,7 @@ from kosmmos.inbox.models import (
     Item,
     ItemStatus,
     Kind,
+    NetworkAnswer,
     ReactionCount,
     Reply,
     RetrainRun,
@@ -288,9 +289,20 @@ def _item_context(request: HttpRequest, item: Item, membership: Membership,
         "can_edit": membership.is_staff_role, "sentiments": Sentiment.choices,
         "overdue": item.is_overdue(sla), "sla_minutes": int(sla.total_seconds() // 60),
         "reactions": reactions, "can_reply": item.is_conversation and item.network != "ok",
+        "network_answers": _network_answers(item),
     }
     context.update(extra)
     return context
+
+
+def _network_answers(item: Item) -> list[NetworkAnswer]:
+    """Our answers to this comment seen on the network, less the ones sent from Kosmmos (those
+    are listed with their delivery state already)."""
+    if item.kind != Kind.COMMENT:
+        return []
+    sent = [ref for ref in item.replies.exclude(external_id="").values_list("external_id", flat=True)]
+    return list(NetworkAnswer.objects.filter(channel_id=item.channel_id, parent_ref=item.external_id)
+                .exclude(external_id__in=sent)[:50])
 
 
 @agency_required

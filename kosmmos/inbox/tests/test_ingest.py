@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from kosmmos.channels.models import Channel
-from kosmmos.conftest import World
+from kosmmos.conftest import World, client_for
 from kosmmos.inbox.models import DropCount, Item, ReactionCount, SeenEvent, ThreadLink
 from kosmmos.inbox.pipeline import Envelope, ingest
 from kosmmos.inbox.testing import fixture, make_channel, make_item, make_target
@@ -282,22 +283,21 @@ def test_it_stops_only_a_comments_clock_not_a_message_with_the_same_id(
     assert Item.objects.get().first_response_at is None
 
 
-def test_it_ignores_our_answers_to_nothing_and_to_comments_it_never_saw(
-        client: Client, vk: Channel) -> None:
+def test_it_keeps_no_answer_to_nothing(client: Client, vk: Channel) -> None:
+    from kosmmos.inbox.models import NetworkAnswer
+
     top_level = copy.deepcopy(fixture("vk_own_reply.json"))
-    del top_level["object"]["reply_to_comment"]
+    del top_level["object"]["reply_to_comment"]  # the community commenting, answering nobody
     vk_post(client, vk, top_level)
-    vk_post(client, vk, fixture("vk_own_reply.json"))  # answers 501, which we never stored
-    vk_post(client, vk, fixture("vk_wall_reply_new.json"))
-    # That answer came first but is years old: not kept for a comment that may never come.
-    assert Item.objects.get().first_response_at is None
+    assert not NetworkAnswer.objects.exists() and drops() == {"parse:own_message": 1}
 
 
-def test_it_applies_an_answer_that_arrived_before_its_comment(client: Client, vk: Channel) -> None:
+def test_it_applies_an_answer_that_arrived_before_its_comment(
+        client: Client, world: World, vk: Channel) -> None:
     import time
     from datetime import UTC, datetime
 
-    from kosmmos.inbox.models import EarlyAnswer
+    from kosmmos.inbox.models import NetworkAnswer
 
     now = int(time.time())
     comment = copy.deepcopy(fixture("vk_wall_reply_new.json"))
@@ -305,11 +305,28 @@ def test_it_applies_an_answer_that_arrived_before_its_comment(client: Client, vk
     answer = copy.deepcopy(fixture("vk_own_reply.json"))
     answer["object"]["date"] = now - 300
     vk_post(client, vk, answer)  # VK redelivers the comment later (its first delivery failed)
-    assert EarlyAnswer.objects.count() == 1 and not Item.objects.exists()
+    assert NetworkAnswer.objects.count() == 1 and not Item.objects.exists()
     vk_post(client, vk, comment)
     item = Item.objects.get()
     assert item.first_response_at == datetime.fromtimestamp(now - 300, tz=UTC)
-    assert not EarlyAnswer.objects.exists()
+    vk_post(client, vk, answer)  # redelivered: still one answer
+    assert NetworkAnswer.objects.get().parent_ref == "501"
+    # The comment's thread shows our answer with what it said.
+    page = client_for(world.alpha.manager, language="en").get(f"/inbox/items/{item.pk}/")
+    assert "our answer on the network" in page.content.decode()
+    assert "Иван, простите, пожалуйста! Уже разбираемся." in page.content.decode()
+
+    # Past the week an answer waits, a comment arriving later keeps its clock running.
+    NetworkAnswer.objects.update(created_at=timezone.now() - timedelta(days=8))
+    late = copy.deepcopy(comment)
+    late["event_id"], late["object"]["id"] = "late-1", 777
+    stale = copy.deepcopy(answer)
+    stale["event_id"], stale["object"]["id"], stale["object"]["reply_to_comment"] = "s1", 778, 777
+    vk_post(client, vk, stale)
+    NetworkAnswer.objects.filter(external_id="778").update(
+        created_at=timezone.now() - timedelta(days=8))
+    vk_post(client, vk, late)
+    assert Item.objects.get(external_id="777").first_response_at is None
 
 
 def test_it_counts_the_channels_answer_in_the_telegram_discussion(client: Client, tg: Channel) -> None:
