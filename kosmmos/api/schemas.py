@@ -57,6 +57,7 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         id=UUID, channel_id=UUID, network=TEXT, kind={"enum": Kind.values},
         post_id={"type": ["string", "null"], "format": "uuid"}, author_name=TEXT, text=TEXT,
         sentiment={"enum": [*Sentiment.values, None]}, sentiment_manual={"type": "boolean"},
+        maybe_complaint={"type": "boolean"},
         status={"enum": ItemStatus.values}, needs_response={"type": "boolean"},
         received_at=TIME, first_response_at=TIME, closed_at=TIME),
     "Link": _obj(

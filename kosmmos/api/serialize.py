@@ -64,7 +64,7 @@ def inbox_item(item: Item) -> dict[str, Any]:
         "id": item.pk, "channel_id": item.channel_id, "network": item.network, "kind": item.kind,
         "post_id": item.post_id, "author_name": item.author_name, "text": item.text,
         "sentiment": item.sentiment or None, "sentiment_manual": item.sentiment_manual,
-        "status": item.status, "needs_response": item.needs_response,
+        "maybe_complaint": item.maybe_complaint, "status": item.status, "needs_response": item.needs_response,
         "received_at": item.received_at, "first_response_at": item.first_response_at,
         "closed_at": item.closed_at,
     }

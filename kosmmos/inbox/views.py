@@ -38,6 +38,7 @@ from kosmmos.inbox.forms import (
 )
 from kosmmos.inbox.models import (
     CONVERSATION_KINDS,
+    POSSIBLE_COMPLAINT,
     CannedReply,
     ChannelInbox,
     DropCount,
@@ -202,9 +203,11 @@ def filtered_items(request: HttpRequest, membership: Membership,
     if chosen["sort"] == "new":
         items = items.order_by("-received_at")
     else:
-        items = items.annotate(first=Case(When(sentiment=Sentiment.NEGATIVE, then=Value(0)),
-                                          default=Value(1), output_field=IntegerField())
-                               ).order_by("first", "-received_at")
+        # Negatives, then possible complaints (Item.maybe_complaint), then the rest.
+        items = items.annotate(first=Case(
+            When(sentiment=Sentiment.NEGATIVE, then=Value(0)),
+            When(sentiment_manual=False, scores__negative__gte=POSSIBLE_COMPLAINT, then=Value(1)),
+            default=Value(2), output_field=IntegerField())).order_by("first", "-received_at")
     return items, chosen
 
 

@@ -46,6 +46,23 @@ def test_it_lists_negative_items_first_and_filters(world: World, vk: Channel) ->
     assert "Ужасно" in overdue and "Всё отлично" not in overdue
 
 
+def test_it_puts_possible_complaints_right_after_the_negatives(world: World, vk: Channel) -> None:
+    now = timezone.now()
+    make_item(vk, "Спасибо!", sentiment="positive", received_at=now,
+              scores={"negative": 0.02, "neutral": 0.1, "positive": 0.88})
+    make_item(vk, "Подушки не положили", sentiment="neutral", received_at=now - timedelta(hours=1),
+              scores={"negative": 0.40, "neutral": 0.52, "positive": 0.08})
+    make_item(vk, "Решено менеджером", sentiment="neutral", sentiment_manual=True,
+              received_at=now - timedelta(hours=1), scores={"negative": 0.6, "neutral": 0.4})
+    make_item(vk, "Верните деньги", sentiment="negative", received_at=now - timedelta(hours=2),
+              scores={"negative": 0.72, "neutral": 0.27, "positive": 0.01})
+    page = client_for(world.alpha.manager, language="en").get("/inbox/").content.decode()
+    order = [page.index(t) for t in ("Верните деньги", "Подушки не положили", "Спасибо!")]
+    assert order == sorted(order)
+    assert page.index("Спасибо!") < page.index("Решено менеджером")  # a manager's label is final
+    assert page.count("possible complaint</span>") == 1
+
+
 def test_it_filters_the_items_nobody_has_answered(world: World, vk: Channel) -> None:
     now = timezone.now()
     make_item(vk, "Где заказ?", sentiment="negative", received_at=now - timedelta(hours=2))
