@@ -40,7 +40,7 @@ class Drop(Exception):
 class Parsed:
     """One item (or change to one) as the later steps see it."""
 
-    action: str  # new | edit | delete | link | reactions | answered
+    action: str  # new | edit | delete | link | reactions | answered | answer_edit
     kind: str = Kind.COMMENT
     external_id: str = ""
     event_key: str = ""
@@ -137,8 +137,10 @@ def vk_event(payload: Any, group_id: str) -> list[Parsed]:
     if kind in {"wall_reply_new", "wall_reply_edit"}:
         author = _str(obj.get("from_id"))
         if author == own:
-            if kind == "wall_reply_edit":  # an edit does not move the first response
-                raise Drop("own_message")
+            if kind == "wall_reply_edit":  # the thread shows the new text; the time stays
+                body, _cut = _text(obj.get("text"))
+                raise Drop("own_message", answered=Parsed(
+                    action="answer_edit", external_id=_str(obj.get("id")), text=body))
             raise Drop("own_message", answered=_answer(
                 _str(obj.get("id")), _str(obj.get("reply_to_comment")), _when(obj.get("date")),
                 obj.get("text")))
@@ -277,7 +279,11 @@ def telegram_update(payload: Any, channel_chat: str, discussion_chat: str) -> li
         if not edited and isinstance(replied, dict) and not replied.get("is_automatic_forward"):
             answered = _answer(f"{chat_id}:{message_id}",
                                f"{chat_id}:{_str(replied.get('message_id'))}",
-                               _when(message.get("date")), message.get("text"))
+                               _when(message.get("date")),
+                               message.get("text") or message.get("caption"))
+        elif edited:
+            answered = Parsed(action="answer_edit", external_id=f"{chat_id}:{message_id}",
+                              text=text)
         raise Drop("own_message", "written as the channel", answered=answered)
     parsed = Parsed(action="edit" if edited else "new", kind=Kind.COMMENT, **common)
     thread = message.get("message_thread_id")

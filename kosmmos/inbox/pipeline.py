@@ -175,10 +175,17 @@ def match(items: list[Parsed], run: Run) -> list[Parsed]:
         changes = {i.external_id for i in group if i.action in {"edit", "delete"}}
         existing = set(Item.objects.filter(channel_id=cid, external_id__in=changes)
                        .values_list("external_id", flat=True)) if changes else set()
+        # A deleted comment that is not an item may be one of our answers (VK's delete event
+        # does not say who wrote it): it leaves the thread.
+        gone = changes - existing
+        answers = set(NetworkAnswer.objects.filter(channel_id=cid, external_id__in=gone)
+                      .values_list("external_id", flat=True)) if gone else set()
         for item in group:
             if item.post_ref in targets:
                 item.target_id, item.post_id = targets[item.post_ref]
-            if item.action == "delete" and item.external_id not in existing:
+            if item.action == "delete" and item.external_id in answers:
+                item.action = "answer_delete"
+            elif item.action == "delete" and item.external_id not in existing:
                 run.drop(item.channel, "match", "unknown_item")  # type: ignore[attr-defined]
                 continue
             if item.action == "edit" and item.external_id not in existing:
@@ -244,6 +251,11 @@ def store(items: list[Parsed], run: Run) -> list[Parsed]:
             run.linked += 1
         elif item.action == "answered":
             run.updated += _answered(item, item.received_at or now)
+        elif item.action in {"answer_edit", "answer_delete"}:
+            # The thread shows what the answer says now; the clock it stopped stays stopped.
+            ours = NetworkAnswer.objects.filter(channel_id=_cid(item), external_id=item.external_id)
+            run.updated += (ours.update(text=item.text) if item.action == "answer_edit"
+                            else ours.delete()[0])
         elif item.action == "reactions":
             ReactionCount.objects.update_or_create(
                 channel_id=_cid(item), post_ref=item.post_ref,
@@ -338,8 +350,8 @@ def _apply_early_answers(rows: list[dict[str, Any]], now: Any) -> int:
         return 0
     recent = NetworkAnswer.objects.filter(created_at__gte=now - EARLY_ANSWER_WINDOW)
     # One query when no channel of the batch has recent answers (the common case).
-    answering = set(recent.filter(channel_id__in=comments).values_list("channel_id", flat=True)
-                    .distinct())
+    answering = set(recent.filter(channel_id__in=comments).order_by()
+                    .values_list("channel_id", flat=True).distinct())
     updated = 0
     for cid in answering:
         refs = sorted(comments[cid])

@@ -300,12 +300,15 @@ def _item_context(request: HttpRequest, item: Item, membership: Membership,
 
 def _network_answers(item: Item) -> list[NetworkAnswer]:
     """Our answers to this comment seen on the network, less the ones sent from Kosmmos (those
-    are listed with their delivery state already)."""
+    are listed with their delivery state already: same network id, or same text)."""
     if item.kind != Kind.COMMENT:
         return []
-    sent = [ref for ref in item.replies.exclude(external_id="").values_list("external_id", flat=True)]
-    return list(NetworkAnswer.objects.filter(channel_id=item.channel_id, parent_ref=item.external_id)
-                .exclude(external_id__in=sent)[:50])
+    replies = list(item.replies.values_list("external_id", "text"))
+    sent = {ref for ref, _text in replies if ref}
+    texts = {text.strip() for _ref, text in replies}  # a reply whose send ended ambiguous
+    return [a for a in NetworkAnswer.objects.filter(channel_id=item.channel_id,
+                                                     parent_ref=item.external_id)[:50]
+            if a.external_id not in sent and a.text.strip() not in texts]
 
 
 @agency_required

@@ -365,3 +365,60 @@ def test_it_counts_the_sandbox_channels_answer_when_polled(world: World) -> None
     answered = dict(Item.objects.values_list("external_id", "first_response_at"))
     assert answered["15_1"] is not None and answered["15_1"].timestamp() == 1717000400.0
     assert answered["15_0"] is None and answered["15_2"] is None
+
+
+def test_it_follows_our_answers_edited_and_deleted_in_vk(client: Client, world: World,
+                                                         vk: Channel) -> None:
+    from kosmmos.inbox.models import NetworkAnswer
+
+    vk_post(client, vk, fixture("vk_wall_reply_new.json"))
+    vk_post(client, vk, fixture("vk_own_reply.json"))  # answer 502 to comment 501
+    edit = copy.deepcopy(fixture("vk_own_reply.json"))
+    edit["type"], edit["event_id"] = "wall_reply_edit", "edit-1"
+    edit["object"]["text"] = "Иван, простите! Курьер привезёт замену завтра."
+    vk_post(client, vk, edit)
+    assert NetworkAnswer.objects.get().text == "Иван, простите! Курьер привезёт замену завтра."
+    item = Item.objects.get()
+    answered_at = item.first_response_at
+    page = client_for(world.alpha.manager).get(f"/inbox/items/{item.pk}/").content.decode()
+    assert "Курьер привезёт замену завтра" in page
+
+    vk_post(client, vk, {"type": "wall_reply_delete", "event_id": "del-1", "v": "5.199",
+                         "group_id": 200100, "secret": "vk-secret-1",
+                         "object": {"id": 502, "owner_id": -200100, "post_id": 77,
+                                    "deleter_id": 1}})
+    assert not NetworkAnswer.objects.exists()
+    item.refresh_from_db()
+    assert item.first_response_at == answered_at  # it was answered; the clock stays stopped
+    assert "match:unknown_item" not in drops()
+
+
+def test_it_keeps_the_caption_of_a_telegram_answer_with_a_photo(client: Client, tg: Channel) -> None:
+    from kosmmos.inbox.models import NetworkAnswer
+
+    tg_post(client, tg, fixture("tg_comment.json"))
+    tg_post(client, tg, {"update_id": 700060, "message": {
+        "message_id": 44, "photo": [{"file_id": "f", "file_unique_id": "u", "width": 90,
+                                     "height": 90}],
+        "caption": "Ольга, вот так выглядит новая упаковка.",
+        "sender_chat": {"id": -1002000000000, "title": "Корейская косметика", "type": "channel"},
+        "chat": {"id": -1002000000001, "type": "supergroup"}, "date": 1717000900,
+        "reply_to_message": {"message_id": 41, "chat": {"id": -1002000000001,
+                                                        "type": "supergroup"}, "date": 1717000200}}})
+    answer = NetworkAnswer.objects.get()
+    assert (answer.external_id, answer.parent_ref, answer.text) == (
+        "-1002000000001:44", "-1002000000001:41", "Ольга, вот так выглядит новая упаковка.")
+
+
+def test_it_lists_an_ambiguous_reply_once_in_the_thread(client: Client, world: World,
+                                                        vk: Channel) -> None:
+    from kosmmos.inbox.models import Reply
+
+    vk_post(client, vk, fixture("vk_wall_reply_new.json"))
+    item = Item.objects.get()
+    # The send timed out (no network id kept), but the reply did post: VK shows it to us.
+    Reply.objects.create(organisation_id=item.organisation_id, item=item, author=world.alpha.manager,
+                         text="Иван, простите, пожалуйста! Уже разбираемся.", status="failed")
+    vk_post(client, vk, fixture("vk_own_reply.json"))
+    page = client_for(world.alpha.manager).get(f"/inbox/items/{item.pk}/").content.decode()
+    assert page.count("Иван, простите, пожалуйста! Уже разбираемся.") == 1
