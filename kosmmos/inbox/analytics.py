@@ -97,6 +97,18 @@ def _axis(body: list[str], box: tuple[int, int, int, int], peak: float, step: fl
         body.append(charts._text(left - 6, y + 4, fmt.format(step * tick), size=10, anchor="end"))
 
 
+def _dashed(body: list[str], span: tuple[float, float], y: float, colour: str, *,
+            width: float, opacity: float = 1.0) -> None:
+    """A dashed horizontal reference line (a target, an average) across the plot."""
+    body.append(f'<line x1="{span[0]}" y1="{y:.1f}" x2="{span[1]}" y2="{y:.1f}" '
+                f'stroke="{colour}" stroke-width="{width}" stroke-dasharray="5 4" '
+                f'opacity="{opacity}"/>')
+
+
+def _empty_note(body: list[str], x: float, y: float, text: str) -> None:
+    body.append(charts._text(x, y, text, size=12, anchor="middle", fill="#6b7280"))
+
+
 def sentiment_chart(series: DaySeries, title: str) -> SafeString:
     """Stacked bars per day: negative at the bottom (what a manager looks for first). Each
     day's bar carries its counts as a tooltip."""
@@ -184,10 +196,8 @@ def negative_share_chart(weeks: list[WeekShare], title: str) -> SafeString:
     total = sum(w.total for w in weeks)
     if total:
         overall = sum(w.negative for w in weeks) / total
-        y = point(0, overall)[1]
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
-                    f'stroke="{COLOURS["negative"]}" stroke-width="1" stroke-dasharray="4 4" '
-                    f'opacity="0.6"/>')
+        _dashed(body, (left, width - right), point(0, overall)[1], COLOURS["negative"],
+                width=1, opacity=0.6)
     run: list[str] = []
     for i, (week, value) in enumerate(zip(weeks, shares, strict=True)):
         if value is None:
@@ -210,8 +220,7 @@ def negative_share_chart(weeks: list[WeekShare], title: str) -> SafeString:
             body.append(charts._text(point(i, 0)[0], height - bottom + 15,
                                      f"{week.start:%d.%m}", size=10, anchor="middle"))
     if not total:
-        body.append(charts._text(width / 2, top + plot_h / 2, _("No comments yet."), size=12,
-                                 anchor="middle", fill="#6b7280"))
+        _empty_note(body, width / 2, top + plot_h / 2, _("No comments yet."))
     return _wide_svg(width, height, body, title)
 
 
@@ -262,14 +271,12 @@ def response_time_chart(days: list[DayResponse], target_minutes: int, title: str
             body.append(charts._text(x + step * 0.35, height - bottom + 15,
                                      f"{day.day:%d.%m}", size=10, anchor="middle"))
     y = top + plot_h - plot_h * target_minutes / peak
-    body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
-                f'stroke="#f59e0b" stroke-width="1.5" stroke-dasharray="5 4"/>')
+    _dashed(body, (left, width - right), y, "#f59e0b", width=1.5)
     body.append(charts._text(left + 4, y - 4,  # left: the newest days' bars are on the right
                              _("target %(minutes)s min") % {"minutes": target_minutes},
                              size=10, fill="#b45309"))
     if not any(d.answered for d in days):
-        body.append(charts._text(width / 2, top + plot_h / 2, _("No answers yet."), size=12,
-                                 anchor="middle", fill="#6b7280"))
+        _empty_note(body, width / 2, top + plot_h / 2, _("No answers yet."))
     return _wide_svg(width, height, body, title)
 
 

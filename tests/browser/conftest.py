@@ -36,6 +36,18 @@ CHROMIUM_ARGS = [
 HEALTH_TIMEOUT_S = 30.0
 
 
+DEMO_PASSWORD = "kosmmos-demo"  # the demo's users (kosmmos/core/demo.py)
+
+
+def sign_in(page, base: str, email: str, password: str = DEMO_PASSWORD) -> None:  # type: ignore[no-untyped-def]
+    """Sign in through the login form, as a person would."""
+    page.goto(f"{base}/login/")
+    page.locator("input[name=username]").fill(email)
+    page.locator("input[name=password]").fill(password)
+    with page.expect_navigation():
+        page.locator("main form button").click()
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))

@@ -20,12 +20,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, REPO, Instance, Received, SmtpServer, _stop_group, free_port
+from tests.browser.conftest import (
+    ARTIFACTS,
+    REPO,
+    Instance,
+    Received,
+    SmtpServer,
+    _stop_group,
+    free_port,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
 MANAGER_EMAIL = "manager@kosmmos.local"
-PASSWORD = "kosmmos-demo"
 
 SETUP = """
 from kosmmos.accounts.models import Membership
@@ -68,14 +76,6 @@ def sandbox_url(kosmmos_instance: Instance, tmp_path: Path) -> Iterator[str]:
     finally:
         _stop_group(proc)
         log.close()
-
-
-def sign_in(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}/login/")
-    page.locator("input[name=username]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("main form button").click()
 
 
 def english(page, base: str) -> None:  # type: ignore[no-untyped-def]

@@ -11,21 +11,14 @@ import time
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, Instance
+from tests.browser.conftest import ARTIFACTS, Instance, sign_in
 
 pytestmark = pytest.mark.browser
-
-DEMO_EMAIL = "demo@kosmmos.local"
-DEMO_PASSWORD = "kosmmos-demo"
 
 
 def test_demo_inbox_from_the_overview_to_the_analytics(page, kosmmos_instance: Instance) -> None:
     base = kosmmos_instance.base_url
-    page.goto(f"{base}/login/")
-    page.locator("input[name=username]").fill(DEMO_EMAIL)
-    page.locator("input[name=password]").fill(DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.locator("main form button").click()
+    sign_in(page, base, "demo@kosmmos.local")
 
     # The demo's comments come in with the first poll of the sandbox, seconds after serving.
     overdue = page.locator("a[href*='inbox/?overdue=1']")

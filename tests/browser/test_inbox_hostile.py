@@ -11,12 +11,11 @@ import re
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, Instance
+from tests.browser.conftest import ARTIFACTS, Instance, sign_in
 
 pytestmark = pytest.mark.browser
 
 DEMO_EMAIL = "demo@kosmmos.local"
-DEMO_PASSWORD = "kosmmos-demo"
 
 SEED = r'''
 from kosmmos.accounts.models import Organisation
@@ -56,11 +55,7 @@ def test_inbox_with_hostile_items_stays_inert(page, kosmmos_instance: Instance) 
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     base = kosmmos_instance.base_url
 
-    page.goto(f"{base}/login/")
-    page.locator("input[name=username]").fill(DEMO_EMAIL)
-    page.locator("input[name=password]").fill(DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.locator("main form button").click()
+    sign_in(page, base, DEMO_EMAIL)
 
     for url in [f"{base}/inbox/?sentiment=negative", *(f"{base}/inbox/items/{i}/" for i in item_ids)]:
         page.goto(url)
