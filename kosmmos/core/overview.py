@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from kosmmos.accounts.models import Workspace
 from kosmmos.content.models import Post, PostStatus
-from kosmmos.inbox.models import CONVERSATION_KINDS, InboxProfile, Item
+from kosmmos.inbox.models import CONVERSATION_KINDS, POSSIBLE_COMPLAINT, InboxProfile, Item
 from kosmmos.publishing.models import PostTarget, TargetStatus
 
 DEFAULT_SLA_MINUTES = 60
@@ -27,6 +27,7 @@ class WorkspaceRow:
     workspace: Workspace
     open_items: int = 0
     open_negative: int = 0
+    open_maybe: int = 0  # possible complaints (Item.maybe_complaint) among the waiting ones
     overdue: int = 0
     due_today: int = 0
     in_review: int = 0
@@ -34,7 +35,7 @@ class WorkspaceRow:
 
     @property
     def needs_attention(self) -> bool:
-        return bool(self.overdue or self.troubles or self.open_negative)
+        return bool(self.overdue or self.troubles or self.open_negative or self.open_maybe)
 
 
 def workspace_rows(workspaces: QuerySet[Workspace]) -> list[WorkspaceRow]:
@@ -47,10 +48,14 @@ def workspace_rows(workspaces: QuerySet[Workspace]) -> list[WorkspaceRow]:
     open_items = Item.objects.filter(workspace_id__in=rows, status="open", needs_response=True,
                                      first_response_at__isnull=True, deleted_at__isnull=True,
                                      kind__in=CONVERSATION_KINDS)
+    maybe = Q(sentiment_manual=False, scores__negative__gte=POSSIBLE_COMPLAINT) & ~Q(
+        sentiment="negative")
     for found in open_items.values("workspace_id").annotate(
-            n=Count("pk"), negative=Count("pk", filter=Q(sentiment="negative"))).order_by():
+            n=Count("pk"), negative=Count("pk", filter=Q(sentiment="negative")),
+            maybe=Count("pk", filter=maybe)).order_by():
         row = rows[found["workspace_id"]]
         row.open_items, row.open_negative = found["n"], found["negative"]
+        row.open_maybe = found["maybe"]
     targets: dict[Any, int] = dict(InboxProfile.objects.filter(workspace_id__in=rows)
                                    .values_list("workspace_id", "sla_minutes"))
     # Overdue depends on each workspace's own target: group the workspaces by target minutes.

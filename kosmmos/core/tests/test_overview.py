@@ -24,7 +24,8 @@ def test_it_counts_what_needs_attention_per_client(world: World) -> None:
     vk = make_channel(busy, "vk", "1")
     now = timezone.now()
     make_item(vk, "ужас", sentiment="negative", received_at=now - timedelta(hours=3))
-    make_item(vk, "вопрос", sentiment="neutral", received_at=now - timedelta(minutes=5))
+    make_item(vk, "вопрос", sentiment="neutral", received_at=now - timedelta(minutes=5),
+              scores={"negative": 0.4, "neutral": 0.55, "positive": 0.05})  # possible complaint
     make_item(vk, "отвечено", sentiment="negative", received_at=now - timedelta(hours=5),
               first_response_at=now - timedelta(hours=4))
     make_item(vk, "закрыто", sentiment="negative", status="closed")
@@ -49,8 +50,8 @@ def test_it_counts_what_needs_attention_per_client(world: World) -> None:
     rows = workspace_rows(Workspace.objects.filter(organisation=alpha.org))
     assert rows[0].workspace == busy  # the one that needs attention first
     first = rows[0]
-    assert (first.open_items, first.open_negative, first.overdue, first.due_today,
-            first.in_review, first.troubles) == (2, 1, 1, 1, 1, 1)
+    assert (first.open_items, first.open_negative, first.open_maybe, first.overdue,
+            first.due_today, first.in_review, first.troubles) == (2, 1, 1, 1, 1, 1, 1)
     second = next(r for r in rows if r.workspace == quiet)
     assert not second.needs_attention and second.open_items == 0
 
