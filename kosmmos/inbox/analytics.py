@@ -20,6 +20,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kosmmos.inbox.models import CONVERSATION_KINDS, Item, SurgeAlert
 from kosmmos.proposals import charts
@@ -27,6 +28,20 @@ from kosmmos.proposals import charts
 log = logging.getLogger(__name__)
 
 COLOURS = {"positive": "#10b981", "neutral": "#94a3b8", "negative": "#ef4444"}
+
+# What each pipeline drop reason (pipeline.py, parsers.py) means to a manager.
+DROP_REASONS = {
+    "own_message": gettext_lazy("Our own posts and answers (not customers' messages)"),
+    "duplicate_event": gettext_lazy("Delivered again by the network"),
+    "duplicate_item": gettext_lazy("Already in the inbox"),
+    "bad_payload": gettext_lazy("Unreadable data from the network"),
+    "unknown_item": gettext_lazy("Edit or deletion of a message we never received"),
+    "unsupported_type": gettext_lazy("An event the inbox does not use"),
+    "wrong_channel": gettext_lazy("Meant for another community"),
+    "foreign_chat": gettext_lazy("From a chat that is not the channel's discussion group"),
+    "foreign_forward": gettext_lazy("Another channel's post forwarded to the group"),
+    "unsupported_network": gettext_lazy("A network the inbox does not read"),
+}
 SURGE_DAYS = 14
 SURGE_MIN = 5
 SURGE_SIGMAS = 3.0

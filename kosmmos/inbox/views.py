@@ -495,7 +495,8 @@ def workspace_analytics(request: HttpRequest, workspace_id: uuid.UUID) -> HttpRe
         "alerts": SurgeAlert.objects.filter(workspace=workspace).select_related("channel")[:20],
         "runs": runs,
         "labelled": labelled, "can_retrain": labelled >= MIN_ITEMS,
-        "min_items": MIN_ITEMS, "sla_form": SlaForm(instance=profile), "drops": drops[:50],
+        "min_items": MIN_ITEMS, "sla_form": SlaForm(instance=profile),
+        "drops": [(d, analytics.DROP_REASONS.get(d.reason, "")) for d in drops[:50]],
         "can_edit": membership.is_staff_role,
     })
 

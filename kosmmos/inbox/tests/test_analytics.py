@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -144,3 +146,22 @@ def test_it_shows_the_review_charts_and_holds_retraining_until_enough_labels(
     assert "Share of negatives by week" in page and "First response time by day" in page
     assert page.count("<svg") >= 3
     assert "disabled" in page.split("Retrain on our items")[0].rsplit("<button", 1)[1]
+
+
+def test_it_explains_what_the_pipeline_dropped(world: World, vk: Channel) -> None:
+    from kosmmos.inbox.analytics import DROP_REASONS
+    from kosmmos.inbox.models import DropCount
+
+    for reason in ("own_message", "something_new"):
+        DropCount.objects.create(scope=str(vk.pk), organisation=world.alpha.org,
+                                 day=timezone.localdate(), step="parse", reason=reason, count=3)
+    page = client_for(world.alpha.manager, language="en").get(
+        f"/workspaces/{vk.workspace_id}/inbox/analytics/").content.decode()
+    assert "Our own posts and answers (not customers&#x27; messages)" in page
+    assert "parse/own_message" in page and "something_new" in page  # unknown codes as they are
+    # Every reason the parsers and pipeline can give has its explanation.
+    inbox = Path(__file__).resolve().parents[1]
+    source = "".join((inbox / f"{name}.py").read_text() for name in ("parsers", "pipeline"))
+    codes = set(re.findall(r'Drop\("([a-z_]+)"', source)) | set(
+        re.findall(r'run\.drop\([^,]+, "[a-z]+", "([a-z_]+)"', source))
+    assert codes and codes <= set(DROP_REASONS), codes - set(DROP_REASONS)
