@@ -169,6 +169,9 @@ def filtered_items(request: HttpRequest, membership: Membership,
         items = items.filter(post_id=post)
     if chosen["sentiment"] in Sentiment.values:
         items = items.filter(sentiment=chosen["sentiment"])
+    elif chosen["sentiment"] == COMPLAINTS:  # negatives and possible complaints (maybe_complaint)
+        items = items.filter(Q(sentiment=Sentiment.NEGATIVE) | Q(
+            sentiment_manual=False, scores__negative__gte=POSSIBLE_COMPLAINT))
     if chosen["status"] == "":
         chosen["status"] = ItemStatus.OPEN
     if chosen["status"] in ItemStatus.values:
@@ -209,6 +212,9 @@ def filtered_items(request: HttpRequest, membership: Membership,
             When(sentiment_manual=False, scores__negative__gte=POSSIBLE_COMPLAINT, then=Value(1)),
             default=Value(2), output_field=IntegerField())).order_by("first", "-received_at")
     return items, chosen
+
+
+COMPLAINTS = "complaints"  # the sentiment filter's "negative and possible complaints"
 
 
 def _sla_minutes(membership: Membership, workspace: Workspace | None) -> dict[Any, int]:

@@ -61,6 +61,10 @@ def test_it_puts_possible_complaints_right_after_the_negatives(world: World, vk:
     assert order == sorted(order)
     assert page.index("Спасибо!") < page.index("Решено менеджером")  # a manager's label is final
     assert page.count("possible complaint</span>") == 1
+    complaints = client_for(world.alpha.manager, language="en").get(
+        "/inbox/?sentiment=complaints").content.decode()
+    assert "Верните деньги" in complaints and "Подушки не положили" in complaints
+    assert "Спасибо!" not in complaints and "Решено менеджером" not in complaints
 
 
 def test_it_filters_the_items_nobody_has_answered(world: World, vk: Channel) -> None:
