@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from kosmmos.accounts.models import Workspace
 from kosmmos.content.models import Post, PostStatus
-from kosmmos.inbox.models import CONVERSATION_KINDS, POSSIBLE_COMPLAINT, InboxProfile, Item
+from kosmmos.inbox.models import CONVERSATION_KINDS, MAYBE_COMPLAINT, InboxProfile, Item
 from kosmmos.publishing.models import PostTarget, TargetStatus
 
 DEFAULT_SLA_MINUTES = 60
@@ -48,11 +48,9 @@ def workspace_rows(workspaces: QuerySet[Workspace]) -> list[WorkspaceRow]:
     open_items = Item.objects.filter(workspace_id__in=rows, status="open", needs_response=True,
                                      first_response_at__isnull=True, deleted_at__isnull=True,
                                      kind__in=CONVERSATION_KINDS)
-    maybe = Q(sentiment_manual=False, scores__negative__gte=POSSIBLE_COMPLAINT) & ~Q(
-        sentiment="negative")
     for found in open_items.values("workspace_id").annotate(
             n=Count("pk"), negative=Count("pk", filter=Q(sentiment="negative")),
-            maybe=Count("pk", filter=maybe)).order_by():
+            maybe=Count("pk", filter=MAYBE_COMPLAINT)).order_by():
         row = rows[found["workspace_id"]]
         row.open_items, row.open_negative = found["n"], found["negative"]
         row.open_maybe = found["maybe"]

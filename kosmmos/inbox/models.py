@@ -171,6 +171,10 @@ class Sentiment(models.TextChoices):
 # brand comment set (MODEL_CARD.md) the flag lifts complaints caught from 65 % to 81 %, with 14 of
 # 192 other comments flagged too.
 POSSIBLE_COMPLAINT = 1 / 3
+# The same rule as Item.maybe_complaint, for querysets (the inbox's order and filter, the
+# overview's count).
+MAYBE_COMPLAINT = (models.Q(sentiment_manual=False, scores__negative__gte=POSSIBLE_COMPLAINT)
+                   & ~models.Q(sentiment="negative"))
 
 
 class ItemStatus(models.TextChoices):

@@ -38,7 +38,7 @@ from kosmmos.inbox.forms import (
 )
 from kosmmos.inbox.models import (
     CONVERSATION_KINDS,
-    POSSIBLE_COMPLAINT,
+    MAYBE_COMPLAINT,
     CannedReply,
     ChannelInbox,
     DropCount,
@@ -170,8 +170,7 @@ def filtered_items(request: HttpRequest, membership: Membership,
     if chosen["sentiment"] in Sentiment.values:
         items = items.filter(sentiment=chosen["sentiment"])
     elif chosen["sentiment"] == COMPLAINTS:  # negatives and possible complaints (maybe_complaint)
-        items = items.filter(Q(sentiment=Sentiment.NEGATIVE) | Q(
-            sentiment_manual=False, scores__negative__gte=POSSIBLE_COMPLAINT))
+        items = items.filter(Q(sentiment=Sentiment.NEGATIVE) | MAYBE_COMPLAINT)
     if chosen["status"] == "":
         chosen["status"] = ItemStatus.OPEN
     if chosen["status"] in ItemStatus.values:
@@ -209,7 +208,7 @@ def filtered_items(request: HttpRequest, membership: Membership,
         # Negatives, then possible complaints (Item.maybe_complaint), then the rest.
         items = items.annotate(first=Case(
             When(sentiment=Sentiment.NEGATIVE, then=Value(0)),
-            When(sentiment_manual=False, scores__negative__gte=POSSIBLE_COMPLAINT, then=Value(1)),
+            When(MAYBE_COMPLAINT, then=Value(1)),
             default=Value(2), output_field=IntegerField())).order_by("first", "-received_at")
     return items, chosen
 
