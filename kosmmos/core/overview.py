@@ -16,10 +16,9 @@ from django.utils import timezone
 
 from kosmmos.accounts.models import Workspace
 from kosmmos.content.models import Post, PostStatus
-from kosmmos.inbox.models import CONVERSATION_KINDS, MAYBE_COMPLAINT, InboxProfile, Item
+from kosmmos.inbox import analytics
+from kosmmos.inbox.models import CONVERSATION_KINDS, MAYBE_COMPLAINT, Item
 from kosmmos.publishing.models import PostTarget, TargetStatus
-
-DEFAULT_SLA_MINUTES = 60
 
 
 @dataclass
@@ -44,26 +43,20 @@ def workspace_rows(workspaces: QuerySet[Workspace]) -> list[WorkspaceRow]:
     if not rows:
         return []
     now = timezone.now()
-    # Waiting for an answer: open, a conversation, nobody has answered yet.
-    open_items = Item.objects.filter(workspace_id__in=rows, status="open", needs_response=True,
-                                     first_response_at__isnull=True, deleted_at__isnull=True,
-                                     kind__in=CONVERSATION_KINDS)
+    conversations = Item.objects.filter(workspace_id__in=rows, kind__in=CONVERSATION_KINDS)
+    open_items = analytics.waiting(conversations)
     for found in open_items.values("workspace_id").annotate(
             n=Count("pk"), negative=Count("pk", filter=Q(sentiment="negative")),
             maybe=Count("pk", filter=MAYBE_COMPLAINT)).order_by():
         row = rows[found["workspace_id"]]
         row.open_items, row.open_negative = found["n"], found["negative"]
         row.open_maybe = found["maybe"]
-    targets: dict[Any, int] = dict(InboxProfile.objects.filter(workspace_id__in=rows)
-                                   .values_list("workspace_id", "sla_minutes"))
     # Overdue depends on each workspace's own target: group the workspaces by target minutes.
     by_target: dict[int, list[Any]] = {}
-    for pk, row in rows.items():
-        if row.open_items:
-            by_target.setdefault(targets.get(pk, DEFAULT_SLA_MINUTES), []).append(pk)
+    for pk, minutes in analytics.sla_targets(pk for pk, r in rows.items() if r.open_items).items():
+        by_target.setdefault(minutes, []).append(pk)
     for minutes, ids in by_target.items():
-        for found in (open_items.filter(workspace_id__in=ids,
-                                        received_at__lt=now - timedelta(minutes=minutes))
+        for found in (analytics.overdue(conversations.filter(workspace_id__in=ids), minutes)
                       .values("workspace_id").annotate(n=Count("pk")).order_by()):
             rows[found["workspace_id"]].overdue = found["n"]
     for found in (PostTarget.objects.filter(post__workspace_id__in=rows)

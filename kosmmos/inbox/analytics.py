@@ -22,7 +22,13 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kosmmos.inbox.models import CONVERSATION_KINDS, Item, SurgeAlert
+from kosmmos.inbox.models import (
+    CONVERSATION_KINDS,
+    DEFAULT_SLA_MINUTES,
+    InboxProfile,
+    Item,
+    SurgeAlert,
+)
 from kosmmos.proposals import charts
 
 log = logging.getLogger(__name__)
@@ -351,10 +357,23 @@ def sla_summary(items: QuerySet[Item], target_minutes: int, days: int = 30) -> S
     )
 
 
+def waiting(items: QuerySet[Item]) -> QuerySet[Item]:
+    """Open items that want an answer and have none yet."""
+    return items.filter(status="open", needs_response=True, first_response_at__isnull=True,
+                        deleted_at__isnull=True)
+
+
 def overdue(items: QuerySet[Item], target_minutes: int) -> QuerySet[Item]:
     limit = timezone.now() - timedelta(minutes=target_minutes)
-    return items.filter(status="open", needs_response=True, first_response_at__isnull=True,
-                        deleted_at__isnull=True, received_at__lt=limit)
+    return waiting(items).filter(received_at__lt=limit)
+
+
+def sla_targets(workspace_ids: Any) -> dict[Any, int]:
+    """Each workspace's first-response target in minutes (the default where none is set)."""
+    ids = list(workspace_ids)
+    stored = dict(InboxProfile.objects.filter(workspace_id__in=ids).values_list(
+        "workspace_id", "sla_minutes"))
+    return {pk: stored.get(pk, DEFAULT_SLA_MINUTES) for pk in ids}
 
 
 # --- surge alerts ----------------------------------------------------------------------------

@@ -171,6 +171,8 @@ class Sentiment(models.TextChoices):
 # brand comment set (MODEL_CARD.md) the flag lifts complaints caught from 65 % to 81 %, with 14 of
 # 192 other comments flagged too.
 POSSIBLE_COMPLAINT = 1 / 3
+# A workspace's first-response target until someone sets one (InboxProfile.sla_minutes).
+DEFAULT_SLA_MINUTES = 60
 # The same rule as Item.maybe_complaint, for querysets (the inbox's order and filter, the
 # overview's count).
 MAYBE_COMPLAINT = (models.Q(sentiment_manual=False, scores__negative__gte=POSSIBLE_COMPLAINT)
@@ -397,7 +399,8 @@ class InboxProfile(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE,
                                      related_name="inbox_profile")
-    sla_minutes = models.PositiveIntegerField(_("first response target, minutes"), default=60)
+    sla_minutes = models.PositiveIntegerField(_("first response target, minutes"),
+                                              default=DEFAULT_SLA_MINUTES)
     # A model trained on this workspace's own labelled items (path under KOSMMOS_VAR), or "".
     model_path = models.CharField(max_length=500, blank=True)
     model_score = models.FloatField(null=True, blank=True)

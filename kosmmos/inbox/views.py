@@ -38,6 +38,7 @@ from kosmmos.inbox.forms import (
 )
 from kosmmos.inbox.models import (
     CONVERSATION_KINDS,
+    DEFAULT_SLA_MINUTES,
     MAYBE_COMPLAINT,
     CannedReply,
     ChannelInbox,
@@ -218,9 +219,7 @@ COMPLAINTS = "complaints"  # the sentiment filter's "negative and possible compl
 
 def _sla_minutes(membership: Membership, workspace: Workspace | None) -> dict[Any, int]:
     spaces = [workspace] if workspace else list(membership.visible_workspaces())
-    stored = dict(InboxProfile.objects.filter(workspace__in=spaces).values_list(
-        "workspace_id", "sla_minutes"))
-    return {ws.pk: stored.get(ws.pk, 60) for ws in spaces}
+    return analytics.sla_targets(ws.pk for ws in spaces)
 
 
 def _render_list(request: HttpRequest, workspace: Workspace | None) -> HttpResponse:
@@ -231,7 +230,7 @@ def _render_list(request: HttpRequest, workspace: Workspace | None) -> HttpRespo
     sla = _sla_minutes(membership, workspace)
     now = timezone.now()
     for item in page:
-        minutes = sla.get(item.workspace_id, 60)
+        minutes = sla.get(item.workspace_id, DEFAULT_SLA_MINUTES)
         item.overdue = item.is_overdue(timedelta(minutes=minutes), now)  # type: ignore[attr-defined]
     org = membership.organisation
     channels = Channel.objects.filter(organisation=org)
@@ -282,7 +281,7 @@ def _thread(item: Item) -> QuerySet[Item]:
 def _item_context(request: HttpRequest, item: Item, membership: Membership,
                   **extra: Any) -> dict[str, Any]:
     profile = InboxProfile.objects.filter(workspace_id=item.workspace_id).first()
-    sla = profile.sla if profile else timedelta(minutes=60)
+    sla = profile.sla if profile else timedelta(minutes=DEFAULT_SLA_MINUTES)
     canned = CannedReply.objects.filter(organisation_id=item.organisation_id).filter(
         Q(workspace__isnull=True) | Q(workspace_id=item.workspace_id))
     reactions = ReactionCount.objects.filter(channel_id=item.channel_id,
