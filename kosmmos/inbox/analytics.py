@@ -70,14 +70,18 @@ class DaySeries:
         return sum(self.negative) / total if total else None
 
 
-def daily_sentiment(items: QuerySet[Item], days: int = 30) -> DaySeries:
-    today = timezone.localdate()
-    start = today - timedelta(days=days - 1)
+def _counts_by_day(items: QuerySet[Item], start: date) -> dict[tuple[date, str], int]:
+    """Comments and messages per local day (from ``start``) and sentiment."""
     since = timezone.make_aware(datetime.combine(start, datetime.min.time()))
     rows = (items.filter(received_at__gte=since, kind__in=CONVERSATION_KINDS)
             .annotate(day=TruncDate("received_at", tzinfo=timezone.get_current_timezone()))
             .values("day", "sentiment").annotate(n=Count("pk")).order_by())
-    grid: dict[tuple[date, str], int] = {(r["day"], r["sentiment"]): r["n"] for r in rows}
+    return {(r["day"], r["sentiment"]): r["n"] for r in rows}
+
+
+def daily_sentiment(items: QuerySet[Item], days: int = 30) -> DaySeries:
+    start = timezone.localdate() - timedelta(days=days - 1)
+    grid = _counts_by_day(items, start)
     span = [start + timedelta(days=i) for i in range(days)]
     return DaySeries(
         days=span,
@@ -140,16 +144,14 @@ def sentiment_chart(series: DaySeries, title: str) -> SafeString:
     body: list[str] = []
     _axis(body, (left, top, width - right, plot_h), peak, tick_step)
     names = {"negative": _("Negative"), "neutral": _("Neutral"), "positive": _("Positive")}
+    layers = (("negative", series.negative), ("neutral", series.neutral),
+              ("positive", series.positive))
     for i, day in enumerate(series.days):
         x = left + i * step + step * 0.15
         y = top + plot_h
-        tip = f"{day:%d.%m}: " + ", ".join(
-            f"{names[k].lower()} {v[i]}" for k, v in (("negative", series.negative),
-                                                      ("neutral", series.neutral),
-                                                      ("positive", series.positive)))
+        tip = f"{day:%d.%m}: " + ", ".join(f"{names[k].lower()} {v[i]}" for k, v in layers)
         body.append(f"<g><title>{escape(tip)}</title>")
-        for label, values in (("negative", series.negative), ("neutral", series.neutral),
-                              ("positive", series.positive)):
+        for label, values in layers:
             h = plot_h * values[i] / peak
             if h > 0:
                 y -= h
@@ -182,19 +184,14 @@ def weekly_negative_share(items: QuerySet[Item], weeks: int = 12) -> list[WeekSh
     Weeks, not days: a share over a handful of daily comments jumps too much to read."""
     today = timezone.localdate()
     first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
-    since = timezone.make_aware(datetime.combine(first, datetime.min.time()))
-    rows = (items.filter(received_at__gte=since, kind__in=CONVERSATION_KINDS)
-            .annotate(day=TruncDate("received_at", tzinfo=timezone.get_current_timezone()))
-            .values("day", "sentiment").annotate(n=Count("pk")).order_by())
     out = [WeekShare(first + timedelta(weeks=w), 0, 0) for w in range(weeks)]
-    for row in rows:
-        index = (row["day"] - first).days // 7
+    for (day, sentiment), n in _counts_by_day(items, first).items():
+        index = (day - first).days // 7
         if not 0 <= index < weeks:  # a clock ahead of ours: not this chart's weeks
             continue
-        week = out[index]
-        week.total += row["n"]
-        if row["sentiment"] == "negative":
-            week.negative += row["n"]
+        out[index].total += n
+        if sentiment == "negative":
+            out[index].negative += n
     return out
 
 
@@ -219,23 +216,19 @@ def negative_share_chart(weeks: list[WeekShare], title: str) -> SafeString:
         overall = sum(w.negative for w in weeks) / total
         _dashed(body, (left, width - right), point(0, overall)[1], COLOURS["negative"],
                 width=1, opacity=0.6)
-    run: list[str] = []
+    runs: list[list[str]] = [[]]  # stretches of weeks with comments, joined by a line
     for i, (week, value) in enumerate(zip(weeks, shares, strict=True)):
         if value is None:
-            if len(run) > 1:
-                body.append(f'<polyline points="{" ".join(run)}" fill="none" '
-                            f'stroke="{COLOURS["negative"]}" stroke-width="2"/>')
-            run = []
+            runs.append([])
             continue
         x, y = point(i, value)
-        run.append(f"{x:.1f},{y:.1f}")
+        runs[-1].append(f"{x:.1f},{y:.1f}")
         tip = _("Week of %(day)s: %(neg)s of %(total)s negative") % {
             "day": f"{week.start:%d.%m}", "neg": week.negative, "total": week.total}
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{COLOURS["negative"]}">'
                     f"<title>{escape(tip)}</title></circle>")
-    if len(run) > 1:
-        body.append(f'<polyline points="{" ".join(run)}" fill="none" '
-                    f'stroke="{COLOURS["negative"]}" stroke-width="2"/>')
+    body.extend(f'<polyline points="{" ".join(run)}" fill="none" '
+                f'stroke="{COLOURS["negative"]}" stroke-width="2"/>' for run in runs if len(run) > 1)
     for i, week in enumerate(weeks):
         if i % 2 == (len(weeks) - 1) % 2:  # every other week, ending with this one
             body.append(charts._text(point(i, 0)[0], height - bottom + 15,
