@@ -250,7 +250,8 @@ def store(items: list[Parsed], run: Run) -> list[Parsed]:
             )], ignore_conflicts=True)
             run.linked += 1
         elif item.action == "answered":
-            run.updated += _answered(item, item.received_at or now)
+            run.updated += _answered(_cid(item), item.parent_ref, item.received_at or now,
+                                     item.text)
         elif item.action in {"answer_edit", "answer_delete"}:
             # The thread shows what the answer says now; the clock it stopped stays stopped.
             ours = NetworkAnswer.objects.filter(channel_id=_cid(item), external_id=item.external_id)
@@ -306,7 +307,7 @@ def _chunked_in(qs: Any, field_name: str, values: set[str], size: int = 900) -> 
     return found
 
 
-def _answered(item: Parsed, when: Any) -> int:
+def _answered(channel_id: Any, parent_ref: str, when: Any, text: str) -> int:
     """Stop the SLA clock of the comment our own reply answers. The first answer counts,
     from Kosmmos or typed on the network. A reply sent from Kosmmos can come back from the
     network before its job has recorded it (or after an ambiguous send): then it is that
@@ -314,13 +315,13 @@ def _answered(item: Parsed, when: Any) -> int:
     otherwise it was typed on the network and nobody in Kosmmos is."""
     updated = 0
     # Comments only: a community's comment ids and message ids are separate series.
-    waiting = Item.objects.filter(channel_id=_cid(item), kind=parsers.Kind.COMMENT,
-                                  external_id=item.parent_ref, first_response_at__isnull=True,
+    waiting = Item.objects.filter(channel_id=channel_id, kind=parsers.Kind.COMMENT,
+                                  external_id=parent_ref, first_response_at__isnull=True,
                                   received_at__lte=when)
     for pk in waiting.values_list("pk", flat=True):
         replies = Reply.objects.filter(item_id=pk).order_by("created_at")
-        author = (replies.filter(text=item.text.strip()).values_list("author_id", flat=True)
-                  .first() if item.text.strip() else None) or (
+        author = (replies.filter(text=text.strip()).values_list("author_id", flat=True)
+                  .first() if text.strip() else None) or (
             replies.filter(status__in=[ReplyStatus.SENDING, ReplyStatus.SENT])
             .values_list("author_id", flat=True).first())
         updated += Item.objects.filter(pk=pk, first_response_at__isnull=True).update(
@@ -356,12 +357,8 @@ def _apply_early_answers(rows: list[dict[str, Any]], now: Any) -> int:
     for cid in answering:
         refs = sorted(comments[cid])
         for start in range(0, len(refs), 900):
-            for early in recent.filter(channel_id=cid, parent_ref__in=refs[start:start + 900]
-                                       ).select_related("channel"):
-                answer = Parsed(action="answered", parent_ref=early.parent_ref,
-                                received_at=early.answered_at, text=early.text)
-                answer.channel = early.channel  # type: ignore[attr-defined]
-                updated += _answered(answer, early.answered_at)
+            for early in recent.filter(channel_id=cid, parent_ref__in=refs[start:start + 900]):
+                updated += _answered(cid, early.parent_ref, early.answered_at, early.text)
     return updated
 
 
