@@ -21,7 +21,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -59,6 +58,7 @@ from kosmmos.content.models import (
     Rubric,
 )
 from kosmmos.content.validation import Draft, Problem, check_schedulable, limits_for, network_name
+from kosmmos.lib.dates import query_date
 from kosmmos.publishing.models import PostTarget
 
 M = TypeVar("M", bound=models.Model)
@@ -117,7 +117,7 @@ def _calendar_context(request: HttpRequest, membership: Membership, workspaces: 
                       workspace: Workspace | None) -> dict[str, Any]:
     zone = zoneinfo.ZoneInfo(membership.organisation.timezone)
     today = timezone.now().astimezone(zone).date()
-    anchor = parse_date(request.GET.get("date", "") or "") or today
+    anchor = query_date(request.GET.get("date", "")) or today
     period = calendar.Period.of(request.GET.get("view", "month"), anchor)
     start, end = period.bounds(zone)
     posts = Post.objects.filter(workspace__in=workspaces, deleted_at__isnull=True)
@@ -231,7 +231,7 @@ def _editor(request: HttpRequest, workspace: Workspace, post: Post | None) -> Ht
 
 def _new_initial(request: HttpRequest, workspace: Workspace) -> dict[str, Any]:
     initial: dict[str, Any] = {}
-    day = parse_date(request.GET.get("date", "") or "")
+    day = query_date(request.GET.get("date", ""))
     if day is not None:
         initial["publish_at"] = datetime.combine(day, time(12, 0), _zone(workspace))
     return initial

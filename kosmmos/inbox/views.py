@@ -14,7 +14,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -56,6 +55,7 @@ from kosmmos.inbox.models import (
     SurgeAlert,
 )
 from kosmmos.inbox.retrain import MIN_ITEMS, request_retrain, use_default_model
+from kosmmos.lib.dates import query_date
 from kosmmos.lib.search import containing
 
 PAGE = 50
@@ -143,7 +143,7 @@ def _uuid(value: str) -> uuid.UUID | None:
 
 
 def _day_bound(value: str, end: bool) -> datetime | None:
-    day = parse_date(value) if value else None
+    day = query_date(value)
     if day is None:
         return None
     return timezone.make_aware(datetime.combine(day, time.max if end else time.min))

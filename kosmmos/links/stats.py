@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.http import QueryDict
 
 from kosmmos.accounts.models import Workspace
+from kosmmos.lib.dates import FIRST_YEAR, LAST_YEAR
 from kosmmos.links.events import get_store
 from kosmmos.links.models import Conversion, ConversionKind, CostCategory, CostEntry, TrackedLink
 
@@ -76,12 +77,8 @@ class Period:
         return f"from={self.start:%Y-%m}&to={self.end:%Y-%m}"
 
 
-# Months a period may name: outside them a typed year (0001, 9999) is ignored like any other
-# unreadable month, instead of overflowing the date arithmetic of the period's bounds.
-FIRST_YEAR, LAST_YEAR = 2000, 2100
-
-
 def _month(text: str | None) -> date | None:
+    # Outside the years lib.dates allows, a typed month is ignored like any unreadable one.
     try:
         day = datetime.strptime((text or "")[:7], "%Y-%m").date() if text else None
     except ValueError:

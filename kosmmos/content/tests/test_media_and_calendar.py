@@ -64,6 +64,14 @@ def test_it_shows_month_week_and_list_views(plan: Plan) -> None:
     assert "Распродажа" not in body
 
 
+def test_it_shows_this_month_for_an_impossible_date(plan: Plan) -> None:
+    browser = client_for(plan.world.alpha.manager, **EN)
+    for typed in ("2024-99-99", "2026-02-30", "0001-01-01", "9999-12-31"):
+        for url in (f"/workspaces/{plan.workspace.pk}/content/?date={typed}",
+                    f"/content/?date={typed}", f"/workspaces/{plan.workspace.pk}/content/new/?date={typed}"):
+            assert browser.get(url).status_code == 200, url
+
+
 def test_it_shows_every_client_on_the_agency_calendar(plan: Plan) -> None:
     when = future(2, 9)
     make_post(plan.workspace, title="Пост магазина", at=when)

@@ -195,3 +195,11 @@ def test_it_renders_hostile_payloads_inert(world: World, vk: Channel) -> None:
     assert "&lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;" in pages[0]
     assert "{{ 7|add:7 }} {% now &#x27;Y&#x27; %}" in pages[1 + 6]  # shown, never evaluated
     assert 'class="km-ugc' in pages[1]  # untrusted text isolated from the page's direction
+
+
+def test_it_ignores_impossible_dates_in_the_filters(world: World, vk: Channel) -> None:
+    make_item(vk, "Где заказ?", sentiment="negative")
+    browser = client_for(world.alpha.manager)
+    for typed in ("from=2024-99-99", "to=2026-02-30", "from=0001-01-01&to=9999-12-31"):
+        page = browser.get(f"/inbox/?{typed}")
+        assert page.status_code == 200 and "Где заказ?" in page.content.decode(), typed
