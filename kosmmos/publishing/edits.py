@@ -32,10 +32,10 @@ from kosmmos.publishing.engine import (
     mark_needs_reauth,
     new_token,
     prepare,
-    run_in_pool,
     worker_name,
 )
 from kosmmos.publishing.models import PendingAction, PostTarget, PublishAttempt, TargetStatus
+from kosmmos.publishing.runner import run_in_pool
 
 RETRYABLE = {Outcome.TRANSIENT, Outcome.RATE_LIMITED, Outcome.AMBIGUOUS, Outcome.NOT_SENT}
 
@@ -63,7 +63,7 @@ def run_actions(ids: Iterable[Any], dispatch_token: str) -> int:
             action = lambda: job.connector.edit(t.external_id, job.request)  # noqa: E731
         call_with_tries(job, box, action, first=t.action_attempts + 1, tries=2)
 
-    run_in_pool(jobs, work, box, lambda: None)
+    run_in_pool(jobs, work, lambda: None)
     now = timezone.now()
     with transaction.atomic():
         rows, events, reauth = [], [], {}

@@ -27,11 +27,9 @@ import logging
 import os
 import random
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -55,6 +53,7 @@ from kosmmos.connectors.base import (
 from kosmmos.content.labels import text_for
 from kosmmos.content.models import Post, PostEvent, PostMedia, PostStatus, PostVariant
 from kosmmos.publishing.models import PostTarget, PublishAttempt, TargetStatus
+from kosmmos.publishing.runner import Batch, start
 
 log = logging.getLogger(__name__)
 Outcome = PublishAttempt.Outcome
@@ -69,17 +68,12 @@ MAX_CHECKS = 6
 # Never start a send with less lease than this left: the call must end before the sweep may
 # declare us dead and someone else may look the post up.
 SEND_MARGIN = 3.0
-HEARTBEAT = 2.0
 # After a timeout the network may need a moment before the post shows in its listings.
 RECONCILE_DELAY = timedelta(seconds=1)
 STATS_FIRST = timedelta(minutes=10)
 # A connector that does not say how long its calls may take: connect + write + read timeouts of
 # lib/http.py's default, with room for an upload chain's last step.
 DEFAULT_CALL_SECONDS = 30.0
-
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -142,14 +136,6 @@ def call_grace(network: str) -> timedelta:
 
 def lease() -> timedelta:
     return timedelta(seconds=settings.PUBLISH_LEASE_SECONDS)
-
-
-def pool() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(settings.PUBLISH_THREADS, thread_name_prefix="publish")
-        return _pool
 
 
 def backoff(attempts: int) -> timedelta:
@@ -280,26 +266,6 @@ def call_with_tries(job: Job, lease: Lease, action: Callable[[], Any], *, first:
         return
 
 
-def run_in_pool(jobs: list[Job], work: Callable[[Job], None], lease: Lease,
-                heartbeat: Callable[[], None]) -> None:
-    """Start each job at its due time (in order), then wait for all, keeping the lease fresh."""
-    futures: list[Future[None]] = []
-    executor = pool()
-    for job in sorted(jobs, key=lambda j: j.due):
-        delay = job.due - time.time()
-        if delay > 0:
-            # Bounded by the dispatcher's look-ahead: the batch was claimed just before.
-            time.sleep(min(delay, settings.PUBLISH_LOOKAHEAD_SECONDS + 1))
-        futures.append(executor.submit(work, job))
-    pending = set(futures)
-    while pending:
-        _, pending = wait(pending, timeout=HEARTBEAT)
-        if pending:
-            heartbeat()
-    for future in futures:
-        future.result()  # work() records failures itself; this surfaces bugs
-
-
 # --- Building the request ----------------------------------------------------------------------
 
 
@@ -366,19 +332,6 @@ def prepare(target: PostTarget, text: str | None = None) -> Job:
 # --- Publishing ----------------------------------------------------------------------------------
 
 
-def _go(jobs: list[Job], work: Callable[[Job], None], box: Lease, record: Callable[[], None],
-        heartbeat: Callable[[], None], inline: bool) -> int:
-    """Run the batch here (tests, eager tasks) or hand it to the worker's runner (runner.py)."""
-    if inline:
-        run_in_pool(jobs, work, box, heartbeat)
-        record()
-    else:
-        from kosmmos.publishing.runner import Batch, runner
-
-        runner().submit(Batch(jobs=list(jobs), work=work, record=record, heartbeat=heartbeat))
-    return len(jobs)
-
-
 def publish_batch(ids: Iterable[Any], *, inline: bool = True) -> int:
     """Publish the targets of one message; returns how many this call won."""
     ids = [uuid.UUID(str(i)) for i in ids]
@@ -409,8 +362,8 @@ def publish_batch(ids: Iterable[Any], *, inline: bool = True) -> int:
         call_with_tries(job, lease_box, lambda: job.connector.publish(job.request),
                         first=job.target.attempts + 1)
 
-    return _go(jobs, work, lease_box, lambda: record_publish(token, jobs),
-               lambda: _extend(token, lease_box), inline)
+    return start(Batch(jobs=jobs, work=work, record=lambda: record_publish(token, jobs),
+                       heartbeat=lambda: _extend(token, lease_box)), inline=inline)
 
 
 def _extend(token: str, box: Lease) -> None:
@@ -541,8 +494,6 @@ def reconcile_batch(ids: Iterable[Any], dispatch_token: str, *, inline: bool = T
     if not targets:
         return 0
     jobs = [prepare(t, text=t.sent_text or None) for t in targets]
-    box = Lease(timezone.now() + lease())
-
     def work(job: Job) -> None:
         if job.problem:
             outcome, error = job.problem
@@ -568,7 +519,8 @@ def reconcile_batch(ids: Iterable[Any], dispatch_token: str, *, inline: bool = T
         job.tries.append(Try(job.target.attempts, started,
                              int((time.monotonic() - clock) * 1000), outcome, error, post))
 
-    return _go(jobs, work, box, lambda: record_reconcile(token, jobs), lambda: None, inline)
+    return start(Batch(jobs=jobs, work=work, record=lambda: record_reconcile(token, jobs)),
+                 inline=inline)
 
 
 def _kick() -> None:

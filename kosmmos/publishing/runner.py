@@ -8,7 +8,7 @@ and, meanwhile, keeps the leases of batches in flight fresh.
 
 Nothing here is the truth: if the process dies, the rows stay *publishing*, their lease runs
 out (or the sweep sees the process gone), and the sweep hands them to reconciliation
-(engine.py) — looked up, never re-sent blindly.
+(reconcile.py) — looked up, never re-sent blindly.
 
 Publishing comes first in a worker: while calls are due and not yet started, the other work of
 the process (recording finished batches, other Celery tasks, the slow ticker lane) waits a
@@ -25,6 +25,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,20 @@ RECORD_DEFER = 1.0
 # A batch passed to another worker travels through the broker (the file queue polls every
 # 0.2 s): only worth it with this much time left before its first call.
 PASS_ON_MIN_LEAD = 0.6
+# How often a batch run here keeps its lease fresh while its calls are in flight.
+HEARTBEAT = 2.0
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def pool() -> ThreadPoolExecutor:
+    """The worker's threads for network calls (they wait on the network, not on the CPU)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(settings.PUBLISH_THREADS, thread_name_prefix="publish")
+        return _pool
 
 
 @dataclass
@@ -53,8 +68,6 @@ class Batch:
 
 class Runner:
     def __init__(self) -> None:
-        from kosmmos.publishing.engine import pool
-
         self.pool = pool()
         self._heap: list[tuple[float, int, Any, Batch]] = []
         self._seq = itertools.count()
@@ -129,7 +142,7 @@ class Runner:
                     batch.record()
                 except Exception:  # the lease runs out and reconciliation takes over
                     log.exception("could not record a publishing batch")
-            if time.monotonic() - last_beat >= 2.0:
+            if time.monotonic() - last_beat >= HEARTBEAT:
                 last_beat = time.monotonic()
                 with self._guard:
                     flying = list(self._batches.values())
@@ -150,6 +163,38 @@ def runner() -> Runner:
         if _runner is None:
             _runner = Runner()
         return _runner
+
+
+def run_in_pool(jobs: list[Any], work: Callable[[Any], None],
+                heartbeat: Callable[[], None]) -> None:
+    """Start each job at its due time (in order) on the pool, then wait for all, keeping the
+    lease fresh: a batch run to the end by its caller (tests, eager tasks, edits)."""
+    futures: list[Future[None]] = []
+    executor = pool()
+    for job in sorted(jobs, key=lambda j: j.due):
+        delay = job.due - time.time()
+        if delay > 0:
+            # Bounded by the dispatcher's look-ahead: the batch was claimed just before.
+            time.sleep(min(delay, settings.PUBLISH_LOOKAHEAD_SECONDS + 1))
+        futures.append(executor.submit(work, job))
+    pending = set(futures)
+    while pending:
+        _, pending = wait(pending, timeout=HEARTBEAT)
+        if pending:
+            heartbeat()
+    for future in futures:
+        future.result()  # work() records failures itself; this surfaces bugs
+
+
+def start(batch: Batch, *, inline: bool) -> int:
+    """Run the batch here and record it (``inline``: tests, eager tasks), or hand it to this
+    worker's runner and return at once; returns how many jobs it has."""
+    if inline:
+        run_in_pool(batch.jobs, batch.work, batch.heartbeat)
+        batch.record()
+    else:
+        runner().submit(batch)
+    return len(batch.jobs)
 
 
 def yield_to_publishing(at_most: float) -> None:
@@ -179,7 +224,6 @@ def should_pass_on(target_ids: list[str]) -> bool:
 def warm_up() -> None:
     """Start the pool's threads and their HTTP clients before the first burst needs them."""
     from kosmmos.lib import http
-    from kosmmos.publishing.engine import pool
 
     count = settings.PUBLISH_THREADS
     barrier = threading.Barrier(count + 1)

@@ -27,7 +27,7 @@ def small_runner(settings, monkeypatch) -> Iterator[runner.Runner]:
 
     settings.PUBLISH_THREADS = 2
     executor = ThreadPoolExecutor(2)
-    monkeypatch.setattr(engine, "_pool", executor)
+    monkeypatch.setattr(runner, "_pool", executor)
     made = runner.Runner()
     monkeypatch.setattr(runner, "_runner", made)
     yield made
