@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kosmmos.channels.models import Channel, ChannelStatus
-from kosmmos.publishing.engine import (
+from kosmmos.publishing.leases import (
     SEND_MARGIN,
     call_grace,
     claim,
@@ -102,7 +102,7 @@ def dispatch_actions() -> int:
 
 
 def gone_owners() -> set[str]:
-    """Claim tokens of publishing/reconciling rows whose worker process is gone (engine.py
+    """Claim tokens of publishing/reconciling rows whose worker process is gone (leases.py
     owner_is_gone: same machine, pid no longer running). Few distinct tokens: one per batch."""
     tokens = (PostTarget.objects.filter(status__in=(TargetStatus.PUBLISHING,
                                                     TargetStatus.RECONCILING))

@@ -19,7 +19,6 @@ from kosmmos.content.models import PostEvent
 from kosmmos.publishing.engine import (
     MAX_ATTEMPTS,
     Job,
-    Lease,
     Outcome,
     Try,
     _attempt_rows,
@@ -27,13 +26,11 @@ from kosmmos.publishing.engine import (
     aggregate,
     backoff,
     call_with_tries,
-    lease,
     load,
     mark_needs_reauth,
-    new_token,
     prepare,
-    worker_name,
 )
+from kosmmos.publishing.leases import Lease, lease, new_token, worker_name
 from kosmmos.publishing.models import PendingAction, PostTarget, PublishAttempt, TargetStatus
 from kosmmos.publishing.runner import run_in_pool
 

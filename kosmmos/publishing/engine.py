@@ -21,23 +21,16 @@ needs_check.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import logging
-import os
 import random
-import socket
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import psutil
-from django.conf import settings
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from kosmmos.channels.models import Channel, ChannelStatus
@@ -52,6 +45,7 @@ from kosmmos.connectors.base import (
 )
 from kosmmos.content.labels import text_for
 from kosmmos.content.models import Post, PostEvent, PostMedia, PostStatus, PostVariant
+from kosmmos.publishing.leases import SEND_MARGIN, Lease, extend, lease, new_token, worker_name
 from kosmmos.publishing.models import PostTarget, PublishAttempt, TargetStatus
 from kosmmos.publishing.runner import Batch, start
 
@@ -65,78 +59,9 @@ PAUSES = (0.1, 0.4)
 SHORT_RATE_LIMIT = 1.0
 MAX_ATTEMPTS = 13
 MAX_CHECKS = 6
-# Never start a send with less lease than this left: the call must end before the sweep may
-# declare us dead and someone else may look the post up.
-SEND_MARGIN = 3.0
 # After a timeout the network may need a moment before the post shows in its listings.
 RECONCILE_DELAY = timedelta(seconds=1)
 STATS_FIRST = timedelta(minutes=10)
-# A connector that does not say how long its calls may take: connect + write + read timeouts of
-# lib/http.py's default, with room for an upload chain's last step.
-DEFAULT_CALL_SECONDS = 30.0
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-@functools.cache
-def process_space() -> str:
-    """Which processes can see each other's pids: the same boot of the same kernel and the same
-    pid namespace (containers on one host share the boot but not the namespace). "" where we
-    cannot tell — then leases only end by running out."""
-    try:
-        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-        space = os.readlink("/proc/self/ns/pid")
-    except OSError:
-        return ""
-    return hashlib.blake2b(f"{boot}|{space}".encode(), digest_size=4).hexdigest()
-
-
-def new_token() -> str:
-    """``host:pid:space:random`` — whose claim this is, and whether we could see it die."""
-    return f"{worker_name()}:{process_space() or '-'}:{uuid.uuid4().hex[:10]}"[-100:]
-
-
-def owner_is_gone(token: str) -> bool:
-    """True only when the token's process shared our pid space and no longer runs: a worker
-    killed mid-batch need not wait for its lease to run out. Anything uncertain (another
-    machine, an unreadable token, an old token format) answers False, leaving the lease."""
-    parts = token.rsplit(":", 3)
-    if len(parts) != 4 or not parts[1].isdigit() or not process_space() or (
-            parts[2] != process_space()):
-        return False
-    pid = int(parts[1])
-    if pid in (0, os.getpid()):  # kill(0, …) would ask about our process group instead
-        return False
-    try:
-        # Signal 0 sends nothing: the kernel only says whether the pid exists. Unlike /proc
-        # (psutil), it is not fooled by a /proc that hides other users' processes (hidepid).
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # PermissionError: another user's process, alive
-        return False
-    try:
-        process = psutil.Process(pid)
-        # Exited, not yet reaped. A process whose main thread ended while others run also
-        # shows as a zombie — but with more than one thread; it is alive.
-        return process.status() == psutil.STATUS_ZOMBIE and process.num_threads() <= 1
-    except psutil.Error:  # hidden from our /proc, or reaped meanwhile: the lease decides
-        return False
-
-
-def call_grace(network: str) -> timedelta:
-    """How long a call sent by a worker that died may still land on the network: its connector's
-    longest call. Reconciling sooner could miss a post still on its way and send it twice."""
-    from kosmmos.connectors.registry import connector_class
-
-    return timedelta(seconds=float(getattr(connector_class(network), "max_call_seconds",
-                                           DEFAULT_CALL_SECONDS)))
-
-
-def lease() -> timedelta:
-    return timedelta(seconds=settings.PUBLISH_LEASE_SECONDS)
-
 
 def backoff(attempts: int) -> timedelta:
     """2 s after the first round of tries (three 5xx in a row are mostly a blip, and a post is
@@ -145,34 +70,6 @@ def backoff(attempts: int) -> timedelta:
     rounds = max(0, attempts // TRIES - 1)
     seconds = 2 if rounds == 0 else min(3600, 10 * 2 ** (rounds - 1))
     return timedelta(seconds=seconds * random.uniform(0.9, 1.1))
-
-
-# --- Claims ----------------------------------------------------------------------------------
-
-
-def claim(
-    queryset: models.QuerySet[PostTarget], from_status: str, limit: int,
-    order: Sequence[str] = ("next_attempt_at",), **updates: Any,
-) -> tuple[str, list[uuid.UUID]]:
-    """Claim up to ``limit`` rows in ``from_status`` in order; returns (token, ids won).
-
-    Like jobs/claims.py claim_batch (SKIP LOCKED on PostgreSQL; SQLite's IMMEDIATE transactions
-    serialise writers), plus an order — the most overdue first — and one UPDATE for the batch.
-    The token stamped in ``lease_owner`` makes the result exact on any database.
-    """
-    token = new_token()
-    with transaction.atomic():
-        pick = queryset.filter(status=from_status).order_by(*order).values_list("pk", flat=True)
-        if settings.IS_POSTGRES:
-            pick = pick.select_for_update(skip_locked=True)
-        ids = list(pick[:limit])
-        if not ids:
-            return token, []
-        PostTarget.objects.filter(pk__in=ids, status=from_status).update(
-            lease_owner=token, **updates
-        )
-    won = PostTarget.objects.filter(pk__in=ids, lease_owner=token).values_list("pk", flat=True)
-    return token, list(won)
 
 
 # --- What one try looks like -------------------------------------------------------------------
@@ -199,16 +96,6 @@ class Job:
     problem: tuple[str, str] | None = None  # (outcome, error) found before any call
     tries: list[Try] = field(default_factory=list)
     due: float = 0.0  # when to make the call (epoch seconds); 0 = at once
-
-
-class Lease:
-    """The batch's lease, shared by the pool threads; the task thread keeps it fresh."""
-
-    def __init__(self, until: datetime) -> None:
-        self.until = until.timestamp()
-
-    def left(self) -> float:
-        return self.until - time.time()
 
 
 def _describe(exc: BaseException) -> str:
@@ -363,15 +250,7 @@ def publish_batch(ids: Iterable[Any], *, inline: bool = True) -> int:
                         first=job.target.attempts + 1)
 
     return start(Batch(jobs=jobs, work=work, record=lambda: record_publish(token, jobs),
-                       heartbeat=lambda: _extend(token, lease_box)), inline=inline)
-
-
-def _extend(token: str, box: Lease) -> None:
-    """Keep the lease of calls in flight; never shortens one (a batch claimed ahead)."""
-    until = timezone.now() + lease()
-    PostTarget.objects.filter(lease_owner=token, status=TargetStatus.PUBLISHING,
-                              lease_until__lt=until).update(lease_until=until)
-    box.until = max(box.until, until.timestamp())
+                       heartbeat=lambda: extend(token, TargetStatus.PUBLISHING, lease_box)), inline=inline)
 
 
 def record_publish(token: str, jobs: list[Job]) -> None:

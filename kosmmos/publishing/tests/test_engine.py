@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from kosmmos.channels.models import ChannelStatus
 from kosmmos.content.models import PostEvent, PostStatus
-from kosmmos.publishing import actions, dispatch, engine, tasks
+from kosmmos.publishing import actions, dispatch, engine, leases, tasks
 from kosmmos.publishing.models import PostTarget, PublishAttempt, TargetStatus
 from kosmmos.publishing.tests.conftest import make_post
 from kosmmos.publishing.tests.fakes import FakeNetwork
@@ -290,7 +290,7 @@ def test_it_looks_up_a_run_out_lease_only_after_a_call_started_at_its_edge_could
     assert dispatch.sweep_stuck() == 1
     target.refresh_from_db()
     assert target.status == TargetStatus.RECONCILING
-    last_start = until - timedelta(seconds=engine.SEND_MARGIN)
+    last_start = until - timedelta(seconds=leases.SEND_MARGIN)
     assert abs((target.next_attempt_at - (last_start + timedelta(seconds=30))).total_seconds()) < 1
     assert dispatch.dispatch_reconcile() == 0 and net.calls == []
 
@@ -326,7 +326,7 @@ def test_it_re_sends_a_lost_message(scheduled, net: FakeNetwork, monkeypatch) ->
 @pytest.mark.django_db
 def test_it_does_not_send_on_a_lease_about_to_run_out(scheduled, net, settings) -> None:
     _post, target = scheduled
-    settings.PUBLISH_LEASE_SECONDS = engine.SEND_MARGIN - 1
+    settings.PUBLISH_LEASE_SECONDS = leases.SEND_MARGIN - 1
     dispatch.dispatch_due()
     target.refresh_from_db()
     assert net.calls == []
@@ -434,7 +434,7 @@ def test_it_gives_two_dispatchers_disjoint_sets(world, channel) -> None:
         try:
             barrier.wait()
             for _ in range(4):
-                _token, ids = engine.claim(PostTarget.objects.all(), TargetStatus.SCHEDULED, 10,
+                _token, ids = leases.claim(PostTarget.objects.all(), TargetStatus.SCHEDULED, 10,
                                            status=TargetStatus.QUEUED)
                 results.append(ids)
                 time.sleep(0.01)

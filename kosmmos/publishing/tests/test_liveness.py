@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from kosmmos.publishing import dispatch, engine
+from kosmmos.publishing import dispatch, engine, leases
 from kosmmos.publishing.models import PostTarget, PublishAttempt, TargetStatus
 from kosmmos.publishing.tests import fakes
 from kosmmos.publishing.tests.fakes import FakeNetwork
@@ -18,7 +18,7 @@ from kosmmos.publishing.tests.fakes import FakeNetwork
 Outcome = PublishAttempt.Outcome
 GRACE = 2.0
 
-pytestmark = pytest.mark.skipif(not engine.process_space(), reason="needs Linux /proc")
+pytestmark = pytest.mark.skipif(not leases.process_space(), reason="needs Linux /proc")
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +27,7 @@ def grace(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def token_of(pid: int, space: str | None = None) -> str:
-    return f"{engine.socket.gethostname()}:{pid}:{space or engine.process_space()}:abc123"
+    return f"{leases.socket.gethostname()}:{pid}:{space or leases.process_space()}:abc123"
 
 
 @pytest.fixture
@@ -100,9 +100,9 @@ def test_it_leaves_the_lease_of_a_live_or_unknown_worker(
     for token in (token_of(live_pid),  # alive
                   token_of(dead_pid, space="ffffffff"),  # another machine or container
                   f"other-host:{dead_pid}:abc123",  # a token from before liveness
-                  token_of(engine.os.getpid())):  # ourselves
+                  token_of(leases.os.getpid())):  # ourselves
         held_by(target, token)
-        assert not engine.owner_is_gone(token)
+        assert not leases.owner_is_gone(token)
         assert dispatch.sweep_stuck() == 0, token
         target.refresh_from_db()
         assert target.status == TargetStatus.PUBLISHING and target.lease_owner == token
@@ -123,7 +123,7 @@ def test_it_sees_a_killed_but_unreaped_worker_as_gone(scheduled, net: FakeNetwor
             import time
 
             time.sleep(0.01)
-        assert engine.owner_is_gone(token_of(child.pid))
+        assert leases.owner_is_gone(token_of(child.pid))
     finally:
         child.wait()
 
@@ -143,9 +143,9 @@ def test_it_restarts_the_lookups_of_a_gone_reconciler_at_once(
 
 
 def test_it_stamps_claims_with_the_process_and_its_pid_space() -> None:
-    host, pid, space, rest = engine.new_token().rsplit(":", 3)
-    assert pid == str(engine.os.getpid()) and space == engine.process_space() and rest
-    assert host == engine.socket.gethostname()[-len(host):]
+    host, pid, space, rest = leases.new_token().rsplit(":", 3)
+    assert pid == str(leases.os.getpid()) and space == leases.process_space() and rest
+    assert host == leases.socket.gethostname()[-len(host):]
 
 
 def test_it_leaves_a_live_worker_alone_when_proc_hides_it(
@@ -157,5 +157,5 @@ def test_it_leaves_a_live_worker_alone_when_proc_hides_it(
     def hidden(pid: int) -> None:
         raise psutil.NoSuchProcess(pid)
 
-    monkeypatch.setattr(engine.psutil, "Process", hidden)
-    assert not engine.owner_is_gone(token_of(live_pid))
+    monkeypatch.setattr(leases.psutil, "Process", hidden)
+    assert not leases.owner_is_gone(token_of(live_pid))
