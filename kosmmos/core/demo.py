@@ -275,8 +275,8 @@ def _demo_history(manager: User, workspaces: list[Workspace], channels: list[Cha
     from kosmmos.connectors.text import compose_text
     from kosmmos.content import actions as content
     from kosmmos.content.models import Post, PostEvent, PostStatus
-    from kosmmos.publishing.engine import build_request
     from kosmmos.publishing.models import PostTarget, PublishAttempt, TargetStatus
+    from kosmmos.publishing.tries import build_request
 
     put = _sandbox_writer()
     now = timezone.now()

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from kosmmos.accounts.models import User
 from kosmmos.content.models import Post, PostEvent, PostStatus
-from kosmmos.publishing.engine import aggregate
 from kosmmos.publishing.models import PendingAction, PostTarget, PublishAttempt, TargetStatus
+from kosmmos.publishing.outcomes import aggregate
 
 Outcome = PublishAttempt.Outcome
 

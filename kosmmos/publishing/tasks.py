@@ -55,9 +55,10 @@ def publish_targets(self: Any, target_ids: list[str], hops: int = 0) -> None:
 
 @app.task(name="publishing.reconcile_targets", ignore_result=True, bind=True)
 def reconcile_targets(self: Any, target_ids: list[str], token: str) -> None:
-    from kosmmos.publishing.engine import reconcile_batch
+    from kosmmos.publishing.dispatch import kick
+    from kosmmos.publishing.reconcile import reconcile_batch
 
-    reconcile_batch(target_ids, token, inline=bool(self.request.is_eager))
+    reconcile_batch(target_ids, token, inline=bool(self.request.is_eager), on_due=kick)
 
 
 @app.task(name="publishing.run_actions", ignore_result=True)

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from kosmmos.channels.models import ChannelStatus
 from kosmmos.content.models import PostEvent, PostStatus
-from kosmmos.publishing import actions, dispatch, engine, leases, tasks
+from kosmmos.publishing import actions, dispatch, leases, reconcile, tasks, tries
 from kosmmos.publishing.models import PostTarget, PublishAttempt, TargetStatus
+from kosmmos.publishing.outcomes import MAX_ATTEMPTS, backoff
 from kosmmos.publishing.tests.conftest import make_post
 from kosmmos.publishing.tests.fakes import FakeNetwork
 
@@ -79,10 +80,10 @@ def test_it_retries_a_transient_error_at_once(scheduled, net: FakeNetwork) -> No
 def test_it_backs_off_after_repeated_transient_errors(scheduled, net: FakeNetwork,
                                                       settings) -> None:
     post, target = scheduled
-    net.script[target.key] = ["transient"] * engine.TRIES
+    net.script[target.key] = ["transient"] * tries.TRIES
     dispatch.dispatch_due()
     target.refresh_from_db()
-    assert target.status == TargetStatus.SCHEDULED and target.attempts == engine.TRIES
+    assert target.status == TargetStatus.SCHEDULED and target.attempts == tries.TRIES
     assert target.next_attempt_at > timezone.now() + timedelta(seconds=1)
     assert target.last_error == "fake: HTTP 503"
     settings.PUBLISH_LOOKAHEAD_SECONDS = 0  # the 2 s backoff is inside the usual look-ahead
@@ -96,8 +97,8 @@ def test_it_backs_off_after_repeated_transient_errors(scheduled, net: FakeNetwor
 
 
 def test_it_backs_off_2_s_then_10_s_doubling_for_about_a_minute_in_all() -> None:
-    waits = [engine.backoff(n).total_seconds() for n in range(engine.TRIES, engine.MAX_ATTEMPTS,
-                                                                 engine.TRIES)]
+    waits = [backoff(n).total_seconds() for n in range(tries.TRIES, MAX_ATTEMPTS,
+                                                                 tries.TRIES)]
     assert len(waits) == 4
     assert all(0.9 * n <= w <= 1.1 * n for w, n in zip(waits, (2, 10, 20, 40), strict=True))
     assert 1.8 <= waits[0] <= 2.2 and 9 <= waits[1] <= 11 and 60 <= sum(waits) <= 80
@@ -225,9 +226,9 @@ def test_it_asks_a_person_when_the_network_cannot_tell(scheduled, net: FakeNetwo
 def test_it_keeps_trying_a_lookup_then_gives_up_to_a_person(scheduled, net) -> None:
     _post, target = scheduled
     net.script[target.key] = ["ambiguous_lost"]
-    net.find_script[target.key] = ["transient"] * engine.MAX_CHECKS
+    net.find_script[target.key] = ["transient"] * reconcile.MAX_CHECKS
     dispatch.dispatch_due()
-    for _ in range(engine.MAX_CHECKS):
+    for _ in range(reconcile.MAX_CHECKS):
         due_now(target)
         dispatch.dispatch_reconcile()
     target.refresh_from_db()
@@ -246,7 +247,7 @@ def _killed_worker(target: PostTarget) -> None:
 @pytest.mark.django_db
 def test_it_reconciles_not_resends_after_a_killed_worker(scheduled, net: FakeNetwork) -> None:
     _post, target = scheduled
-    net.store(engine.build_request(PostTarget.objects.select_related("post", "channel")
+    net.store(tries.build_request(PostTarget.objects.select_related("post", "channel")
                                    .get(pk=target.pk)))  # it got the post out before dying
     _killed_worker(target)
     assert dispatch.sweep_stuck() == 1

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from kosmmos.publishing import dispatch, engine, leases
+from kosmmos.publishing import dispatch, leases, tries
 from kosmmos.publishing.models import PostTarget, PublishAttempt, TargetStatus
 from kosmmos.publishing.tests import fakes
 from kosmmos.publishing.tests.fakes import FakeNetwork
@@ -81,7 +81,7 @@ def test_it_hands_a_gone_workers_post_to_reconciliation_after_the_call_grace(
 def test_it_finds_instead_of_resending_what_a_gone_worker_sent(
         scheduled, net: FakeNetwork, dead_pid: int) -> None:
     _post, target = scheduled
-    net.store(engine.build_request(PostTarget.objects.select_related("post", "channel")
+    net.store(tries.build_request(PostTarget.objects.select_related("post", "channel")
                                    .get(pk=target.pk)))  # it got the post out before dying
     held_by(target, token_of(dead_pid))
     dispatch.sweep_stuck()

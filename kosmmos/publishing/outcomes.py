@@ -1,0 +1,150 @@
+"""Recording outcomes: what a batch's tries did, written in one transaction per batch.
+
+Every action (publish, look up, edit, delete) says what its last try means for each target as
+a Verdict (engine.py, reconcile.py, edits.py); ``record`` writes them all the same way:
+
+- a PublishAttempt row per try;
+- the target's fields, in an UPDATE conditional on our claim token (and the status the claim
+  left it in): a row someone else has taken over since is not written, and its event not logged;
+- a PostEvent for the post's history when the write won;
+- a channel whose token was revoked marked ``needs_reauth``; the posts' statuses rolled up.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from kosmmos.channels.models import Channel, ChannelStatus
+from kosmmos.connectors.base import PublishedPost
+from kosmmos.content.models import Post, PostEvent, PostStatus
+from kosmmos.publishing.leases import worker_name
+from kosmmos.publishing.models import PostTarget, PublishAttempt, TargetStatus
+from kosmmos.publishing.tries import TRIES, Job, Try
+
+MAX_ATTEMPTS = 13
+STATS_FIRST = timedelta(minutes=10)
+
+
+def backoff(attempts: int) -> timedelta:
+    """2 s after the first round of tries (three 5xx in a row are mostly a blip, and a post is
+    due now), then 10 s, doubling, at most an hour; with MAX_ATTEMPTS about a minute and a
+    quarter of patience in all."""
+    rounds = max(0, attempts // TRIES - 1)
+    seconds = 2 if rounds == 0 else min(3600, 10 * 2 ** (rounds - 1))
+    return timedelta(seconds=seconds * random.uniform(0.9, 1.1))
+
+
+@dataclass
+class Verdict:
+    """What one target's tries come to."""
+
+    fields: dict[str, Any]  # the target's new values
+    event: tuple[str, str] | None = None  # (kind, text) for the post's history, when written
+    reauth: bool = False  # the channel's token was revoked: it needs a person
+    due_now: bool = False  # the target may be sent again at once
+    when: dict[str, Any] = field(default_factory=dict)  # conditions beyond our claim
+    if_lost: dict[str, Any] | None = None  # written instead when only ``when`` did not hold
+
+
+def record(token: str, jobs: list[Job], judge: Callable[[Job, Try, datetime], Verdict], *,
+           status: str | None = None, on_due: Callable[[], None] | None = None) -> None:
+    """Write the outcomes of a batch claimed with ``token`` (rows still in ``status``, when
+    given). ``on_due`` runs after the commit when some target became due at once."""
+    now = timezone.now()
+    worker = worker_name()
+    due_now = False
+    with transaction.atomic():
+        rows: list[PublishAttempt] = []
+        events: list[PostEvent] = []
+        reauth: dict[Any, str] = {}
+        for job in jobs:
+            t = job.target
+            rows += attempt_rows(t, job.tries, job.action, worker)
+            last = job.tries[-1]
+            verdict = judge(job, last, now)
+            mine = PostTarget.objects.filter(pk=t.pk, lease_owner=token)
+            if status is not None:
+                mine = mine.filter(status=status)
+            if mine.filter(**verdict.when).update(**verdict.fields):
+                if verdict.event is not None:
+                    events.append(event(t, *verdict.event))
+                due_now = due_now or verdict.due_now
+            elif verdict.if_lost is not None:
+                mine.update(**verdict.if_lost)
+            if verdict.reauth:
+                reauth[t.channel_id] = last.error
+        PublishAttempt.objects.bulk_create(rows)
+        PostEvent.objects.bulk_create(events)
+        mark_needs_reauth(reauth)
+        aggregate({job.target.post_id for job in jobs})
+        if due_now and on_due is not None:
+            transaction.on_commit(on_due)
+
+
+def published_fields(post: PublishedPost, now: datetime) -> dict[str, Any]:
+    """A target found on the network (sent or looked up): published, its stats read soon."""
+    return {
+        "status": TargetStatus.PUBLISHED, "external_id": post.external_id[:100],
+        "url": post.url[:500], "published_at": post.published_at or now, "last_error": "",
+        "next_stats_at": now + STATS_FIRST,
+    }
+
+
+def attempt_rows(t: PostTarget, tries: list[Try], action: str, worker: str) -> list[PublishAttempt]:
+    return [PublishAttempt(target_id=t.pk, number=x.number, action=action,
+                           started_at=x.started_at, duration_ms=x.duration_ms,
+                           outcome=x.outcome, error=x.error, worker=worker[:100])
+            for x in tries]
+
+
+def event(t: PostTarget, kind: str, text: str) -> PostEvent:
+    return PostEvent(post_id=t.post_id, kind=kind, text=f"{t.channel.name}: {text}"[:2000])
+
+
+def mark_needs_reauth(channels: dict[Any, str]) -> None:
+    """A revoked token: the channel waits for a person; conditional, so a channel a
+    person has just reconnected is not flipped back by an old failure."""
+    for channel_id, error in channels.items():
+        Channel.objects.filter(pk=channel_id, status=ChannelStatus.ACTIVE).update(
+            status=ChannelStatus.NEEDS_REAUTH, last_error=error)
+
+
+# Post statuses the engine may overwrite; drafts and posts in review belong to the editor.
+ENGINE_POST_STATUSES = (PostStatus.APPROVED, PostStatus.SCHEDULED, PostStatus.PUBLISHED,
+                        PostStatus.FAILED)
+DONE = {TargetStatus.PUBLISHED, TargetStatus.DELETED}
+BROKEN = {TargetStatus.FAILED, TargetStatus.NEEDS_CHECK}
+ACTIVE = {TargetStatus.SCHEDULED, TargetStatus.QUEUED, TargetStatus.PUBLISHING,
+          TargetStatus.RECONCILING}
+
+
+def aggregate(post_ids: Iterable[Any]) -> int:
+    """Post status from its targets: all published → published; any failed or needing a check →
+    failed; any still on its way → scheduled. Call inside the transaction that moved them."""
+    statuses: dict[Any, set[str]] = {}
+    for post_id, status in PostTarget.objects.filter(post_id__in=set(post_ids)).exclude(
+            status=TargetStatus.CANCELLED).values_list("post_id", "status"):
+        statuses.setdefault(post_id, set()).add(status)
+    by_status: dict[str, list[Any]] = {}
+    for post_id, found in statuses.items():
+        if found <= DONE:
+            new = PostStatus.PUBLISHED
+        elif found & BROKEN:
+            new = PostStatus.FAILED
+        elif found & ACTIVE:
+            new = PostStatus.SCHEDULED
+        else:
+            continue
+        by_status.setdefault(new, []).append(post_id)
+    changed = 0
+    for new, pks in by_status.items():
+        changed += Post.objects.filter(pk__in=pks, status__in=ENGINE_POST_STATUSES).exclude(
+            status=new).update(status=new)
+    return changed
