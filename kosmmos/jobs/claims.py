@@ -54,7 +54,8 @@ def claim_marked(
 ) -> list[Any]:
     """Claim up to ``limit`` rows of ``queryset`` in ``from_status``, in ``order``, with one
     UPDATE that also stamps ``mark`` (a field and a value no other claim uses, such as a lease
-    owner's token); returns the ids carrying the mark afterwards: exactly the rows won.
+    owner's token); returns the ids carrying the mark afterwards, in ``order``: exactly the rows
+    won.
 
     For claims of many rows at once: one statement on any database (SQLite's IMMEDIATE
     transactions serialise writers; on PostgreSQL the pick skips rows a concurrent claim locked).
@@ -70,5 +71,6 @@ def claim_marked(
             return []
         model._default_manager.filter(pk__in=ids, status=from_status).update(
             **{field: value}, **updates)
-    return list(model._default_manager.filter(pk__in=ids, **{field: value})
-                .values_list("pk", flat=True))
+    won = set(model._default_manager.filter(pk__in=ids, **{field: value})
+              .values_list("pk", flat=True))
+    return [pk for pk in ids if pk in won]

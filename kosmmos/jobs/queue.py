@@ -11,16 +11,32 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import models
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from kosmmos.jobs.claims import claim_batch, claim_one
+from kosmmos.jobs.claims import claim_batch, claim_marked, claim_one
 
 log = logging.getLogger(__name__)
+
+
+def send_batches(task: str, ids: Sequence[Any], *args: Any, size: int) -> None:
+    """Enqueue ``ids`` in order, ``size`` to a message, to ``task`` ("module:task_name" of a
+    Celery task taking a list of ids as strings, then ``args``). A failure only delays the work:
+    the rows stay claimed and the sweep or the next claim sends them again."""
+    module, _, name = task.partition(":")
+    for start in range(0, len(ids), size):
+        batch = [str(pk) for pk in ids[start:start + size]]
+        try:
+            getattr(importlib.import_module(module), name).delay(batch, *args)
+        except Exception:
+            log.exception("could not enqueue %s", task)
 
 
 @dataclass(frozen=True)
@@ -87,3 +103,48 @@ class RowQueue:
             handed_back["last_error"] = self.dead_worker_error
         dead = rows.filter(status=self.running, lease_until__lt=now).update(**handed_back)
         return requeued + dead
+
+    # Batches: for rows that are many at once and due to the second (publishing). A message
+    # carries a list of ids; the claim stamps a mark (a claim token) so its result is exact.
+
+    def claim_ahead(self, mark: tuple[str, str], *, ahead: timedelta = timedelta(0),
+                    hold: timedelta | None = None, where: Q | None = None,
+                    limit: int | None = None) -> list[Any]:
+        """Claim the pending rows due within ``ahead`` (a look-ahead: the task waits for each
+        row's moment), the most overdue first, with one UPDATE stamping ``mark``; returns the
+        ids won, in that order.
+
+        The rows go pending → queued, enqueued now (``take_lost`` re-sends a lost message). With
+        ``hold`` they keep their status and their due column moves ``hold`` ahead instead: work
+        whose task takes the rows over by the mark, and that comes due again if it never runs.
+        """
+        if not self.due_field:
+            raise ValueError("a claim ahead needs a due column")
+        now = timezone.now()
+        rows = self.model._default_manager.filter(**{f"{self.due_field}__lte": now + ahead})
+        if where is not None:
+            rows = rows.filter(where)
+        updates: dict[str, Any] = (
+            {"status": self.queued, "enqueued_at": now} if hold is None
+            else {self.due_field: now + hold})
+        return claim_marked(rows, self.pending, limit or self.batch, order=(self.due_field,),
+                            mark=mark, **updates)
+
+    def enqueue_batches(self, ids: Sequence[Any], *args: Any, size: int) -> None:
+        send_batches(self.task, ids, *args, size=size)
+
+    def take_lost(self, fields: Sequence[str] = ("pk",), limit: int | None = None) -> list[Any]:
+        """Queued rows whose message is presumed lost, marked enqueued again now; returns their
+        ``fields`` (tuples) for the caller to send again. On PostgreSQL rows another sweep is
+        taking are skipped; SQLite's IMMEDIATE transactions serialise the sweeps."""
+        now = timezone.now()
+        rows = self.model._default_manager
+        with transaction.atomic():
+            lost = rows.filter(status=self.queued, enqueued_at__lt=now - self.requeue_after)
+            if settings.IS_POSTGRES:
+                lost = lost.select_for_update(skip_locked=True)
+            found = list(lost.values_list(*fields)[: limit or self.batch])
+            pk = list(fields).index("pk")
+            rows.filter(pk__in=[row[pk] for row in found], status=self.queued).update(
+                enqueued_at=now)
+        return found

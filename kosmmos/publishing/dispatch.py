@@ -11,7 +11,7 @@ claimed most overdue first, and a big burst is split into batches spread over bo
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -21,11 +21,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kosmmos.channels.models import Channel, ChannelStatus
+from kosmmos.jobs.queue import RowQueue, send_batches
 from kosmmos.publishing.leases import (
     SEND_MARGIN,
     call_grace,
-    claim,
     lease,
+    new_token,
     owner_is_gone,
     worker_name,
 )
@@ -41,63 +42,55 @@ STATS_LIMIT = 200
 # that had prefetched it) and sent again; a second copy is harmless (the task claims again).
 REQUEUE_AFTER = timedelta(seconds=5)
 
-
-def _batches(ids: Sequence[Any], size: int) -> list[list[str]]:
-    return [[str(i) for i in ids[s:s + size]] for s in range(0, len(ids), size)]
-
-
-def _send(task: Callable[..., Any], *args: Any) -> None:
-    try:
-        task.delay(*args)
-    except Exception:  # the sweep or the next claim retries; nothing is lost
-        log.exception("could not enqueue %s", task.name)
+# The due-row kinds of a post target. Their tasks are named, not imported: tasks.py sits above
+# this module and the modules doing the work.
+TASKS = "kosmmos.publishing.tasks"
+# scheduled → queued (here) → publishing (the task) → published, or back to scheduled.
+POSTS = RowQueue(PostTarget, task=f"{TASKS}:publish_targets", pending=TargetStatus.SCHEDULED,
+                 queued=TargetStatus.QUEUED, running=TargetStatus.PUBLISHING,
+                 batch=CLAIM_LIMIT, requeue_after=REQUEUE_AFTER)
+# The claims below keep the status and push the due column a lease ahead: a task that never
+# runs leaves the rows due again then.
+LOOK_UPS = RowQueue(PostTarget, task=f"{TASKS}:reconcile_targets",
+                    pending=TargetStatus.RECONCILING, queued=TargetStatus.RECONCILING,
+                    running=TargetStatus.RECONCILING, batch=CLAIM_LIMIT)
+EDITS = RowQueue(PostTarget, task=f"{TASKS}:run_actions", pending=TargetStatus.PUBLISHED,
+                 queued=TargetStatus.PUBLISHED, running=TargetStatus.PUBLISHED,
+                 due_field="action_due_at", batch=STATS_LIMIT)
+STATS = RowQueue(PostTarget, task=f"{TASKS}:collect_post_stats", pending=TargetStatus.PUBLISHED,
+                 queued=TargetStatus.PUBLISHED, running=TargetStatus.PUBLISHED,
+                 due_field="next_stats_at", batch=STATS_LIMIT)
+FOLLOWERS_TASK = f"{TASKS}:collect_followers"
 
 
 def enqueue_publish(ids: Sequence[Any]) -> None:
-    from kosmmos.publishing.tasks import publish_targets
-
-    for batch in _batches(ids, settings.PUBLISH_BATCH):
-        _send(publish_targets, batch)
+    POSTS.enqueue_batches(ids, size=settings.PUBLISH_BATCH)
 
 
 def dispatch_due() -> int:
-    """scheduled → queued for targets due within the look-ahead; most overdue first."""
-    now = timezone.now()
-    horizon = now + timedelta(seconds=settings.PUBLISH_LOOKAHEAD_SECONDS)
-    due = PostTarget.objects.filter(next_attempt_at__lte=horizon)
-    _token, ids = claim(due, TargetStatus.SCHEDULED, CLAIM_LIMIT, status=TargetStatus.QUEUED,
-                        enqueued_at=now)
+    """scheduled → queued for targets due within the look-ahead; most overdue first (the
+    batches keep the claim's order)."""
+    ids = POSTS.claim_ahead(("lease_owner", new_token()),
+                            ahead=timedelta(seconds=settings.PUBLISH_LOOKAHEAD_SECONDS))
     if ids:
-        # Keep the claim order (most overdue first) in the batches.
-        order = dict(PostTarget.objects.filter(pk__in=ids).values_list("pk", "next_attempt_at"))
-        enqueue_publish(sorted(ids, key=lambda pk: order[pk] or now))
+        enqueue_publish(ids)
     return len(ids)
 
 
 def dispatch_reconcile() -> int:
     """Targets whose outcome is unknown: look them up. The claim pushes next_attempt_at a lease
     ahead, so a reconciler that dies is replaced when it passes."""
-    from kosmmos.publishing.tasks import reconcile_targets
-
-    now = timezone.now()
-    due = PostTarget.objects.filter(next_attempt_at__lte=now)
-    token, ids = claim(due, TargetStatus.RECONCILING, CLAIM_LIMIT,
-                       next_attempt_at=now + lease())
-    for batch in _batches(ids, settings.PUBLISH_BATCH):
-        _send(reconcile_targets, batch, token)
+    token = new_token()
+    ids = LOOK_UPS.claim_ahead(("lease_owner", token), hold=lease())
+    LOOK_UPS.enqueue_batches(ids, token, size=settings.PUBLISH_BATCH)
     return len(ids)
 
 
 def dispatch_actions() -> int:
     """Edits and deletes owed to the network for published posts."""
-    from kosmmos.publishing.tasks import run_actions
-
-    now = timezone.now()
-    due = PostTarget.objects.exclude(pending_action="").filter(action_due_at__lte=now)
-    token, ids = claim(due, TargetStatus.PUBLISHED, STATS_LIMIT, order=("action_due_at",),
-                       action_due_at=now + lease())
-    for batch in _batches(ids, settings.PUBLISH_BATCH):
-        _send(run_actions, batch, token)
+    token = new_token()
+    ids = EDITS.claim_ahead(("lease_owner", token), hold=lease(), where=~Q(pending_action=""))
+    EDITS.enqueue_batches(ids, token, size=settings.PUBLISH_BATCH)
     return len(ids)
 
 
@@ -121,13 +114,7 @@ def sweep_stuck() -> int:
     now = timezone.now()
     gone = gone_owners()
     with transaction.atomic():
-        lost = PostTarget.objects.filter(status=TargetStatus.QUEUED,
-                                         enqueued_at__lt=now - REQUEUE_AFTER)
-        if settings.IS_POSTGRES:
-            lost = lost.select_for_update(skip_locked=True)
-        lost_rows = list(lost.values_list("pk", "attempts")[:SWEEP_LIMIT])
-        PostTarget.objects.filter(pk__in=[pk for pk, _ in lost_rows],
-                                  status=TargetStatus.QUEUED).update(enqueued_at=now)
+        lost_rows = POSTS.take_lost(("pk", "attempts"), SWEEP_LIMIT)
         is_dead = Q(lease_until__lt=now) | Q(lease_owner__in=gone)
         dead = PostTarget.objects.filter(is_dead, status=TargetStatus.PUBLISHING)
         if settings.IS_POSTGRES:
@@ -166,14 +153,9 @@ def sweep_stuck() -> int:
 
 def dispatch_stats() -> int:
     """Post stats by age, and the daily followers of each channel."""
-    from kosmmos.publishing.tasks import collect_followers, collect_post_stats
-
     now = timezone.now()
-    due = PostTarget.objects.filter(next_stats_at__lte=now)
-    _token, ids = claim(due, TargetStatus.PUBLISHED, STATS_LIMIT, order=("next_stats_at",),
-                        next_stats_at=now + lease() * 6)
-    for batch in _batches(ids, 100):
-        _send(collect_post_stats, batch)
+    ids = STATS.claim_ahead(("lease_owner", new_token()), hold=lease() * 6)
+    STATS.enqueue_batches(ids, size=100)
     with transaction.atomic():
         channels = Channel.objects.filter(status=ChannelStatus.ACTIVE).filter(
             Q(next_stats_at__lte=now) | Q(next_stats_at__isnull=True))
@@ -182,8 +164,7 @@ def dispatch_stats() -> int:
         channel_ids = list(channels.order_by("next_stats_at").values_list("pk", flat=True)[
             :STATS_LIMIT])
         Channel.objects.filter(pk__in=channel_ids).update(next_stats_at=now + timedelta(hours=1))
-    for batch in _batches(channel_ids, 50):
-        _send(collect_followers, batch)
+    send_batches(FOLLOWERS_TASK, channel_ids, size=50)
     return len(ids) + len(channel_ids)
 
 

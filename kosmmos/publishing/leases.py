@@ -1,7 +1,8 @@
-"""Who holds a post target, and until when: claim tokens, leases and the dispatchers' claims.
+"""Who holds a post target, and until when: claim tokens and leases.
 
-A claim stamps a fresh token in ``lease_owner`` with a conditional UPDATE; every later write of
-the holder is conditional on that token, so a row someone else took over is never written twice.
+A claim (the dispatcher's, on jobs/queue.py's RowQueue, or a task's taking its batch over)
+stamps a fresh token in ``lease_owner`` with a conditional UPDATE; every later write of the
+holder is conditional on that token, so a row someone else took over is never written twice.
 The token says whose claim it is (``host:pid:space:random``): the sweep (dispatch.py) can tell a
 worker on this machine that died and hand its rows on without waiting for the lease to run out.
 """
@@ -14,18 +15,14 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import psutil
 from django.conf import settings
-from django.db import models
 from django.utils import timezone
 
 from kosmmos.connectors.registry import connector_class
-from kosmmos.jobs.claims import claim_marked
 from kosmmos.publishing.models import PostTarget
 
 # Never start a send with less lease than this left: the call must end before the sweep may
@@ -114,13 +111,3 @@ def extend(token: str, status: str, box: Lease) -> None:
                               lease_until__lt=until).update(lease_until=until)
     box.until = max(box.until, until.timestamp())
 
-
-def claim(
-    queryset: models.QuerySet[PostTarget], from_status: str, limit: int,
-    order: Sequence[str] = ("next_attempt_at",), **updates: Any,
-) -> tuple[str, list[uuid.UUID]]:
-    """Claim up to ``limit`` rows in ``from_status`` in order (the most overdue first) under a
-    fresh token; returns (token, ids won)."""
-    token = new_token()
-    return token, claim_marked(queryset, from_status, limit, order=order,
-                               mark=("lease_owner", token), **updates)

@@ -31,6 +31,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections
+from django.utils import timezone
+
+from kosmmos.lib import http
+from kosmmos.publishing.models import PostTarget, TargetStatus
 
 log = logging.getLogger(__name__)
 
@@ -212,10 +216,6 @@ def should_pass_on(target_ids: list[str]) -> bool:
     still far enough off for another worker to take it (a hop through the broker)."""
     if _runner is None or _runner.backlog() <= settings.PUBLISH_THREADS:
         return False
-    from django.utils import timezone
-
-    from kosmmos.publishing.models import PostTarget, TargetStatus
-
     first = (PostTarget.objects.filter(pk__in=target_ids, status=TargetStatus.QUEUED)
              .order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first())
     return first is not None and (first - timezone.now()).total_seconds() > PASS_ON_MIN_LEAD
@@ -223,8 +223,6 @@ def should_pass_on(target_ids: list[str]) -> bool:
 
 def warm_up() -> None:
     """Start the pool's threads and their HTTP clients before the first burst needs them."""
-    from kosmmos.lib import http
-
     count = settings.PUBLISH_THREADS
     barrier = threading.Barrier(count + 1)
 

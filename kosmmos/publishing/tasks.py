@@ -1,7 +1,8 @@
 """Thin Celery tasks: they take ids (and a claim token) and re-check the rows themselves.
 
 A duplicated or redelivered message is harmless: every task claims its rows conditionally
-first and does nothing with rows that moved on.
+first and does nothing with rows that moved on. The dispatcher (dispatch.py) names these tasks
+rather than importing them: this module is the top of publishing.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ from typing import Any
 from celery.signals import task_prerun, worker_init
 
 from kosmmos.jobs.app import app
+from kosmmos.publishing import dispatch, edits, engine, reconcile, runner, stats
 
 
 @worker_init.connect
 def _warm_up(**_: Any) -> None:
     # Before the worker takes messages: a burst should not wait for threads and HTTP clients.
-    from kosmmos.publishing.runner import warm_up
-
-    warm_up()
+    runner.warm_up()
 
 
 # Publishing tasks only claim and hand over (they return in milliseconds); every other task
@@ -30,9 +30,7 @@ OTHER_TASKS_WAIT = 0.5
 @task_prerun.connect
 def _publishing_first(task: Any = None, **_: Any) -> None:
     if task is not None and task.name not in LATENCY_CRITICAL and not task.request.is_eager:
-        from kosmmos.publishing.runner import yield_to_publishing
-
-        yield_to_publishing(OTHER_TASKS_WAIT)
+        runner.yield_to_publishing(OTHER_TASKS_WAIT)
 
 
 @app.task(name="publishing.publish_targets", ignore_result=True, bind=True)
@@ -44,39 +42,29 @@ def publish_targets(self: Any, target_ids: list[str], hops: int = 0) -> None:
     (``hops``), so a burst spreads over the workers instead of queueing in whichever fetched
     its messages first. A batch already due is never passed on.
     """
-    from kosmmos.publishing.engine import publish_batch
-    from kosmmos.publishing.runner import should_pass_on
-
-    if not self.request.is_eager and hops < 1 and should_pass_on(target_ids):
+    if not self.request.is_eager and hops < 1 and runner.should_pass_on(target_ids):
         publish_targets.apply_async(args=[target_ids], kwargs={"hops": hops + 1})
         return
-    publish_batch(target_ids, inline=bool(self.request.is_eager))
+    engine.publish_batch(target_ids, inline=bool(self.request.is_eager))
 
 
 @app.task(name="publishing.reconcile_targets", ignore_result=True, bind=True)
 def reconcile_targets(self: Any, target_ids: list[str], token: str) -> None:
-    from kosmmos.publishing.dispatch import kick
-    from kosmmos.publishing.reconcile import reconcile_batch
-
-    reconcile_batch(target_ids, token, inline=bool(self.request.is_eager), on_due=kick)
+    # Posts found absent are due again at once: claimed now rather than at the next tick.
+    reconcile.reconcile_batch(target_ids, token, inline=bool(self.request.is_eager),
+                              on_due=dispatch.kick)
 
 
 @app.task(name="publishing.run_actions", ignore_result=True)
 def run_actions(target_ids: list[str], token: str) -> None:
-    from kosmmos.publishing.edits import run_actions as run
-
-    run(target_ids, token)
+    edits.run_actions(target_ids, token)
 
 
 @app.task(name="publishing.collect_post_stats", ignore_result=True)
 def collect_post_stats(target_ids: list[str]) -> None:
-    from kosmmos.publishing.stats import collect_post_stats as collect
-
-    collect(target_ids)
+    stats.collect_post_stats(target_ids)
 
 
 @app.task(name="publishing.collect_followers", ignore_result=True)
 def collect_followers(channel_ids: list[str]) -> None:
-    from kosmmos.publishing.stats import collect_followers as collect
-
-    collect(channel_ids)
+    stats.collect_followers(channel_ids)

@@ -435,8 +435,7 @@ def test_it_gives_two_dispatchers_disjoint_sets(world, channel) -> None:
         try:
             barrier.wait()
             for _ in range(4):
-                _token, ids = leases.claim(PostTarget.objects.all(), TargetStatus.SCHEDULED, 10,
-                                           status=TargetStatus.QUEUED)
+                ids = dispatch.POSTS.claim_ahead(("lease_owner", leases.new_token()), limit=10)
                 results.append(ids)
                 time.sleep(0.01)
         finally:
