@@ -1,7 +1,7 @@
 """Review analytics: sentiment over time, share of negatives, response times (SLA), surge alerts.
 
-Figures are computed from the items (indexed tenant first, then time) over at most 90 days.
-Charts are server-side SVG built with the proposal charts' primitives.
+Figures are computed from the items (indexed tenant first, then time) over at most 90 days;
+kosmmos/inbox/charts.py draws them.
 """
 
 from __future__ import annotations
@@ -11,14 +11,12 @@ import math
 import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from html import escape
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -29,11 +27,8 @@ from kosmmos.inbox.models import (
     Item,
     SurgeAlert,
 )
-from kosmmos.proposals import charts
 
 log = logging.getLogger(__name__)
-
-COLOURS = {"positive": "#10b981", "neutral": "#94a3b8", "negative": "#ef4444"}
 
 # What each pipeline drop reason (pipeline.py, parsers.py) means to a manager.
 DROP_REASONS = {
@@ -91,83 +86,6 @@ def daily_sentiment(items: QuerySet[Item], days: int = 30) -> DaySeries:
     )
 
 
-def count_axis(value: float) -> tuple[int, int]:
-    """(axis maximum, tick step) for counts: four whole-number steps, so a day with five
-    comments never reads "1.25" on the axis."""
-    need = value / 4
-    power = 1
-    while True:
-        for mult in (1, 2, 5) if power == 1 else (1, 2, 2.5, 5):
-            step = int(mult * power)
-            if step >= need:
-                return step * 4, step
-        power *= 10
-
-
-def _wide_svg(width: int, height: int, body: list[str], title: str) -> SafeString:
-    # The inbox charts sit in full-width cards: scale up to the card as well as down.
-    return mark_safe(  # noqa: S308 -- built from the escaped parts of charts._svg
-        str(charts._svg(width, height, body, title)).replace(
-            'style="max-width:100%;height:auto"', 'style="width:100%;height:auto"', 1))
-
-
-def _axis(body: list[str], box: tuple[int, int, int, int], peak: float, step: float,
-          fmt: str = "{:g}") -> None:
-    left, top, right_x, plot_h = box
-    ticks = round(peak / step)
-    for tick in range(ticks + 1):
-        y = top + plot_h - plot_h * tick / ticks
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{right_x}" y2="{y:.1f}" '
-                    f'stroke="#e5e7eb" stroke-width="1"/>')
-        body.append(charts._text(left - 6, y + 4, fmt.format(step * tick), size=10, anchor="end"))
-
-
-def _dashed(body: list[str], span: tuple[float, float], y: float, colour: str, *,
-            width: float, opacity: float = 1.0) -> None:
-    """A dashed horizontal reference line (a target, an average) across the plot."""
-    body.append(f'<line x1="{span[0]}" y1="{y:.1f}" x2="{span[1]}" y2="{y:.1f}" '
-                f'stroke="{colour}" stroke-width="{width}" stroke-dasharray="5 4" '
-                f'opacity="{opacity}"/>')
-
-
-def _empty_note(body: list[str], x: float, y: float, text: str) -> None:
-    body.append(charts._text(x, y, text, size=12, anchor="middle", fill="#6b7280"))
-
-
-def sentiment_chart(series: DaySeries, title: str) -> SafeString:
-    """Stacked bars per day: negative at the bottom (what a manager looks for first). Each
-    day's bar carries its counts as a tooltip."""
-    width, height, left, right, top, bottom = 960, 250, 40, 12, 30, 34
-    plot_w, plot_h = width - left - right, height - top - bottom
-    peak, tick_step = count_axis(max(series.totals, default=0))
-    step = plot_w / max(len(series.days), 1)
-    body: list[str] = []
-    _axis(body, (left, top, width - right, plot_h), peak, tick_step)
-    names = {"negative": _("Negative"), "neutral": _("Neutral"), "positive": _("Positive")}
-    layers = (("negative", series.negative), ("neutral", series.neutral),
-              ("positive", series.positive))
-    for i, day in enumerate(series.days):
-        x = left + i * step + step * 0.15
-        y = top + plot_h
-        tip = f"{day:%d.%m}: " + ", ".join(f"{names[k].lower()} {v[i]}" for k, v in layers)
-        body.append(f"<g><title>{escape(tip)}</title>")
-        for label, values in layers:
-            h = plot_h * values[i] / peak
-            if h > 0:
-                y -= h
-                body.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{step * 0.7:.1f}" '
-                            f'height="{h:.1f}" fill="{COLOURS[label]}"/>')
-        body.append("</g>")
-        if i % max(1, len(series.days) // 10) == 0:
-            body.append(charts._text(x + step * 0.35, height - bottom + 15,
-                                     day.strftime("%d.%m"), size=10, anchor="middle"))
-    for n, key in enumerate(("negative", "neutral", "positive")):
-        lx = left + n * 120
-        body.append(f'<rect x="{lx}" y="6" width="11" height="11" rx="2" fill="{COLOURS[key]}"/>')
-        body.append(charts._text(lx + 16, 16, names[key], size=11))
-    return _wide_svg(width, height, body, title)
-
-
 @dataclass
 class WeekShare:
     start: date
@@ -195,49 +113,6 @@ def weekly_negative_share(items: QuerySet[Item], weeks: int = 12) -> list[WeekSh
     return out
 
 
-def negative_share_chart(weeks: list[WeekShare], title: str) -> SafeString:
-    """The share of negatives per week as a line; weeks without comments leave a gap, and
-    the period's overall share is a dashed line to compare each week with."""
-    width, height, left, right, top, bottom = 480, 220, 44, 12, 30, 34
-    plot_w, plot_h = width - left - right, height - top - bottom
-    shares = [w.share for w in weeks]
-    known = [v for v in shares if v is not None]
-    # Multiples of 20 %, so the four steps read 5/10/15/20 %, 10/20/30/40 %, …
-    peak = min(1.0, max(0.2, math.ceil(max(known, default=0.0) * 5 - 1e-9) / 5))
-    body: list[str] = []
-    _axis(body, (left, top, width - right, plot_h), peak * 100, peak * 25, "{:.0f}%")
-    step = plot_w / max(len(weeks), 1)
-
-    def point(i: int, value: float) -> tuple[float, float]:
-        return left + i * step + step / 2, top + plot_h - plot_h * value / peak
-
-    total = sum(w.total for w in weeks)
-    if total:
-        overall = sum(w.negative for w in weeks) / total
-        _dashed(body, (left, width - right), point(0, overall)[1], COLOURS["negative"],
-                width=1, opacity=0.6)
-    runs: list[list[str]] = [[]]  # stretches of weeks with comments, joined by a line
-    for i, (week, value) in enumerate(zip(weeks, shares, strict=True)):
-        if value is None:
-            runs.append([])
-            continue
-        x, y = point(i, value)
-        runs[-1].append(f"{x:.1f},{y:.1f}")
-        tip = _("Week of %(day)s: %(neg)s of %(total)s negative") % {
-            "day": f"{week.start:%d.%m}", "neg": week.negative, "total": week.total}
-        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{COLOURS["negative"]}">'
-                    f"<title>{escape(tip)}</title></circle>")
-    body.extend(f'<polyline points="{" ".join(run)}" fill="none" '
-                f'stroke="{COLOURS["negative"]}" stroke-width="2"/>' for run in runs if len(run) > 1)
-    for i, week in enumerate(weeks):
-        if i % 2 == (len(weeks) - 1) % 2:  # every other week, ending with this one
-            body.append(charts._text(point(i, 0)[0], height - bottom + 15,
-                                     f"{week.start:%d.%m}", size=10, anchor="middle"))
-    if not total:
-        _empty_note(body, width / 2, top + plot_h / 2, _("No comments yet."))
-    return _wide_svg(width, height, body, title)
-
-
 @dataclass
 class DayResponse:
     day: date
@@ -259,39 +134,6 @@ def daily_response_times(items: QuerySet[Item], days: int = 30) -> list[DayRespo
     span = [start + timedelta(days=i) for i in range(days)]
     return [DayResponse(d, len(per.get(d, [])),
                         statistics.median(per[d]) if d in per else None) for d in span]
-
-
-def response_time_chart(days: list[DayResponse], target_minutes: int, title: str) -> SafeString:
-    """Median first response per day as bars (red above the target), the target dashed."""
-    width, height, left, right, top, bottom = 480, 220, 44, 12, 30, 34
-    plot_w, plot_h = width - left - right, height - top - bottom
-    worst = max((d.median_minutes or 0.0 for d in days), default=0.0)
-    peak, tick_step = count_axis(max(worst, float(target_minutes)))
-    body: list[str] = []
-    _axis(body, (left, top, width - right, plot_h), peak, tick_step)
-    step = plot_w / max(len(days), 1)
-    for i, day in enumerate(days):
-        x = left + i * step + step * 0.15
-        if day.median_minutes is not None:
-            h = max(1.0, plot_h * day.median_minutes / peak)
-            late = day.median_minutes > target_minutes
-            tip = _("%(day)s: median %(minutes)s min over %(count)s answered") % {
-                "day": f"{day.day:%d.%m}", "minutes": f"{day.median_minutes:.0f}",
-                "count": day.answered}
-            body.append(f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{step * 0.7:.1f}" '
-                        f'height="{h:.1f}" fill="{"#ef4444" if late else "#6366f1"}">'
-                        f"<title>{escape(tip)}</title></rect>")
-        if i % max(1, len(days) // 6) == 0:
-            body.append(charts._text(x + step * 0.35, height - bottom + 15,
-                                     f"{day.day:%d.%m}", size=10, anchor="middle"))
-    y = top + plot_h - plot_h * target_minutes / peak
-    _dashed(body, (left, width - right), y, "#f59e0b", width=1.5)
-    body.append(charts._text(left + 4, y - 4,  # left: the newest days' bars are on the right
-                             _("target %(minutes)s min") % {"minutes": target_minutes},
-                             size=10, fill="#b45309"))
-    if not any(d.answered for d in days):
-        _empty_note(body, width / 2, top + plot_h / 2, _("No answers yet."))
-    return _wide_svg(width, height, body, title)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from kosmmos.accounts.access import (
 )
 from kosmmos.accounts.models import STAFF_ROLES, Membership, Role, User, Workspace
 from kosmmos.channels.models import Channel, Network
-from kosmmos.inbox import actions, analytics
+from kosmmos.inbox import actions, analytics, charts
 from kosmmos.inbox.forms import (
     CannedReplyForm,
     ConnectionForm,
@@ -487,10 +487,10 @@ def workspace_analytics(request: HttpRequest, workspace_id: uuid.UUID) -> HttpRe
     return render(request, "inbox/analytics.html", {
         "workspace": workspace, "profile": profile, "channels": channels,
         "chosen_channel": chosen_channel, "series": series,
-        "chart": analytics.sentiment_chart(series, _("Comments by sentiment, last 30 days")),
-        "share_chart": analytics.negative_share_chart(
+        "chart": charts.sentiment_chart(series, _("Comments by sentiment, last 30 days")),
+        "share_chart": charts.negative_share_chart(
             weeks, _("Share of negatives by week, last 12 weeks")),
-        "response_chart": analytics.response_time_chart(
+        "response_chart": charts.response_time_chart(
             analytics.daily_response_times(items), sla.target_minutes,
             _("Median first response by day, last 30 days")),
         "total": sum(series.totals), "negative_share": series.negative_share(),

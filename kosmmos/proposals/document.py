@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from kosmmos.briefs.planner import Figures, MediaPlan
 from kosmmos.core.templatetags.ui import money
-from kosmmos.proposals import charts
+from kosmmos.lib import charts
 from kosmmos.proposals.models import Proposal, ProposalSettings, ProposalVersion
 
 _MONEY_SUFFIXES = (".budget", ".cost_per_subscriber", ".cpl")

@@ -17,8 +17,9 @@ from kosmmos.accounts.models import STAFF_ROLES, Membership, Role
 from kosmmos.channels.models import Channel, ChannelStatsSnapshot
 from kosmmos.connectors.base import ConnectorError
 from kosmmos.content.models import Post
+from kosmmos.lib import charts
 from kosmmos.lib.http import UnsafeUrl, check_public_url
-from kosmmos.publishing import actions, charts
+from kosmmos.publishing import actions
 from kosmmos.publishing.models import PostStatsSnapshot, PostTarget, TargetStatus
 
 METRICS = ("views", "reach", "likes", "comments", "reposts")
@@ -157,7 +158,7 @@ def post_stats(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
         series = [(str(_label(m)), [(r.taken_at, getattr(r, m)) for r in rows
                                     if getattr(r, m) is not None]) for m in METRICS]
         blocks.append({"target": target, "last": rows[-1] if rows else None,
-                       "chart": charts.lines(series, target.channel.name)})
+                       "chart": charts.time_lines(series, target.channel.name)})
     return render(request, "publishing/post_stats.html", {"post": post, "blocks": blocks})
 
 
@@ -179,7 +180,7 @@ def channel_stats_context(channel: Channel) -> dict[str, Any]:
     recent = (PostTarget.objects.filter(organisation=channel.organisation_id, channel=channel,
                                         status=TargetStatus.PUBLISHED)
               .select_related("post").order_by("-published_at")[:10])
-    return {"channel": channel, "followers_chart": charts.lines(
+    return {"channel": channel, "followers_chart": charts.time_lines(
         [(_("Followers"), points)], _("Followers")), "days": days, "recent": recent}
 
 

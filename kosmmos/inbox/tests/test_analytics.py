@@ -13,16 +13,13 @@ from django.utils import timezone
 from kosmmos.channels.models import Channel
 from kosmmos.conftest import World, client_for
 from kosmmos.inbox.analytics import (
-    count_axis,
     daily_response_times,
     daily_sentiment,
     detect_surges,
     is_surge,
-    negative_share_chart,
-    response_time_chart,
-    sentiment_chart,
     weekly_negative_share,
 )
+from kosmmos.inbox.charts import negative_share_chart, response_time_chart, sentiment_chart
 from kosmmos.inbox.models import Item, SurgeAlert
 from kosmmos.inbox.testing import make_item
 
@@ -81,17 +78,6 @@ def test_it_counts_labelled_items_with_plural_forms(world: World, vk: Channel) -
     assert "2 сообщения размечены менеджерами" in seen["ru", 2]
     assert "5 сообщений размечено менеджерами" in seen["ru", 5]
     assert "21 сообщение размечено менеджерами" in seen["ru", 21]
-
-
-def test_it_puts_whole_numbers_on_count_axes() -> None:
-    assert count_axis(0) == (4, 1)
-    assert count_axis(3) == (4, 1)
-    assert count_axis(5) == (8, 2)
-    assert count_axis(60) == (80, 20)
-    assert count_axis(90) == (100, 25)
-    for peak in range(1, 500):
-        top, step = count_axis(peak)
-        assert top >= peak and top == 4 * step and isinstance(step, int)
 
 
 def test_it_labels_a_small_days_axis_in_whole_comments(world: World, vk: Channel) -> None:
