@@ -39,13 +39,14 @@ from kosmmos.content.models import (
     PostEvent,
     PostMedia,
     PostStatus,
+    PostTarget,
     PostTemplate,
     PostVariant,
     Rubric,
+    TargetStatus,
 )
 from kosmmos.content.validation import Draft, blocking, check_schedulable
 from kosmmos.mail.delivery import queue_email
-from kosmmos.publishing.models import PostTarget, TargetStatus
 
 Kind = PostEvent.Kind
 

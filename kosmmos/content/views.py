@@ -54,12 +54,12 @@ from kosmmos.content.models import (
     MediaItem,
     Post,
     PostStatus,
+    PostTarget,
     PostTemplate,
     Rubric,
 )
 from kosmmos.content.validation import Draft, Problem, check_schedulable, limits_for, network_name
 from kosmmos.lib.dates import query_date
-from kosmmos.publishing.models import PostTarget
 
 M = TypeVar("M", bound=models.Model)
 

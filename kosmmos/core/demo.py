@@ -274,9 +274,9 @@ def _demo_history(manager: User, workspaces: list[Workspace], channels: list[Cha
 
     from kosmmos.connectors.text import compose_text
     from kosmmos.content import actions as content
-    from kosmmos.content.models import Post, PostEvent, PostStatus
+    from kosmmos.content.models import Post, PostEvent, PostStatus, PostTarget, TargetStatus
     from kosmmos.publishing.engine import build_request
-    from kosmmos.publishing.models import PostTarget, PublishAttempt, TargetStatus
+    from kosmmos.publishing.models import PublishAttempt
 
     put = _sandbox_writer()
     now = timezone.now()

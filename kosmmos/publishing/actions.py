@@ -16,9 +16,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from kosmmos.accounts.models import User
-from kosmmos.content.models import Post, PostEvent, PostStatus
+from kosmmos.content.models import PendingAction, Post, PostEvent, PostStatus, PostTarget, TargetStatus
 from kosmmos.publishing.engine import aggregate
-from kosmmos.publishing.models import PendingAction, PostTarget, PublishAttempt, TargetStatus
+from kosmmos.publishing.models import PublishAttempt
 
 Outcome = PublishAttempt.Outcome
 

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from kosmmos.content.models import PostEvent
+from kosmmos.content.models import PendingAction, PostEvent, PostTarget, TargetStatus
 from kosmmos.publishing.engine import (
     MAX_ATTEMPTS,
     Job,
@@ -35,7 +35,7 @@ from kosmmos.publishing.engine import (
     run_in_pool,
     worker_name,
 )
-from kosmmos.publishing.models import PendingAction, PostTarget, PublishAttempt, TargetStatus
+from kosmmos.publishing.models import PublishAttempt
 
 RETRYABLE = {Outcome.TRANSIENT, Outcome.RATE_LIMITED, Outcome.AMBIGUOUS, Outcome.NOT_SENT}
 

@@ -53,8 +53,8 @@ from kosmmos.connectors.base import (
     RateLimited,
 )
 from kosmmos.content.labels import text_for
-from kosmmos.content.models import Post, PostEvent, PostMedia, PostStatus, PostVariant
-from kosmmos.publishing.models import PostTarget, PublishAttempt, TargetStatus
+from kosmmos.content.models import Post, PostEvent, PostMedia, PostStatus, PostTarget, PostVariant, TargetStatus
+from kosmmos.publishing.models import PublishAttempt
 
 log = logging.getLogger(__name__)
 Outcome = PublishAttempt.Outcome

@@ -169,7 +169,7 @@ def should_pass_on(target_ids: list[str]) -> bool:
         return False
     from django.utils import timezone
 
-    from kosmmos.publishing.models import PostTarget, TargetStatus
+    from kosmmos.content.models import PostTarget, TargetStatus
 
     first = (PostTarget.objects.filter(pk__in=target_ids, status=TargetStatus.QUEUED)
              .order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first())

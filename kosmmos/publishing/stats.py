@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from kosmmos.channels.models import Channel, ChannelStatsSnapshot, ChannelStatus
 from kosmmos.connectors.base import AuthRevoked, ConnectorError
+from kosmmos.content.models import PostTarget, TargetStatus
 from kosmmos.publishing.engine import mark_needs_reauth
-from kosmmos.publishing.models import PostStatsSnapshot, PostTarget, TargetStatus
+from kosmmos.publishing.models import PostStatsSnapshot
 
 log = logging.getLogger(__name__)
 

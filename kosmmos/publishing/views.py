@@ -16,10 +16,10 @@ from kosmmos.accounts.access import agency_required, membership_in, require_role
 from kosmmos.accounts.models import STAFF_ROLES, Membership, Role
 from kosmmos.channels.models import Channel, ChannelStatsSnapshot
 from kosmmos.connectors.base import ConnectorError
-from kosmmos.content.models import Post
+from kosmmos.content.models import Post, PostTarget, TargetStatus
 from kosmmos.lib.http import UnsafeUrl, check_public_url
 from kosmmos.publishing import actions, charts
-from kosmmos.publishing.models import PostStatsSnapshot, PostTarget, TargetStatus
+from kosmmos.publishing.models import PostStatsSnapshot
 
 METRICS = ("views", "reach", "likes", "comments", "reposts")
 

@@ -6,9 +6,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from kosmmos.conftest import client_for
-from kosmmos.content.models import Post, PostEvent, PostStatus
+from kosmmos.content.models import Post, PostEvent, PostStatus, PostTarget, TargetStatus
 from kosmmos.content.tests.conftest import Plan, future, make_post
-from kosmmos.publishing.models import PostTarget, TargetStatus
 
 EN = {"language": "en"}
 Kind = PostEvent.Kind

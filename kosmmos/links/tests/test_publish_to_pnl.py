@@ -15,7 +15,7 @@ from django.utils import timezone
 from kosmmos.channels.models import Channel
 from kosmmos.conftest import World, client_for
 from kosmmos.connectors import registry
-from kosmmos.content.models import Post
+from kosmmos.content.models import Post, PostTarget, TargetStatus
 from kosmmos.links import actions
 from kosmmos.links.events import get_store
 from kosmmos.links.flusher import drain_once
@@ -26,7 +26,6 @@ from kosmmos.links.tests.conftest import visit
 from kosmmos.links.tests.test_money import signed_post
 from kosmmos.publishing import actions as publishing
 from kosmmos.publishing import dispatch
-from kosmmos.publishing.models import PostTarget, TargetStatus
 from kosmmos.publishing.tests import fakes
 
 

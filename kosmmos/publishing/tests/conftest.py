@@ -10,8 +10,7 @@ from django.utils import timezone
 from kosmmos.channels.models import Channel
 from kosmmos.conftest import World
 from kosmmos.connectors import registry
-from kosmmos.content.models import Post
-from kosmmos.publishing.models import PostTarget
+from kosmmos.content.models import Post, PostTarget
 from kosmmos.publishing.tests import fakes
 
 

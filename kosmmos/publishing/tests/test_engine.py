@@ -12,9 +12,9 @@ from django.db import connection
 from django.utils import timezone
 
 from kosmmos.channels.models import ChannelStatus
-from kosmmos.content.models import PostEvent, PostStatus
+from kosmmos.content.models import PostEvent, PostStatus, PostTarget, TargetStatus
 from kosmmos.publishing import actions, dispatch, engine, tasks
-from kosmmos.publishing.models import PostTarget, PublishAttempt, TargetStatus
+from kosmmos.publishing.models import PublishAttempt
 from kosmmos.publishing.tests.conftest import make_post
 from kosmmos.publishing.tests.fakes import FakeNetwork
 

@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from kosmmos.channels.models import ChannelStatsSnapshot
 from kosmmos.conftest import client_for
+from kosmmos.content.models import PostTarget, TargetStatus
 from kosmmos.publishing import dispatch, stats
-from kosmmos.publishing.models import PostStatsSnapshot, PostTarget, TargetStatus
+from kosmmos.publishing.models import PostStatsSnapshot
 
 
 @pytest.mark.django_db
