@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kosmmos.content.models import PendingAction, PostEvent, PostTarget, TargetStatus
+from kosmmos.content.targets import roll_up
 from kosmmos.publishing.engine import (
     MAX_ATTEMPTS,
     Job,
@@ -24,7 +25,6 @@ from kosmmos.publishing.engine import (
     Try,
     _attempt_rows,
     _event,
-    aggregate,
     backoff,
     call_with_tries,
     lease,
@@ -104,5 +104,5 @@ def run_actions(ids: Iterable[Any], dispatch_token: str) -> int:
         PublishAttempt.objects.bulk_create(rows)
         PostEvent.objects.bulk_create(events)
         mark_needs_reauth(reauth)
-        aggregate({job.target.post_id for job in jobs})
+        roll_up({job.target.post_id for job in jobs})
     return len(jobs)

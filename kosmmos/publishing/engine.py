@@ -12,7 +12,7 @@ A Celery message carries a batch of target ids (dispatch.py). The task that gets
    run out: once the sweep has moved a row to ``reconciling`` nobody may send it again.
 4. **records** all outcomes in one transaction: a PublishAttempt row per try, the target moved
    per the state machine in models.py (every UPDATE conditional on ``publishing`` + our token), a
-   channel whose token was revoked marked ``needs_reauth``, and the posts' statuses aggregated.
+   channel whose token was revoked marked ``needs_reauth``, and the posts' statuses rolled up (content/targets.py).
 
 Reconciliation (after an unknown outcome or a lost worker) works the same way with
 ``connector.find()``: found → published (never re-sent), absent → scheduled, cannot tell →
@@ -53,7 +53,8 @@ from kosmmos.connectors.base import (
     RateLimited,
 )
 from kosmmos.content.labels import text_for
-from kosmmos.content.models import Post, PostEvent, PostMedia, PostStatus, PostTarget, PostVariant, TargetStatus
+from kosmmos.content.models import Post, PostEvent, PostMedia, PostTarget, PostVariant, TargetStatus
+from kosmmos.content.targets import roll_up
 from kosmmos.publishing.models import PublishAttempt
 
 log = logging.getLogger(__name__)
@@ -459,7 +460,7 @@ def record_publish(token: str, jobs: list[Job]) -> None:
         PublishAttempt.objects.bulk_create(rows)
         PostEvent.objects.bulk_create(events)
         mark_needs_reauth(reauth)
-        aggregate({job.target.post_id for job in jobs})
+        roll_up({job.target.post_id for job in jobs})
 
 
 def _published_fields(post: PublishedPost, now: datetime) -> dict[str, Any]:
@@ -487,40 +488,6 @@ def mark_needs_reauth(channels: dict[Any, str]) -> None:
     for channel_id, error in channels.items():
         Channel.objects.filter(pk=channel_id, status=ChannelStatus.ACTIVE).update(
             status=ChannelStatus.NEEDS_REAUTH, last_error=error)
-
-
-# Post statuses the engine may overwrite; drafts and posts in review belong to the editor.
-ENGINE_POST_STATUSES = (PostStatus.APPROVED, PostStatus.SCHEDULED, PostStatus.PUBLISHED,
-                        PostStatus.FAILED)
-DONE = {TargetStatus.PUBLISHED, TargetStatus.DELETED}
-BROKEN = {TargetStatus.FAILED, TargetStatus.NEEDS_CHECK}
-ACTIVE = {TargetStatus.SCHEDULED, TargetStatus.QUEUED, TargetStatus.PUBLISHING,
-          TargetStatus.RECONCILING}
-
-
-def aggregate(post_ids: Iterable[Any]) -> int:
-    """Post status from its targets: all published → published; any failed or needing a check →
-    failed; any still on its way → scheduled. Call inside the transaction that moved them."""
-    statuses: dict[Any, set[str]] = {}
-    for post_id, status in PostTarget.objects.filter(post_id__in=set(post_ids)).exclude(
-            status=TargetStatus.CANCELLED).values_list("post_id", "status"):
-        statuses.setdefault(post_id, set()).add(status)
-    by_status: dict[str, list[Any]] = {}
-    for post_id, found in statuses.items():
-        if found <= DONE:
-            new = PostStatus.PUBLISHED
-        elif found & BROKEN:
-            new = PostStatus.FAILED
-        elif found & ACTIVE:
-            new = PostStatus.SCHEDULED
-        else:
-            continue
-        by_status.setdefault(new, []).append(post_id)
-    changed = 0
-    for new, pks in by_status.items():
-        changed += Post.objects.filter(pk__in=pks, status__in=ENGINE_POST_STATUSES).exclude(
-            status=new).update(status=new)
-    return changed
 
 
 # --- Reconciliation ------------------------------------------------------------------------------
@@ -610,6 +577,6 @@ def record_reconcile(token: str, jobs: list[Job]) -> None:
         PublishAttempt.objects.bulk_create(rows)
         PostEvent.objects.bulk_create(events)
         mark_needs_reauth(reauth)
-        aggregate({job.target.post_id for job in jobs})
+        roll_up({job.target.post_id for job in jobs})
         if again:
             transaction.on_commit(_kick)

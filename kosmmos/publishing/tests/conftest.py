@@ -45,7 +45,7 @@ def make_post(world: World, channel: Channel, *, text: str = "Hello", at: Any = 
 
 @pytest.fixture
 def scheduled(world: World, channel: Channel, net: fakes.FakeNetwork) -> tuple[Post, PostTarget]:
-    from kosmmos.publishing.actions import schedule_post
+    from kosmmos.content.targets import schedule_post
 
     post, target = make_post(world, channel)
     assert schedule_post(post) == 1
