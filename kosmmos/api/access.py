@@ -1,5 +1,5 @@
 """Tenant isolation and roles for API calls: the same rules as the pages' helpers
-(``accounts.access``, ``content.views.get_post_for_user``, the inbox/channel/money helpers), applied
+(``accounts.access``, ``content.access.get_post_for_user``, the inbox/channel/money helpers), applied
 to the token's membership instead of the session's.
 
 The pages' helpers take a request and look up the user's membership in the *object's*

@@ -111,15 +111,12 @@ def list_posts(call: Call, workspace_id: uuid.UUID) -> Result:
         posts = posts.filter(publish_at__lte=end)  # type: ignore[attr-defined]
     posts = posts.prefetch_related("variants", "post_media", "targets__channel")  # type: ignore[attr-defined]
     page, cursor = paginate(posts, call.query, field="created_at")
-    # As the calendar does: bring statuses in line with what the engine did meanwhile.
-    content.refresh_statuses(page)
     return _page([serialize.post(p, targets=sorted(
         p.targets.all(), key=lambda t: (t.channel.network, t.channel.name))) for p in page], cursor)
 
 
 def get_post(call: Call, post_id: uuid.UUID) -> Result:
     post = post_for(call, post_id)
-    content.refresh_status(post)
     return 200, serialize.post(post)
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from kosmmos.channels.models import ChannelStatus, Network
-from kosmmos.content.models import PostStatus
+from kosmmos.content.models import PostStatus, TargetStatus
 from kosmmos.inbox.models import ItemStatus, Kind, Sentiment
-from kosmmos.publishing.models import TargetStatus
 
 
 def ref(name: str) -> dict[str, Any]:

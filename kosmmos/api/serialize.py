@@ -10,10 +10,9 @@ from typing import Any
 
 from kosmmos.accounts.models import Workspace
 from kosmmos.channels.models import Channel
-from kosmmos.content.models import Post
+from kosmmos.content.models import Post, PostTarget
 from kosmmos.inbox.models import Item
 from kosmmos.links.stats import Figures, LinkRow
-from kosmmos.publishing.models import PostTarget
 
 
 def _money(value: Decimal | None) -> str | None:

@@ -335,9 +335,8 @@ def setup(spec: dict[str, Any]) -> dict[str, Any]:
 
     from kosmmos.accounts.models import Organisation, Workspace
     from kosmmos.channels.models import Channel
-    from kosmmos.content.models import Post
+    from kosmmos.content.models import Post, PostTarget
     from kosmmos.lib import crypto
-    from kosmmos.publishing.models import PostTarget
 
     now = timezone.now()
     stamp = int(time.time())

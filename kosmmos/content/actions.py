@@ -1,8 +1,8 @@
 """Writes of the content plan: saving, review, approval, scheduling, comments, deleting.
 
 Each function is atomic and leaves a ``PostEvent`` row; emails are Delivery rows (sent after the
-commit). Scheduling hands the post to the publishing engine (``kosmmos.publishing.actions``),
-which owns the targets from then on.
+commit). Scheduling moves the post's targets (targets.py); the publishing engine takes them
+from there and keeps the post's status rolled up.
 
 Status flow (``PostStatus``)::
 
@@ -30,6 +30,7 @@ from django.utils.translation import gettext_noop
 
 from kosmmos.accounts.models import Membership, Role, User, Workspace
 from kosmmos.channels.models import Channel
+from kosmmos.content import targets
 from kosmmos.content.labels import normalize_hashtags
 from kosmmos.content.models import (
     ApprovalLink,
@@ -39,33 +40,20 @@ from kosmmos.content.models import (
     PostEvent,
     PostMedia,
     PostStatus,
+    PostTarget,
     PostTemplate,
     PostVariant,
     Rubric,
+    TargetStatus,
 )
 from kosmmos.content.validation import Draft, blocking, check_schedulable
 from kosmmos.mail.delivery import queue_email
-from kosmmos.publishing.models import PostTarget, TargetStatus
 
 Kind = PostEvent.Kind
-
-# Targets in these states have reached (or may have reached) a network.
-LIVE_TARGET = {TargetStatus.PUBLISHED, TargetStatus.PUBLISHING, TargetStatus.RECONCILING,
-               TargetStatus.NEEDS_CHECK}
-TROUBLE_TARGET = {TargetStatus.FAILED, TargetStatus.NEEDS_CHECK}
 
 
 class ContentError(Exception):
     """An action that does not apply to the post in its current state; the message is for people."""
-
-
-def engine() -> Any:
-    """The publishing engine's actions module (``schedule_post``, ``retry_target``, …)."""
-    try:
-        from kosmmos.publishing import actions
-    except ImportError as exc:
-        raise ContentError(_("Publishing is not available on this installation yet.")) from exc
-    return actions
 
 
 def record(post: Post, kind: str, *, by: User | None = None, author_name: str = "",
@@ -195,7 +183,7 @@ def save_post(workspace: Workspace, data: PostData, *, by: User | None,
             raise ContentError(_("This post was deleted."))
         before = _snapshot(post)
     published = post.status == PostStatus.PUBLISHED or (
-        not creating and post.targets.filter(status__in=LIVE_TARGET).exists())
+        not creating and post.targets.filter(status__in=targets.LIVE).exists())
     moved = not creating and post.publish_at != data.publish_at
     if published and moved:
         raise ContentError(_("A published post keeps its publication time."))
@@ -235,12 +223,11 @@ def save_post(workspace: Workspace, data: PostData, *, by: User | None,
         lines.append(_("The approval was withdrawn: the content changed after it."))
     record(post, Kind.EDITED, by=by, text="\n".join(lines))
     if moved and post.status == PostStatus.SCHEDULED:
-        eng = engine()
-        eng.unschedule_post(post)
-        eng.schedule_post(post)
+        targets.unschedule_post(post)
+        targets.schedule_post(post)
         record(post, Kind.RESCHEDULED, by=by, text=f"{before['publish_at']} → {after['publish_at']}")  # type: ignore[index]
     if published and _content_changed(before, after):  # type: ignore[arg-type]
-        engine().propagate_edit(post)
+        targets.propagate_edit(post)
     return post
 
 
@@ -381,7 +368,7 @@ def schedule(post: Post, *, by: User) -> int:
     problems = blocking(check_schedulable(Draft.from_post(post)))
     if problems:
         raise ContentError(" ".join(p.message for p in problems))
-    count = int(engine().schedule_post(post))
+    count = int(targets.schedule_post(post))
     post.status = PostStatus.SCHEDULED
     post.save(update_fields=["status", "updated_at"])
     channels = ", ".join(str(t.channel) for t in post.targets.select_related("channel"))
@@ -394,8 +381,8 @@ def unschedule(post: Post, *, by: User) -> int:
     post = Post.objects.select_for_update().get(pk=post.pk)
     if post.status != PostStatus.SCHEDULED:
         raise ContentError(_("This post is not scheduled."))
-    count = int(engine().unschedule_post(post))
-    if post.targets.filter(status__in=LIVE_TARGET).exists():
+    count = int(targets.unschedule_post(post))
+    if post.targets.filter(status__in=targets.LIVE).exists():
         raise ContentError(_("The post is already being published; it cannot be unscheduled."))
     post.status = PostStatus.APPROVED
     post.save(update_fields=["status", "updated_at"])
@@ -409,7 +396,7 @@ def reschedule(post: Post, when: datetime, *, by: User) -> Post:
     post = Post.objects.select_for_update().get(pk=post.pk)
     if post.deleted_at is not None:
         raise ContentError(_("This post was deleted."))
-    if post.status == PostStatus.PUBLISHED or post.targets.filter(status__in=LIVE_TARGET).exists():
+    if post.status == PostStatus.PUBLISHED or post.targets.filter(status__in=targets.LIVE).exists():
         raise ContentError(_("A published post keeps its publication time."))
     if post.status in {PostStatus.SCHEDULED, PostStatus.FAILED} and when <= timezone.now():
         raise ContentError(_("The publication time has passed; choose a time in the future."))
@@ -418,12 +405,12 @@ def reschedule(post: Post, when: datetime, *, by: User) -> Post:
     old = local(post, post.publish_at)
     scheduled = post.status == PostStatus.SCHEDULED
     if scheduled:
-        engine().unschedule_post(post)
+        targets.unschedule_post(post)
     post.publish_at = when
     post.save(update_fields=["publish_at", "updated_at"])
     post.targets.filter(status=TargetStatus.DRAFT).update(publish_at=when)
     if scheduled:
-        engine().schedule_post(post)
+        targets.schedule_post(post)
     record(post, Kind.RESCHEDULED, by=by, text=f"{old} → {local(post, when)}")
     return post
 
@@ -431,57 +418,13 @@ def reschedule(post: Post, when: datetime, *, by: User) -> Post:
 @transaction.atomic
 def retry(target: PostTarget, *, by: User, confirmed_absent: bool = False) -> bool:
     """The calendar's retry button for a failed (or needs-check) target."""
-    if target.status not in TROUBLE_TARGET:
+    if target.status not in targets.TROUBLE:
         raise ContentError(_("Only a failed publication can be retried."))
-    ok = bool(engine().retry_target(target, confirmed_absent=confirmed_absent, user=by))
+    ok = bool(targets.retry_target(target, confirmed_absent=confirmed_absent, user=by))
     if not ok:
         raise ContentError(_("The publication could not be retried; reload the page."))
-    post = Post.objects.select_for_update().get(pk=target.post_id)
-    record(post, Kind.RETRIED, by=by, text=str(target.channel))
-    if post.status == PostStatus.FAILED:
-        post.status = PostStatus.SCHEDULED
-        post.save(update_fields=["status", "updated_at"])
+    record(target.post, Kind.RETRIED, by=by, text=str(target.channel))
     return ok
-
-
-def refresh_status(post: Post) -> str:
-    """Bring the post's status in line with its targets (published / failed) once, with history.
-
-    Safe to call from any request or job: the conditional update lets only one caller record
-    the event.
-    """
-    if post.status not in {PostStatus.SCHEDULED, PostStatus.FAILED, PostStatus.PUBLISHED}:
-        return post.status
-    targets = [t for t in post.targets.select_related("channel") if t.status != TargetStatus.CANCELLED]
-    if not targets:
-        return post.status
-    statuses = {t.status for t in targets}
-    if statuses == {TargetStatus.PUBLISHED}:
-        new = PostStatus.PUBLISHED
-        text = "\n".join(f"{t.channel}: {t.url or t.external_id}" for t in targets)
-        kind = Kind.PUBLISHED
-    elif statuses & TROUBLE_TARGET:
-        new = PostStatus.FAILED
-        text = "\n".join(f"{t.channel}: {t.last_error or t.get_status_display()}"
-                         for t in targets if t.status in TROUBLE_TARGET)
-        kind = Kind.FAILED
-    else:
-        new, kind, text = PostStatus.SCHEDULED, "", ""
-    if new == post.status:
-        return post.status
-    with transaction.atomic():
-        won = Post.objects.filter(pk=post.pk, status=post.status).update(status=new, updated_at=timezone.now())
-        if won and kind:
-            record(post, kind, text=text)
-    post.status = new
-    return new
-
-
-def refresh_statuses(posts: list[Post]) -> None:
-    """``refresh_status`` for the posts of a page that the engine may have moved on."""
-    for post in posts:
-        if post.status in {PostStatus.SCHEDULED, PostStatus.FAILED}:
-            refresh_status(post)
 
 
 # --- Deleting -----------------------------------------------------------------------------------
@@ -492,15 +435,15 @@ def delete_post(post: Post, *, by: User) -> bool:
     """Delete a post; one that reached a network is deleted there too and kept, hidden, for its
     history. Returns True when the networks were asked to delete it."""
     post = Post.objects.select_for_update().get(pk=post.pk)
-    if post.targets.filter(status__in=LIVE_TARGET).exists():
-        engine().propagate_delete(post)
+    if post.targets.filter(status__in=targets.LIVE).exists():
+        targets.propagate_delete(post)
         post.deleted_at = timezone.now()
         post.save(update_fields=["deleted_at", "updated_at"])
         record(post, Kind.DELETED, by=by)
         return True
     if post.status == PostStatus.SCHEDULED or post.targets.filter(
             status__in=[TargetStatus.SCHEDULED, TargetStatus.QUEUED]).exists():
-        engine().unschedule_post(post)
+        targets.unschedule_post(post)
     post.delete()
     return False
 

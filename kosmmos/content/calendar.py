@@ -9,8 +9,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from kosmmos.content.models import Post
-from kosmmos.publishing.models import PostTarget
+from kosmmos.content.models import Post, PostTarget
 
 VIEWS = ("month", "week", "list")
 

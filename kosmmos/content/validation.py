@@ -2,7 +2,7 @@
 
 Works on a ``Draft`` (plain values), so the editor can check what is typed before it is saved and
 the importer can check a row before it becomes a post. Limits come from the connector classes
-(``connectors.registry``); until a connector exists its documented values are used.
+(``connectors.registry``).
 """
 
 from __future__ import annotations
@@ -15,34 +15,18 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from kosmmos.connectors.base import Limits
+from kosmmos.connectors.registry import connector_class
 from kosmmos.content import labels
 
 MB = 2**20
-
-# The documented values (docs/network-api-facts.md), used when a connector is not importable.
-FALLBACK_LIMITS: dict[str, Limits] = {
-    "vk": Limits(text_max=16384, media_max=10, links_max=1, photo_max_bytes=50 * MB,
-                 video_max_bytes=2048 * MB, supports_ads_mark=True),
-    "ok": Limits(text_max=20000, media_max=10, photo_max_bytes=50 * MB, video_max_bytes=2048 * MB),
-    "telegram": Limits(text_max=4096, caption_max=1024, media_max=10, media_min_group=2,
-                       photo_max_bytes=10 * MB, video_max_bytes=50 * MB),
-    "sandbox": Limits(text_max=16384, media_max=10, links_max=1, photo_max_bytes=50 * MB,
-                      video_max_bytes=2048 * MB, supports_ads_mark=True),
-}
 
 NETWORK_NAMES = {"vk": "VK", "ok": "OK", "telegram": "Telegram", "sandbox": "Sandbox"}
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 
 
 def limits_for(network: str) -> Limits:
-    """The network's limits from its connector class, else the documented fallback."""
-    try:
-        from kosmmos.connectors.registry import connector_class
-
-        limits = connector_class(network).limits
-    except (ImportError, AttributeError, KeyError):
-        return FALLBACK_LIMITS.get(network, FALLBACK_LIMITS["vk"])
-    return limits if isinstance(limits, Limits) else FALLBACK_LIMITS.get(network, FALLBACK_LIMITS["vk"])
+    """What the network accepts in one post, from its connector class."""
+    return connector_class(network).limits
 
 
 def network_name(network: str) -> str:

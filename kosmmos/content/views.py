@@ -1,7 +1,8 @@
 """Content plan pages: calendars, the post editor, approval, media, rubrics, templates, import.
 
-Every view reaches its object through an access helper: ``get_post_for_user`` for posts and
-``get_owned`` for the other workspace objects. Another organisation's object (or a workspace a
+Every view reaches its object through an access helper: ``get_post_for_user`` and
+``get_target_for_user`` (access.py) for posts and their targets, ``get_owned`` for the other
+workspace objects. Another organisation's object (or a workspace a
 client was not given) is a 404; a role that may not act is a 403. The approval-link pages are
 reached only with the link's token.
 """
@@ -35,6 +36,7 @@ from kosmmos.accounts.access import (
 )
 from kosmmos.accounts.models import STAFF_ROLES, Membership, Role, Workspace
 from kosmmos.content import actions, calendar, importer, labels
+from kosmmos.content.access import get_post_for_user, get_target_for_user
 from kosmmos.content.forms import (
     ApprovalLinkForm,
     CommentForm,
@@ -59,39 +61,20 @@ from kosmmos.content.models import (
 )
 from kosmmos.content.validation import Draft, Problem, check_schedulable, limits_for, network_name
 from kosmmos.lib.dates import query_date
-from kosmmos.publishing.models import PostTarget
 
 M = TypeVar("M", bound=models.Model)
 
 # --- Access -------------------------------------------------------------------------------------
 
 
-def get_post_for_user(request: HttpRequest, post_id: uuid.UUID, *, write: bool = False
-                      ) -> tuple[Post, Membership]:
-    """A live post in a workspace the user sees; clients see no unsent drafts."""
-    post = (Post.objects.select_related("workspace", "organisation", "rubric")
-            .filter(pk=post_id, deleted_at__isnull=True).first())
-    if post is None:
-        raise Http404
-    membership = membership_in(request, post.organisation_id)
-    if not membership.visible_workspaces().filter(pk=post.workspace_id).exists():
-        raise Http404
-    if membership.role == Role.CLIENT and not actions.client_visible(
-            Post.objects.filter(pk=post.pk)).exists():
-        raise Http404
-    if write:
-        require_role(membership, STAFF_ROLES)
-    return post, membership
-
-
 def get_owned(request: HttpRequest, model: type[M], pk: uuid.UUID, *, write: bool = False,
               agency: bool = True) -> tuple[M, Membership]:
-    """A workspace object (media, rubric, template, import, link, target's post) of the user's
-    visible workspaces; ``agency`` hides it from clients altogether."""
+    """A workspace object (media, rubric, template, import, link) of the user's visible
+    workspaces; ``agency`` hides it from clients altogether."""
     obj = model._default_manager.filter(pk=pk).first()
     if obj is None:
         raise Http404
-    workspace_id = obj.post.workspace_id if isinstance(obj, PostTarget) else obj.workspace_id  # type: ignore[attr-defined]
+    workspace_id = obj.workspace_id  # type: ignore[attr-defined]
     membership = membership_in(request, obj.organisation_id)  # type: ignore[attr-defined]
     if agency and membership.role == Role.CLIENT:
         raise Http404
@@ -127,7 +110,6 @@ def _calendar_context(request: HttpRequest, membership: Membership, workspaces: 
     if status in PostStatus.values:
         posts = posts.filter(status=status)
     dated = list(calendar.with_targets(posts.filter(publish_at__gte=start, publish_at__lt=end)))
-    actions.refresh_statuses(dated)
     undated = list(calendar.with_targets(posts.filter(publish_at__isnull=True)).order_by("-created_at")[:50])
     calendar.annotate(dated + undated)
     day_list = calendar.days(period, dated, zone, today)
@@ -278,7 +260,6 @@ def preview(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
 @member_required
 def post_detail(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
     post, membership = get_post_for_user(request, post_id)
-    actions.refresh_status(post)
     draft = Draft.from_post(post)
     media = [pm.media for pm in post.post_media.select_related("media")]
     problems = check_schedulable(draft) if post.status in {PostStatus.DRAFT, PostStatus.IN_REVIEW,
@@ -432,7 +413,7 @@ def post_save_template(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse
 @require_POST
 @staff_required
 def target_retry(request: HttpRequest, target_id: uuid.UUID) -> HttpResponse:
-    target, _membership = get_owned(request, PostTarget, target_id, write=True)
+    target, _membership = get_target_for_user(request, target_id, write=True)
     post = target.post
     back = request.POST.get("next", "")
     to = back if back.startswith("/") and not back.startswith("//") else None

@@ -274,8 +274,8 @@ def _demo_history(manager: User, workspaces: list[Workspace], channels: list[Cha
 
     from kosmmos.connectors.text import compose_text
     from kosmmos.content import actions as content
-    from kosmmos.content.models import Post, PostEvent, PostStatus
-    from kosmmos.publishing.models import PostTarget, PublishAttempt, TargetStatus
+    from kosmmos.content.models import Post, PostEvent, PostStatus, PostTarget, TargetStatus
+    from kosmmos.publishing.models import PublishAttempt
     from kosmmos.publishing.tries import build_request
 
     put = _sandbox_writer()

@@ -15,10 +15,9 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from kosmmos.accounts.models import Workspace
-from kosmmos.content.models import Post, PostStatus
+from kosmmos.content.models import Post, PostStatus, PostTarget, TargetStatus
 from kosmmos.inbox import analytics
 from kosmmos.inbox.models import CONVERSATION_KINDS, MAYBE_COMPLAINT, Item
-from kosmmos.publishing.models import PostTarget, TargetStatus
 
 
 @dataclass

@@ -28,9 +28,8 @@ from django.utils.translation import pgettext_lazy
 
 from kosmmos.accounts.models import Organisation, User, Workspace
 from kosmmos.channels.models import Channel
-from kosmmos.content.models import Post
+from kosmmos.content.models import Post, PostTarget
 from kosmmos.lib.ids import short_code
-from kosmmos.publishing.models import PostTarget
 
 MAX_REPLY_ATTEMPTS = 5
 TEXT_MAX = 100_000  # longer texts are cut (and say so); VK and Telegram send far less

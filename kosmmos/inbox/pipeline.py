@@ -25,6 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from kosmmos.channels.models import Channel
+from kosmmos.content.models import PostTarget
 from kosmmos.inbox import parsers
 from kosmmos.inbox.models import (
     CONVERSATION_KINDS,
@@ -41,7 +42,6 @@ from kosmmos.inbox.models import (
     ThreadLink,
 )
 from kosmmos.inbox.parsers import Drop, Parsed
-from kosmmos.publishing.models import PostTarget
 
 log = logging.getLogger(__name__)
 

@@ -30,10 +30,10 @@ from django.utils import timezone
 
 from kosmmos.channels.models import Channel
 from kosmmos.connectors.base import AuthRevoked, ConnectorError, RateLimited
+from kosmmos.content.models import PostTarget, TargetStatus
 from kosmmos.inbox.models import ChannelInbox, PollStatus
 from kosmmos.inbox.pipeline import Envelope, Run, ingest
 from kosmmos.lib import http
-from kosmmos.publishing.models import PostTarget, TargetStatus
 
 log = logging.getLogger(__name__)
 

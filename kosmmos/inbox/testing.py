@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from kosmmos.accounts.models import User, Workspace
 from kosmmos.channels.models import Channel
-from kosmmos.content.models import Post
+from kosmmos.content.models import Post, PostTarget, TargetStatus
 from kosmmos.inbox.models import (
     CannedReply,
     ChannelInbox,
@@ -19,7 +19,6 @@ from kosmmos.inbox.models import (
     ReplyStatus,
     RetrainRun,
 )
-from kosmmos.publishing.models import PostTarget, TargetStatus
 
 FIXTURES = Path(__file__).resolve().parent / "tests" / "fixtures"
 

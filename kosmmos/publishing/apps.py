@@ -6,3 +6,8 @@ class PublishingConfig(AppConfig):
     name = "kosmmos.publishing"
     label = "publishing"
     verbose_name = _("Publishing")
+
+    def ready(self) -> None:
+        from kosmmos.publishing import receivers
+
+        receivers.connect()

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kosmmos.channels.models import Channel, ChannelStatus
+from kosmmos.content.models import PostTarget, TargetStatus
 from kosmmos.jobs.queue import RowQueue, send_batches
 from kosmmos.publishing.leases import (
     SEND_MARGIN,
@@ -30,7 +31,7 @@ from kosmmos.publishing.leases import (
     owner_is_gone,
     worker_name,
 )
-from kosmmos.publishing.models import PostTarget, PublishAttempt, TargetStatus
+from kosmmos.publishing.models import PublishAttempt
 
 log = logging.getLogger(__name__)
 Outcome = PublishAttempt.Outcome

@@ -14,8 +14,9 @@ from typing import Any
 
 from django.utils import timezone
 
+from kosmmos.content.models import PendingAction, PostTarget, TargetStatus
 from kosmmos.publishing.leases import Lease, lease, new_token
-from kosmmos.publishing.models import PendingAction, PostTarget, PublishAttempt, TargetStatus
+from kosmmos.publishing.models import PublishAttempt
 from kosmmos.publishing.outcomes import MAX_ATTEMPTS, Verdict, backoff, record
 from kosmmos.publishing.runner import run_in_pool
 from kosmmos.publishing.tries import Job, Try, call_with_tries, load, prepare

@@ -11,7 +11,8 @@ A Celery message carries a batch of target ids (dispatch.py). The task that gets
 3. **keeps the lease** fresh while calls are in flight, and refuses to *send* on a lease about to
    run out: once the sweep has moved a row to ``reconciling`` nobody may send it again.
 4. **records** all outcomes in one transaction (outcomes.py), the target moved per the state
-   machine in models.py by ``after_publish``.
+   machine in content/models.py by ``after_publish``, and the posts' statuses rolled up
+   (content/targets.py).
 
 An unknown outcome is never retried here: the target goes to reconciliation (reconcile.py).
 """
@@ -25,8 +26,9 @@ from typing import Any
 
 from django.utils import timezone
 
+from kosmmos.content.models import PostTarget, TargetStatus
 from kosmmos.publishing.leases import Lease, extend, lease, new_token
-from kosmmos.publishing.models import PostTarget, PublishAttempt, TargetStatus
+from kosmmos.publishing.models import PublishAttempt
 from kosmmos.publishing.outcomes import MAX_ATTEMPTS, Verdict, backoff, published_fields, record
 from kosmmos.publishing.runner import Batch, start
 from kosmmos.publishing.tries import Job, Try, call_with_tries, load, prepare

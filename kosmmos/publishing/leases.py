@@ -23,7 +23,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from kosmmos.connectors.registry import connector_class
-from kosmmos.publishing.models import PostTarget
+from kosmmos.content.models import PostTarget
 
 # Never start a send with less lease than this left: the call must end before the sweep may
 # declare us dead and someone else may look the post up.

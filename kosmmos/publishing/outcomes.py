@@ -13,7 +13,7 @@ a Verdict (engine.py, reconcile.py, edits.py); ``record`` writes them all the sa
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,9 +23,10 @@ from django.utils import timezone
 
 from kosmmos.channels.models import Channel, ChannelStatus
 from kosmmos.connectors.base import PublishedPost
-from kosmmos.content.models import Post, PostEvent, PostStatus
+from kosmmos.content.models import PostEvent, PostTarget, TargetStatus
+from kosmmos.content.targets import roll_up
 from kosmmos.publishing.leases import worker_name
-from kosmmos.publishing.models import PostTarget, PublishAttempt, TargetStatus
+from kosmmos.publishing.models import PublishAttempt
 from kosmmos.publishing.tries import TRIES, Job, Try
 
 MAX_ATTEMPTS = 13
@@ -83,7 +84,7 @@ def record(token: str, jobs: list[Job], judge: Callable[[Job, Try, datetime], Ve
         PublishAttempt.objects.bulk_create(rows)
         PostEvent.objects.bulk_create(events)
         mark_needs_reauth(reauth)
-        aggregate({job.target.post_id for job in jobs})
+        roll_up({job.target.post_id for job in jobs})
         if due_now and on_due is not None:
             transaction.on_commit(on_due)
 
@@ -114,37 +115,3 @@ def mark_needs_reauth(channels: dict[Any, str]) -> None:
     for channel_id, error in channels.items():
         Channel.objects.filter(pk=channel_id, status=ChannelStatus.ACTIVE).update(
             status=ChannelStatus.NEEDS_REAUTH, last_error=error)
-
-
-# Post statuses the engine may overwrite; drafts and posts in review belong to the editor.
-ENGINE_POST_STATUSES = (PostStatus.APPROVED, PostStatus.SCHEDULED, PostStatus.PUBLISHED,
-                        PostStatus.FAILED)
-DONE = {TargetStatus.PUBLISHED, TargetStatus.DELETED}
-BROKEN = {TargetStatus.FAILED, TargetStatus.NEEDS_CHECK}
-ACTIVE = {TargetStatus.SCHEDULED, TargetStatus.QUEUED, TargetStatus.PUBLISHING,
-          TargetStatus.RECONCILING}
-
-
-def aggregate(post_ids: Iterable[Any]) -> int:
-    """Post status from its targets: all published → published; any failed or needing a check →
-    failed; any still on its way → scheduled. Call inside the transaction that moved them."""
-    statuses: dict[Any, set[str]] = {}
-    for post_id, status in PostTarget.objects.filter(post_id__in=set(post_ids)).exclude(
-            status=TargetStatus.CANCELLED).values_list("post_id", "status"):
-        statuses.setdefault(post_id, set()).add(status)
-    by_status: dict[str, list[Any]] = {}
-    for post_id, found in statuses.items():
-        if found <= DONE:
-            new = PostStatus.PUBLISHED
-        elif found & BROKEN:
-            new = PostStatus.FAILED
-        elif found & ACTIVE:
-            new = PostStatus.SCHEDULED
-        else:
-            continue
-        by_status.setdefault(new, []).append(post_id)
-    changed = 0
-    for new, pks in by_status.items():
-        changed += Post.objects.filter(pk__in=pks, status__in=ENGINE_POST_STATUSES).exclude(
-            status=new).update(status=new)
-    return changed

@@ -18,8 +18,9 @@ from typing import Any
 from django.utils import timezone
 
 from kosmmos.connectors.base import AmbiguousOutcome, AuthRevoked, ConnectorError, RateLimited
+from kosmmos.content.models import PostTarget, TargetStatus
 from kosmmos.publishing.leases import new_token
-from kosmmos.publishing.models import PostTarget, PublishAttempt, TargetStatus
+from kosmmos.publishing.models import PublishAttempt
 from kosmmos.publishing.outcomes import Verdict, backoff, published_fields, record
 from kosmmos.publishing.runner import Batch, start
 from kosmmos.publishing.tries import TRIES, Job, Try, describe, load, prepare

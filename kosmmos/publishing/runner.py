@@ -33,8 +33,8 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
+from kosmmos.content.models import PostTarget, TargetStatus
 from kosmmos.lib import http
-from kosmmos.publishing.models import PostTarget, TargetStatus
 
 log = logging.getLogger(__name__)
 

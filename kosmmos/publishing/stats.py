@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from kosmmos.channels.models import Channel, ChannelStatsSnapshot, ChannelStatus
 from kosmmos.connectors.base import AuthRevoked, ConnectorError
-from kosmmos.publishing.models import PostStatsSnapshot, PostTarget, TargetStatus
+from kosmmos.content.models import PostTarget, TargetStatus
+from kosmmos.publishing.models import PostStatsSnapshot
 from kosmmos.publishing.outcomes import mark_needs_reauth
 
 log = logging.getLogger(__name__)

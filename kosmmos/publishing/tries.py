@@ -30,10 +30,10 @@ from kosmmos.connectors.base import (
     RateLimited,
 )
 from kosmmos.content.labels import text_for
-from kosmmos.content.models import Post, PostMedia, PostVariant
+from kosmmos.content.models import Post, PostMedia, PostTarget, PostVariant
 from kosmmos.links.actions import wrap_links
 from kosmmos.publishing.leases import SEND_MARGIN, Lease
-from kosmmos.publishing.models import PostTarget, PublishAttempt
+from kosmmos.publishing.models import PublishAttempt
 
 log = logging.getLogger(__name__)
 Outcome = PublishAttempt.Outcome

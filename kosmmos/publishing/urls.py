@@ -6,7 +6,6 @@ app_name = "publishing"
 
 urlpatterns = [
     path("targets/<uuid:target_id>/", views.target_detail, name="target_detail"),
-    path("targets/<uuid:target_id>/retry/", views.target_retry, name="target_retry"),
     path("targets/<uuid:target_id>/resolve/", views.target_resolve, name="target_resolve"),
     path("posts/<uuid:post_id>/state/", views.post_state, name="post_state"),
     path("posts/<uuid:post_id>/stats/", views.post_stats, name="post_stats"),

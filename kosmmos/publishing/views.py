@@ -1,5 +1,6 @@
-"""Publishing pages: a target's attempts (retry, "needs check" resolution), a post's publishing
-state for the calendar (HTMX partial or JSON), stats charts, and a sandbox channel's posts."""
+"""Publishing pages: a target's attempts (and "needs check" resolution; the retry button posts
+to the content app's one retry view), a post's publishing state for the calendar (HTMX partial or
+JSON), stats charts, and a sandbox channel's posts."""
 
 from __future__ import annotations
 
@@ -12,15 +13,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kosmmos.accounts.access import agency_required, membership_in, require_role
+from kosmmos.accounts.access import agency_required, membership_in
 from kosmmos.accounts.models import STAFF_ROLES, Membership, Role
 from kosmmos.channels.models import Channel, ChannelStatsSnapshot
 from kosmmos.connectors.base import ConnectorError
-from kosmmos.content.models import Post
+from kosmmos.content.access import get_post_for_user, get_target_for_user
+from kosmmos.content.models import IN_FLIGHT, Post, PostTarget, TargetStatus
+from kosmmos.content.targets import mark_published_manually
 from kosmmos.lib import charts
 from kosmmos.lib.http import UnsafeUrl, check_public_url
-from kosmmos.publishing import actions
-from kosmmos.publishing.models import PostStatsSnapshot, PostTarget, TargetStatus
+from kosmmos.publishing.models import PostStatsSnapshot
 
 METRICS = ("views", "reach", "likes", "comments", "reposts")
 
@@ -28,45 +30,21 @@ METRICS = ("views", "reach", "likes", "comments", "reposts")
 # --- Access ------------------------------------------------------------------------------------
 
 
-def _visible(request: HttpRequest, organisation_id: Any, workspace_id: Any,
-             *, write: bool = False) -> Membership:
-    """Agency members of the organisation who see the workspace; 404 to anyone else."""
-    membership = membership_in(request, organisation_id)
-    if membership.role == Role.CLIENT:
-        raise Http404
-    if not membership.visible_workspaces().filter(pk=workspace_id).exists():
-        raise Http404
-    if write:
-        require_role(membership, STAFF_ROLES)
-    return membership
-
-
-def get_target_for_user(request: HttpRequest, target_id: uuid.UUID, *, write: bool = False
-                        ) -> tuple[PostTarget, Membership]:
-    target = (PostTarget.objects.select_related("post", "channel", "post__workspace")
-              .filter(pk=target_id).first())
-    if target is None:
-        raise Http404
-    return target, _visible(request, target.organisation_id, target.post.workspace_id,
-                            write=write)
-
-
-def get_post_for_user(request: HttpRequest, post_id: uuid.UUID) -> tuple[Post, Membership]:
-    post = Post.objects.filter(pk=post_id).first()
-    if post is None:
-        raise Http404
-    return post, _visible(request, post.organisation_id, post.workspace_id)
-
-
 def get_channel_for_user(request: HttpRequest, channel_id: uuid.UUID
                          ) -> tuple[Channel, Membership]:
+    """A channel of a workspace the user sees, for the agency only."""
     channel = Channel.objects.filter(pk=channel_id).first()
     if channel is None:
         raise Http404
-    return channel, _visible(request, channel.organisation_id, channel.workspace_id)
+    membership = membership_in(request, channel.organisation_id)
+    if membership.role == Role.CLIENT:
+        raise Http404
+    if not membership.visible_workspaces().filter(pk=channel.workspace_id).exists():
+        raise Http404
+    return channel, membership
 
 
-# --- A target: attempts, retry, resolution -----------------------------------------------------
+# --- A target: attempts, resolution ---------------------------------------------------------------
 
 
 @agency_required
@@ -81,39 +59,20 @@ def target_detail(request: HttpRequest, target_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @agency_required
-def target_retry(request: HttpRequest, target_id: uuid.UUID) -> HttpResponse:
-    target, _membership = get_target_for_user(request, target_id, write=True)
-    if actions.retry_target(target, user=request.user):  # type: ignore[arg-type]
-        messages.success(request, _("The post is scheduled to be published again now."))
-    else:
-        messages.info(request, _("Only a failed post can be retried this way."))
-    return redirect("publishing:target_detail", target_id=target.pk)
-
-
-@require_POST
-@agency_required
 def target_resolve(request: HttpRequest, target_id: uuid.UUID) -> HttpResponse:
-    """A person checked the network: the post is not there (publish again), or it is (link)."""
+    """A person checked the network and found the post there: published, at the address given.
+    (Not there: the retry view publishes it again, content.views.target_retry.)"""
     target, _membership = get_target_for_user(request, target_id, write=True)
-    choice = request.POST.get("found", "")
-    if choice == "absent":
-        if actions.retry_target(target, confirmed_absent=True, user=request.user):  # type: ignore[arg-type]
-            messages.success(request, _("Thank you. The post will be published again now."))
-        else:
-            messages.info(request, _("This post no longer needs a check."))
-    elif choice == "present":
-        url = request.POST.get("url", "").strip()
-        try:
-            check_public_url(url, resolve=False)
-        except UnsafeUrl:
-            messages.error(request, _("Enter the address of the post on the network."))
-            return redirect("publishing:target_detail", target_id=target.pk)
-        if actions.mark_published_manually(target, url, user=request.user):  # type: ignore[arg-type]
-            messages.success(request, _("Marked as published."))
-        else:
-            messages.info(request, _("This post no longer needs a check."))
+    url = request.POST.get("url", "").strip()
+    try:
+        check_public_url(url, resolve=False)
+    except UnsafeUrl:
+        messages.error(request, _("Enter the address of the post on the network."))
+        return redirect("publishing:target_detail", target_id=target.pk)
+    if mark_published_manually(target, url, user=request.user):  # type: ignore[arg-type]
+        messages.success(request, _("Marked as published."))
     else:
-        messages.error(request, _("Choose what you found on the network."))
+        messages.info(request, _("This post no longer needs a check."))
     return redirect("publishing:target_detail", target_id=target.pk)
 
 
@@ -134,12 +93,11 @@ def state_of(post: Post) -> list[dict[str, Any]]:
 
 @agency_required
 def post_state(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
-    post, _membership = get_post_for_user(request, post_id)
+    post, _membership = get_post_for_user(request, post_id, agency=True)
     targets = state_of(post)
     if request.GET.get("format") == "json":
         return JsonResponse({"post": str(post.pk), "status": post.status, "targets": targets})
-    in_flight = any(t["status"] in {TargetStatus.QUEUED, TargetStatus.PUBLISHING,
-                                    TargetStatus.RECONCILING} for t in targets)
+    in_flight = any(t["status"] in IN_FLIGHT for t in targets)
     return render(request, "publishing/_post_state.html", {
         "post": post, "targets": targets, "poll": in_flight})
 
@@ -149,7 +107,7 @@ def post_state(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
 
 @agency_required
 def post_stats(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
-    post, _membership = get_post_for_user(request, post_id)
+    post, _membership = get_post_for_user(request, post_id, agency=True)
     blocks = []
     for target in post.targets.select_related("channel").filter(
             status__in=[TargetStatus.PUBLISHED, TargetStatus.DELETED]):
@@ -178,7 +136,8 @@ def channel_stats_context(channel: Channel) -> dict[str, Any]:
     points = [(timezone.make_aware(datetime.combine(d.day, time(12))), d.followers)
               for d in days]
     recent = (PostTarget.objects.filter(organisation=channel.organisation_id, channel=channel,
-                                        status=TargetStatus.PUBLISHED)
+                                        status=TargetStatus.PUBLISHED,
+                                        post__deleted_at__isnull=True)
               .select_related("post").order_by("-published_at")[:10])
     return {"channel": channel, "followers_chart": charts.time_lines(
         [(_("Followers"), points)], _("Followers")), "days": days, "recent": recent}

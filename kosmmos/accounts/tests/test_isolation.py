@@ -110,10 +110,10 @@ def _content(t: Target) -> dict[str, Any]:
         ImportRun,
         MediaItem,
         Post,
+        PostTarget,
         PostTemplate,
         Rubric,
     )
-    from kosmmos.publishing.models import PostTarget
 
     if not hasattr(t, "_content_objects"):
         ws, org = t.workspace, t.workspace.organisation

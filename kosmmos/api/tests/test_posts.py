@@ -13,9 +13,8 @@ from kosmmos.api.models import IdempotentResponse
 from kosmmos.api.tests.conftest import Api, api_as
 from kosmmos.channels.models import Channel
 from kosmmos.conftest import World
-from kosmmos.content.models import MediaItem, Post, PostEvent, PostStatus
+from kosmmos.content.models import MediaItem, Post, PostEvent, PostStatus, TargetStatus
 from kosmmos.content.validation import Draft, MediaInfo, check_content
-from kosmmos.publishing.models import TargetStatus
 
 
 def _channel(workspace: Workspace, network: str) -> Channel:

@@ -14,8 +14,7 @@ from django.utils import timezone
 from kosmmos.accounts.models import Workspace
 from kosmmos.channels.models import Channel
 from kosmmos.conftest import World
-from kosmmos.content.models import MediaItem, Post, PostEvent, PostStatus
-from kosmmos.publishing.models import PostTarget
+from kosmmos.content.models import MediaItem, Post, PostEvent, PostStatus, PostTarget
 
 
 @dataclass

@@ -3,9 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from kosmmos.conftest import client_for
-from kosmmos.content.models import Post, PostEvent, PostMedia, PostStatus, PostVariant
+from kosmmos.content.models import Post, PostEvent, PostMedia, PostStatus, PostTarget, PostVariant, TargetStatus
 from kosmmos.content.tests.conftest import Plan, future, make_media, make_post
-from kosmmos.publishing.models import PostTarget, TargetStatus
 
 EN = {"language": "en"}
 

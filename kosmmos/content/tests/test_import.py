@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from kosmmos.conftest import client_for
 from kosmmos.content import importer
-from kosmmos.content.models import ImportRun, Post, Rubric
+from kosmmos.content.models import ImportRun, Post, Rubric, TargetStatus
 from kosmmos.content.tests.conftest import Plan, make_media
-from kosmmos.publishing.models import TargetStatus
 
 EN = {"language": "en"}
 HEADER = ["date", "time", "text", "channels", "rubric", "hashtags", "is_ad", "advertiser", "erid", "media"]

@@ -6,9 +6,9 @@ from datetime import timedelta
 from django.utils import timezone
 
 from kosmmos.conftest import client_for
-from kosmmos.content.models import Post, PostEvent, PostStatus
+from kosmmos.content.models import Post, PostEvent, PostStatus, PostTarget, TargetStatus
+from kosmmos.content.targets import post_status, roll_up
 from kosmmos.content.tests.conftest import Plan, future, make_post
-from kosmmos.publishing.models import PostTarget, TargetStatus
 
 EN = {"language": "en"}
 Kind = PostEvent.Kind
@@ -123,8 +123,10 @@ def test_it_refuses_to_move_a_published_post(plan: Plan) -> None:
 def test_it_shows_a_failure_with_its_reason_and_retries_it(plan: Plan) -> None:
     post = make_post(plan.workspace, channels=[plan.vk], status=PostStatus.SCHEDULED, text="Пост с ошибкой")
     target = post.targets.get()
+    # The engine fails the target and rolls the post up in the same transaction.
     PostTarget.objects.filter(pk=target.pk).update(status=TargetStatus.FAILED,
                                                    last_error="VK 214: posting denied")
+    roll_up([post.pk])
     browser = client_for(plan.world.alpha.manager, **EN)
     page = browser.get(f"/workspaces/{plan.workspace.pk}/content/").content.decode()
     assert "VK 214: posting denied" in page and f"/content/targets/{target.pk}/retry/" in page
@@ -139,6 +141,23 @@ def test_it_shows_a_failure_with_its_reason_and_retries_it(plan: Plan) -> None:
     assert target.status == TargetStatus.SCHEDULED and target.last_error == ""
     assert post.status == PostStatus.SCHEDULED
     assert post.events.filter(kind=Kind.RETRIED).count() == 1
+
+
+def test_it_reads_the_plan_without_writing(plan: Plan) -> None:
+    post = make_post(plan.workspace, channels=[plan.vk], status=PostStatus.SCHEDULED)
+    PostTarget.objects.filter(post=post).update(status=TargetStatus.FAILED)  # no roll-up
+    browser = client_for(plan.world.alpha.manager, **EN)
+    assert browser.get(f"/workspaces/{plan.workspace.pk}/content/").status_code == 200
+    assert browser.get(f"/content/posts/{post.pk}/").status_code == 200
+    post.refresh_from_db()
+    assert post.status == PostStatus.SCHEDULED and not post.events.filter(kind=Kind.FAILED).exists()
+
+
+def test_it_rolls_a_post_up_from_its_targets() -> None:
+    assert post_status({"published", "deleted"}) == PostStatus.PUBLISHED
+    assert post_status({"published", "needs_check"}) == PostStatus.FAILED
+    assert post_status({"published", "reconciling"}) == PostStatus.SCHEDULED
+    assert post_status({"draft"}) is None and post_status(set()) is None
 
 
 def test_it_deletes_a_draft_and_asks_the_networks_to_delete_a_published_post(plan: Plan) -> None:

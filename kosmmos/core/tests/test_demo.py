@@ -98,9 +98,8 @@ def test_it_gives_the_demo_client_one_workspace_only() -> None:
 @pytest.mark.django_db
 def test_it_gives_the_demo_a_content_plan_on_sandbox_channels_and_costs() -> None:
     from kosmmos.channels.models import Channel
-    from kosmmos.content.models import Post, PostStatus
+    from kosmmos.content.models import Post, PostStatus, PostTarget, TargetStatus
     from kosmmos.links.models import CostEntry
-    from kosmmos.publishing.models import PostTarget, TargetStatus
 
     call_command("demo", stdout=StringIO())
     assert Channel.objects.filter(network="sandbox").count() == 2
@@ -122,8 +121,7 @@ def sandbox_state(settings: Any) -> Any:
 
 
 def test_it_puts_its_published_posts_on_the_sandbox_with_their_comments(settings: Any) -> None:
-    from kosmmos.content.models import Post, PostStatus
-    from kosmmos.publishing.models import PostTarget, TargetStatus
+    from kosmmos.content.models import Post, PostStatus, PostTarget, TargetStatus
 
     run_demo()
     run_demo()  # idempotent: nothing is put on the sandbox twice
@@ -205,7 +203,7 @@ def test_it_shows_an_inbox_at_the_first_poll_after_serve_starts(
 def test_it_uses_the_admin_api_when_the_sandbox_runs_already(
     settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kosmmos.publishing.models import PostTarget, TargetStatus
+    from kosmmos.content.models import PostTarget, TargetStatus
 
     with sandbox_started(settings, monkeypatch) as network:
         run_demo()

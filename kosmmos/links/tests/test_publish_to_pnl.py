@@ -15,7 +15,8 @@ from django.utils import timezone
 from kosmmos.channels.models import Channel
 from kosmmos.conftest import World, client_for
 from kosmmos.connectors import registry
-from kosmmos.content.models import Post
+from kosmmos.content.models import Post, PostTarget, TargetStatus
+from kosmmos.content.targets import schedule_post
 from kosmmos.links import actions
 from kosmmos.links.events import get_store
 from kosmmos.links.flusher import drain_once
@@ -24,9 +25,7 @@ from kosmmos.links.redirect import RedirectApp
 from kosmmos.links.rollups import rollup_all
 from kosmmos.links.tests.conftest import visit
 from kosmmos.links.tests.test_money import signed_post
-from kosmmos.publishing import actions as publishing
 from kosmmos.publishing import dispatch
-from kosmmos.publishing.models import PostTarget, TargetStatus
 from kosmmos.publishing.tests import fakes
 
 
@@ -50,7 +49,7 @@ def test_it_attributes_revenue_to_the_post_that_was_published(
                                text="Распродажа до пятницы: https://shop.example/sale?from=post",
                                publish_at=timezone.now())
     target = PostTarget.objects.create(organisation=world.alpha.org, post=post, channel=channel)
-    publishing.schedule_post(post)
+    schedule_post(post)
     dispatch.dispatch_due()
 
     target.refresh_from_db()

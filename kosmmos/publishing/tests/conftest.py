@@ -10,8 +10,7 @@ from django.utils import timezone
 from kosmmos.channels.models import Channel
 from kosmmos.conftest import World
 from kosmmos.connectors import registry
-from kosmmos.content.models import Post
-from kosmmos.publishing.models import PostTarget
+from kosmmos.content.models import Post, PostTarget
 from kosmmos.publishing.tests import fakes
 
 
@@ -46,7 +45,7 @@ def make_post(world: World, channel: Channel, *, text: str = "Hello", at: Any = 
 
 @pytest.fixture
 def scheduled(world: World, channel: Channel, net: fakes.FakeNetwork) -> tuple[Post, PostTarget]:
-    from kosmmos.publishing.actions import schedule_post
+    from kosmmos.content.targets import schedule_post
 
     post, target = make_post(world, channel)
     assert schedule_post(post) == 1

@@ -12,9 +12,10 @@ from django.db import connection
 from django.utils import timezone
 
 from kosmmos.channels.models import ChannelStatus
-from kosmmos.content.models import PostEvent, PostStatus
-from kosmmos.publishing import actions, dispatch, leases, reconcile, tasks, tries
-from kosmmos.publishing.models import PostTarget, PublishAttempt, TargetStatus
+from kosmmos.content import targets as lifecycle
+from kosmmos.content.models import PostEvent, PostStatus, PostTarget, TargetStatus
+from kosmmos.publishing import dispatch, leases, reconcile, tasks, tries
+from kosmmos.publishing.models import PublishAttempt
 from kosmmos.publishing.outcomes import MAX_ATTEMPTS, backoff
 from kosmmos.publishing.tests.conftest import make_post
 from kosmmos.publishing.tests.fakes import FakeNetwork
@@ -57,7 +58,7 @@ def test_it_sends_the_variant_hashtags_and_ad_label(world, channel, net) -> None
     post, target = make_post(world, channel, text="Main text", hashtags="осень, sale",
                              is_ad=True, advertiser="ООО «Ромашка»", erid="2VtzqvXYZ")
     PostVariant.objects.create(post=post, network="sandbox", text="Sandbox text")
-    actions.schedule_post(post)
+    lifecycle.schedule_post(post)
     dispatch.dispatch_due()
     sent = net.posts[target.key][0]["text"]
     assert sent == "Sandbox text\n\n#осень #sale\n\nРеклама. ООО «Ромашка». erid: 2VtzqvXYZ"
@@ -146,7 +147,7 @@ def test_it_does_not_call_a_channel_that_needs_reconnection(world, channel, net)
     channel.status, channel.last_error = ChannelStatus.NEEDS_REAUTH, "token expired"
     channel.save(update_fields=["status", "last_error"])
     post, target = make_post(world, channel)
-    actions.schedule_post(post)
+    lifecycle.schedule_post(post)
     dispatch.dispatch_due()
     target.refresh_from_db()
     assert target.status == TargetStatus.FAILED and target.last_error == "token expired"
@@ -212,8 +213,8 @@ def test_it_asks_a_person_when_the_network_cannot_tell(scheduled, net: FakeNetwo
     assert target.last_error == "fake: the Bot API cannot list channel posts"
     assert post.status == PostStatus.FAILED
     # A plain retry could post twice: it needs "I checked, it is not there".
-    assert actions.retry_target(target) is False
-    assert actions.retry_target(target, confirmed_absent=True) is True
+    assert lifecycle.retry_target(target) is False
+    assert lifecycle.retry_target(target, confirmed_absent=True) is True
     target.refresh_from_db()
     assert target.status == TargetStatus.SCHEDULED
     dispatch.dispatch_due()
@@ -339,7 +340,7 @@ def test_it_does_not_send_on_a_lease_about_to_run_out(scheduled, net, settings) 
 def test_it_claims_ahead_and_publishes_on_the_second(world, channel, net) -> None:
     at = timezone.now() + timedelta(seconds=1.2)
     post, _target = make_post(world, channel, at=at)
-    actions.schedule_post(post)
+    lifecycle.schedule_post(post)
     assert dispatch.dispatch_due() == 1  # within the look-ahead: claimed now, sent on time
     sent_at = net.calls[0][2]
     assert at.timestamp() <= sent_at < at.timestamp() + 0.5
@@ -348,7 +349,7 @@ def test_it_claims_ahead_and_publishes_on_the_second(world, channel, net) -> Non
 @pytest.mark.django_db
 def test_it_leaves_posts_beyond_the_look_ahead(world, channel, net) -> None:
     post, target = make_post(world, channel, at=timezone.now() + timedelta(minutes=5))
-    actions.schedule_post(post)
+    lifecycle.schedule_post(post)
     assert dispatch.dispatch_due() == 0
     target.refresh_from_db()
     assert target.status == TargetStatus.SCHEDULED
@@ -357,28 +358,28 @@ def test_it_leaves_posts_beyond_the_look_ahead(world, channel, net) -> None:
 @pytest.mark.django_db
 def test_it_unschedules_only_what_is_not_on_its_way(world, channel, net) -> None:
     post, target = make_post(world, channel, at=timezone.now() + timedelta(hours=1))
-    assert actions.schedule_post(post) == 1
+    assert lifecycle.schedule_post(post) == 1
     post.refresh_from_db()
     assert post.status == PostStatus.SCHEDULED
-    assert actions.unschedule_post(post) == 1
+    assert lifecycle.unschedule_post(post) == 1
     target.refresh_from_db()
     post.refresh_from_db()
     assert target.status == TargetStatus.DRAFT and post.status == PostStatus.APPROVED
     PostTarget.objects.filter(pk=target.pk).update(status=TargetStatus.QUEUED)
-    assert actions.unschedule_post(post) == 0
+    assert lifecycle.unschedule_post(post) == 0
 
 
 @pytest.mark.django_db
 def test_it_marks_a_post_published_by_hand(scheduled, net, owner) -> None:
     post, target = scheduled
     PostTarget.objects.filter(pk=target.pk).update(status=TargetStatus.NEEDS_CHECK)
-    assert actions.mark_published_manually(target, "https://vk.com/wall-1_2", user=owner)
+    assert lifecycle.mark_published_manually(target, "https://vk.com/wall-1_2", user=owner)
     target.refresh_from_db()
     post.refresh_from_db()
     assert target.status == TargetStatus.PUBLISHED and target.url == "https://vk.com/wall-1_2"
     assert post.status == PostStatus.PUBLISHED
     assert outcomes(target) == [("manual", Outcome.MANUAL)]
-    assert not actions.mark_published_manually(target, "https://vk.com/wall-1_3")
+    assert not lifecycle.mark_published_manually(target, "https://vk.com/wall-1_3")
 
 
 @pytest.mark.django_db
@@ -387,12 +388,12 @@ def test_it_sends_edits_and_deletes_of_published_posts(scheduled, net: FakeNetwo
     dispatch.dispatch_due()
     post.text = "Fixed typo"
     post.save(update_fields=["text"])
-    assert actions.propagate_edit(post) == 1
+    assert lifecycle.propagate_edit(post) == 1
     assert dispatch.dispatch_actions() == 1
     target.refresh_from_db()
     assert net.edits == [("1", "Fixed typo")]
     assert target.pending_action == "" and target.sent_text == "Fixed typo"
-    assert actions.propagate_delete(post) == 1
+    assert lifecycle.propagate_delete(post) == 1
     dispatch.dispatch_actions()
     target.refresh_from_db()
     post.refresh_from_db()
@@ -413,11 +414,11 @@ def test_it_aggregates_the_post_over_its_channels(world, channel, net) -> None:
     post, _first = make_post(world, channel)
     other = PostTarget.objects.create(organisation=post.organisation, post=post, channel=second)
     net.script[other.key] = ["permanent"]
-    actions.schedule_post(post)
+    lifecycle.schedule_post(post)
     dispatch.dispatch_due()
     post.refresh_from_db()
     assert post.status == PostStatus.FAILED
-    actions.mark_published_manually(other, "https://example.test/by-hand")
+    lifecycle.mark_published_manually(other, "https://example.test/by-hand")
     post.refresh_from_db()
     assert post.status == PostStatus.PUBLISHED
 

@@ -10,8 +10,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from kosmmos.content.models import PostTarget, TargetStatus
 from kosmmos.publishing import dispatch, leases, tries
-from kosmmos.publishing.models import PostTarget, PublishAttempt, TargetStatus
+from kosmmos.publishing.models import PublishAttempt
 from kosmmos.publishing.tests import fakes
 from kosmmos.publishing.tests.fakes import FakeNetwork
 

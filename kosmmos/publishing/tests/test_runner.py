@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from kosmmos.content.models import PostTarget, TargetStatus
 from kosmmos.publishing import engine, runner, tasks
-from kosmmos.publishing.models import PostTarget, TargetStatus
 
 
 def job(due: float) -> Any:

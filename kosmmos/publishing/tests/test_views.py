@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from kosmmos.channels.models import ChannelStatsSnapshot
 from kosmmos.conftest import client_for
+from kosmmos.content.models import PostTarget, TargetStatus
 from kosmmos.publishing import dispatch, stats
-from kosmmos.publishing.models import PostStatsSnapshot, PostTarget, TargetStatus
+from kosmmos.publishing.models import PostStatsSnapshot
 
 
 @pytest.mark.django_db
@@ -21,7 +22,7 @@ def test_it_shows_attempts_and_retries_a_failed_target(scheduled, net, owner, ou
     page = client_for(owner, language="en").get(url).content.decode()
     assert "fake: text too long" in page and "Retry publishing" in page
     assert client_for(outsider).get(url).status_code == 404
-    retry = reverse("publishing:target_retry", args=[target.pk])
+    retry = reverse("content:target_retry", args=[target.pk])
     assert client_for(outsider).post(retry).status_code == 404
     target.refresh_from_db()
     assert target.status == TargetStatus.FAILED
@@ -35,7 +36,7 @@ def test_it_refuses_the_analyst_the_retry(scheduled, net, world) -> None:
     _post, target = scheduled
     PostTarget.objects.filter(pk=target.pk).update(status=TargetStatus.FAILED)
     answer = client_for(world.alpha.analyst).post(
-        reverse("publishing:target_retry", args=[target.pk]))
+        reverse("content:target_retry", args=[target.pk]))
     assert answer.status_code == 403
 
 
