@@ -30,9 +30,8 @@ from kosmmos.accounts.forms import (
     SignUpForm,
     WorkspaceForm,
 )
-from kosmmos.accounts.middleware import SESSION_KEY
+from kosmmos.accounts.middleware import SESSION_KEY, SUPPORTED
 from kosmmos.accounts.models import Invitation, Membership, Role, User
-from kosmmos.core.middleware import SUPPORTED
 from kosmmos.lib.ids import short_code
 
 # --- Sign-up, organisations, language ----------------------------------------------------------
