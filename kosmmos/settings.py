@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "kosmmos.lib",
     "kosmmos.core",
     "kosmmos.accounts",
     "kosmmos.mail",

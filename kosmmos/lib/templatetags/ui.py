@@ -7,6 +7,8 @@ from django.forms.boundfield import BoundField
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
+from kosmmos.lib.money import format_rub
+
 register = template.Library()
 
 _CHOICE_WIDGETS = (forms.CheckboxSelectMultiple, forms.RadioSelect)
@@ -38,10 +40,5 @@ def field(bound: BoundField, **options: object) -> SafeString:
 
 @register.filter
 def money(value: object) -> str:
-    """12345.5 → '12 345,50 ₽' — Russian grouping with a narrow no-break space."""
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return ""
-    whole = f"{number:,.0f}" if number == int(number) else f"{number:,.2f}"
-    return whole.replace(",", "\u202f").replace(".", ",") + "\u00a0₽"
+    """12345.5 → '12 345,50 ₽' (kosmmos/lib/money.py)."""
+    return format_rub(value)
