@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "kosmmos.inbox",
     "kosmmos.links",
     "kosmmos.api",
+    "kosmmos.demo",
 ]
 
 MIDDLEWARE = [

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from kosmmos.core.demo import load_demo
-from kosmmos.core.demo_login import DEMO_EMAIL, DEMO_PASSWORD
+from kosmmos.demo.agency import load_demo
+from kosmmos.demo.login import DEMO_EMAIL, DEMO_PASSWORD
 
 
 class Command(BaseCommand):

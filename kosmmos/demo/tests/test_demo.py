@@ -15,7 +15,7 @@ from django.test import Client
 
 from kosmmos.accounts.models import Membership, Organisation, User, Workspace
 from kosmmos.briefs.models import Brief, Lead, LeadEvent
-from kosmmos.core.demo import DEMO_EMAIL, DEMO_ORG, DEMO_PASSWORD, HISTORY
+from kosmmos.demo.agency import DEMO_EMAIL, DEMO_ORG, DEMO_PASSWORD, HISTORY
 
 pytestmark = pytest.mark.django_db
 

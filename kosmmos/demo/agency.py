@@ -12,7 +12,7 @@ from kosmmos.accounts.models import Membership, Organisation, Role, User, Worksp
 from kosmmos.briefs import actions as brief_actions
 from kosmmos.briefs.models import Brief, Lead, LeadEvent, LeadStatus
 from kosmmos.channels.models import Channel
-from kosmmos.core.demo_login import DEMO_EMAIL, DEMO_PASSWORD
+from kosmmos.demo.login import DEMO_EMAIL, DEMO_PASSWORD
 
 DEMO_ORG = "Космос SMM (демо)"
 
