@@ -66,7 +66,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "kosmmos.lib",
-    "kosmmos.core",
     "kosmmos.accounts",
     "kosmmos.mail",
     "kosmmos.briefs",
@@ -77,6 +76,7 @@ INSTALLED_APPS = [
     "kosmmos.inbox",
     "kosmmos.links",
     "kosmmos.api",
+    "kosmmos.overview",
     "kosmmos.demo",
 ]
 
@@ -188,7 +188,7 @@ KOSMMOS_TICK_SECONDS = float(env("KOSMMOS_TICK_SECONDS", "1.0"))
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "overview:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -10,9 +10,9 @@ from django.utils import timezone
 from kosmmos.accounts.models import Workspace
 from kosmmos.conftest import World, client_for
 from kosmmos.content.models import Post, PostStatus
-from kosmmos.core.overview import workspace_rows
 from kosmmos.inbox.models import InboxProfile
 from kosmmos.inbox.testing import make_channel, make_item, make_target
+from kosmmos.overview.rows import workspace_rows
 from kosmmos.publishing.models import PostTarget, TargetStatus
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-PACKAGE = Path(__file__).resolve().parents[2]  # .../kosmmos (the package directory)
+PACKAGE = Path(__file__).resolve().parents[1] / "kosmmos"  # the package directory
 LOCALE = PACKAGE / "locale"
 RU_PO = LOCALE / "ru" / "LC_MESSAGES" / "django.po"
 RU_MO = LOCALE / "ru" / "LC_MESSAGES" / "django.mo"

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from kosmmos.core import views
+from kosmmos.overview import views
 
-app_name = "core"
+app_name = "overview"
 
 urlpatterns = [
     path("", views.index, name="home"),

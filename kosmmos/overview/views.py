@@ -9,8 +9,8 @@ from django.shortcuts import redirect, render
 
 from kosmmos.accounts.access import current_membership, member_required
 from kosmmos.briefs.models import Lead, LeadStatus
-from kosmmos.core import overview
 from kosmmos.mail.models import Delivery, Status
+from kosmmos.overview import rows
 
 
 @member_required
@@ -29,9 +29,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "failed_emails": Delivery.objects.filter(
                 organisation=org, status=Status.FAILED
             ).count(),
-            "rows": overview.workspace_rows(workspaces),
+            "rows": rows.workspace_rows(workspaces),
         })
-    return render(request, "core/home.html", context)
+    return render(request, "overview/home.html", context)
 
 
 def index(request: HttpRequest) -> HttpResponse:
