@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from kosmmos.accounts.models import Organisation, User, Workspace
 from kosmmos.briefs.actions import change_lead_status, convert_lead
 from kosmmos.briefs.models import Brief, Lead, LeadEvent, LeadStatus
-from kosmmos.briefs.planner import BriefInput, Geography, MediaPlan, Overrides, PlanError, plan
 from kosmmos.mail import delivery as mail_delivery
 from kosmmos.mail.delivery import queue_email
 from kosmmos.mail.models import Delivery
@@ -36,6 +35,7 @@ from kosmmos.proposals.models import (
     TargetMetric,
     WorkspaceTarget,
 )
+from kosmmos.proposals.planning import BriefInput, Geography, MediaPlan, Overrides, PlanError, plan
 
 log = logging.getLogger(__name__)
 

@@ -20,10 +20,10 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from kosmmos.briefs.planner import Figures, MediaPlan
 from kosmmos.lib.money import format_rub
 from kosmmos.proposals import charts
 from kosmmos.proposals.models import Proposal, ProposalSettings, ProposalVersion
+from kosmmos.proposals.planning import Figures, MediaPlan
 
 _MONEY_SUFFIXES = (".budget", ".cost_per_subscriber", ".cpl")
 

@@ -11,7 +11,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kosmmos.briefs.planning.model import Figures, KpiMetric, KpiTarget, MonthForecast, Note
+from kosmmos.proposals.planning.model import Figures, KpiMetric, KpiTarget, MonthForecast, Note
 
 # Most specific first: a matched phrase is blanked out, so "cost per lead" is not also "leads".
 PATTERNS: tuple[tuple[str, str], ...] = (

@@ -10,10 +10,10 @@ from fractions import Fraction
 from django.utils.translation import gettext_lazy as _
 
 from kosmmos.briefs.choices import FLAGGED_NETWORKS, Goal, Network, ProductType
-from kosmmos.briefs.planning.benchmarks import Benchmarks
-from kosmmos.briefs.planning.errors import PlanError
-from kosmmos.briefs.planning.model import Activity, BriefInput
-from kosmmos.briefs.planning.networks import PAID_ACTIVITIES
+from kosmmos.proposals.planning.benchmarks import Benchmarks
+from kosmmos.proposals.planning.errors import PlanError
+from kosmmos.proposals.planning.model import Activity, BriefInput
+from kosmmos.proposals.planning.networks import PAID_ACTIVITIES
 
 MAX_PERIOD_MONTHS = 36
 

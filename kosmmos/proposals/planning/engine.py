@@ -9,13 +9,13 @@ from fractions import Fraction
 from django.utils.translation import gettext_lazy as _
 
 from kosmmos.briefs.choices import EXTREMIST_NOTE, FLAGGED_NETWORKS, Network
-from kosmmos.briefs.planning import forecast, kpis, networks, notes, validation
-from kosmmos.briefs.planning.activities import describe
-from kosmmos.briefs.planning.allocation import Cell, ideal_split, round_split, rub
-from kosmmos.briefs.planning.benchmarks import BenchmarkRow, Benchmarks
-from kosmmos.briefs.planning.errors import PlanError
-from kosmmos.briefs.planning.geo import Place, resolve
-from kosmmos.briefs.planning.model import (
+from kosmmos.proposals.planning import forecast, kpis, networks, notes, validation
+from kosmmos.proposals.planning.activities import describe
+from kosmmos.proposals.planning.allocation import Cell, ideal_split, round_split, rub
+from kosmmos.proposals.planning.benchmarks import BenchmarkRow, Benchmarks
+from kosmmos.proposals.planning.errors import PlanError
+from kosmmos.proposals.planning.geo import Place, resolve
+from kosmmos.proposals.planning.model import (
     BriefInput,
     MediaPlan,
     NetworkRecommendation,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from kosmmos.briefs.planning.benchmarks import GeoFactors
-from kosmmos.briefs.planning.model import Geography
+from kosmmos.proposals.planning.benchmarks import GeoFactors
+from kosmmos.proposals.planning.model import Geography
 
 
 @dataclass(frozen=True)

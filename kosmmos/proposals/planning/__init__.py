@@ -6,7 +6,7 @@ Error codes (``PlanError.code``): ``bad_period``, ``bad_budget``, ``no_networks`
 ``budget_too_small`` (params ``minimum``, ``per_network``), ``bad_override``, ``bad_benchmarks``.
 """
 
-from kosmmos.briefs.planning.benchmarks import (
+from kosmmos.proposals.planning.benchmarks import (
     BenchmarkRow,
     Benchmarks,
     FormatCost,
@@ -16,9 +16,9 @@ from kosmmos.briefs.planning.benchmarks import (
     Ramp,
     load_default_benchmarks,
 )
-from kosmmos.briefs.planning.engine import plan
-from kosmmos.briefs.planning.errors import PlanError
-from kosmmos.briefs.planning.model import (
+from kosmmos.proposals.planning.engine import plan
+from kosmmos.proposals.planning.errors import PlanError
+from kosmmos.proposals.planning.model import (
     Activity,
     ActivityPlan,
     BriefInput,

@@ -15,7 +15,7 @@ from typing import Any, Self
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kosmmos.briefs.planning.codec import from_jsonable, to_jsonable
+from kosmmos.proposals.planning.codec import from_jsonable, to_jsonable
 
 SCHEMA_VERSION = 1
 

@@ -10,9 +10,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kosmmos.briefs.choices import FLAGGED_NETWORKS, Goal, Network
-from kosmmos.briefs.planning.benchmarks import Benchmarks
-from kosmmos.briefs.planning.geo import Place
-from kosmmos.briefs.planning.model import Activity, Note
+from kosmmos.proposals.planning.benchmarks import Benchmarks
+from kosmmos.proposals.planning.geo import Place
+from kosmmos.proposals.planning.model import Activity, Note
 
 # Russian networks first: the order of choices.Network is the order of the brief form.
 NETWORK_ORDER = {code: index for index, code in enumerate(Network.values)}

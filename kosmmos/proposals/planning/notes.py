@@ -8,9 +8,9 @@ from decimal import Decimal
 from django.utils.translation import gettext
 
 from kosmmos.briefs.choices import EXTREMIST_NOTE, FLAGGED_NETWORKS, Network, ProductType
-from kosmmos.briefs.planning.benchmarks import Benchmarks
-from kosmmos.briefs.planning.geo import Place
-from kosmmos.briefs.planning.model import Activity, ActivityPlan, Note, ResultTiming
+from kosmmos.proposals.planning.benchmarks import Benchmarks
+from kosmmos.proposals.planning.geo import Place
+from kosmmos.proposals.planning.model import Activity, ActivityPlan, Note, ResultTiming
 
 # Above this multiple of the minimum a budget has room to test and scale.
 COMFORTABLE_BUDGET = Decimal("1.2")

@@ -8,9 +8,9 @@ from fractions import Fraction
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from kosmmos.briefs.planning.allocation import rub
-from kosmmos.briefs.planning.benchmarks import Benchmarks
-from kosmmos.briefs.planning.model import Activity, ActivityPlan, ContentFormat, ContentLine
+from kosmmos.proposals.planning.allocation import rub
+from kosmmos.proposals.planning.benchmarks import Benchmarks
+from kosmmos.proposals.planning.model import Activity, ActivityPlan, ContentFormat, ContentLine
 
 WEEKS_PER_MONTH = Fraction(52, 12)
 

@@ -13,10 +13,10 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from kosmmos.briefs.planning.allocation import Cell
-from kosmmos.briefs.planning.benchmarks import BenchmarkRow, Benchmarks
-from kosmmos.briefs.planning.geo import Place
-from kosmmos.briefs.planning.model import (
+from kosmmos.proposals.planning.allocation import Cell
+from kosmmos.proposals.planning.benchmarks import BenchmarkRow, Benchmarks
+from kosmmos.proposals.planning.geo import Place
+from kosmmos.proposals.planning.model import (
     Figures,
     FunnelLevel,
     FunnelStage,

@@ -26,7 +26,7 @@ from kosmmos.briefs.choices import (
     Network,
     ProductType,
 )
-from kosmmos.briefs.planner import (
+from kosmmos.proposals.planning import (
     Benchmarks,
     BriefInput,
     FunnelStage,
@@ -37,9 +37,9 @@ from kosmmos.briefs.planner import (
     load_default_benchmarks,
     plan,
 )
-from kosmmos.briefs.planning.allocation import largest_remainder
-from kosmmos.briefs.planning.kpis import parse
-from kosmmos.briefs.planning.networks import PAID_ACTIVITIES
+from kosmmos.proposals.planning.allocation import largest_remainder
+from kosmmos.proposals.planning.kpis import parse
+from kosmmos.proposals.planning.networks import PAID_ACTIVITIES
 
 TABLE = load_default_benchmarks()
 COUNTS = ("impressions", "reach", "clicks", "subscribers", "leads", "sales")

@@ -1,7 +1,7 @@
 """The editable benchmark table behind every forecast number.
 
 Each row says where its figures come from (``source``) and when (``date``). The packaged
-default (``kosmmos/briefs/data/benchmarks.json``) holds rounded agency estimates, not
+default (``kosmmos/proposals/data/benchmarks.json``) holds rounded agency estimates, not
 measurements: an agency is expected to replace it with its own results.
 """
 
@@ -18,8 +18,8 @@ from typing import Any, Self
 
 from django.utils.translation import gettext_lazy as _
 
-from kosmmos.briefs.planning.codec import from_jsonable, to_jsonable
-from kosmmos.briefs.planning.errors import PlanError
+from kosmmos.proposals.planning.codec import from_jsonable, to_jsonable
+from kosmmos.proposals.planning.errors import PlanError
 
 OVERRIDE_SOURCE = "manager override"
 
@@ -239,5 +239,5 @@ def _bad_table(where: str, name: str) -> None:
 @cache
 def load_default_benchmarks() -> Benchmarks:
     """The packaged table. Cached: the result is immutable."""
-    text = resources.files("kosmmos.briefs").joinpath("data/benchmarks.json").read_text("utf-8")
+    text = resources.files("kosmmos.proposals").joinpath("data/benchmarks.json").read_text("utf-8")
     return Benchmarks.from_dict(json.loads(text))
