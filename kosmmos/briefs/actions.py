@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from kosmmos.accounts.models import Organisation, User, Workspace
 from kosmmos.briefs.models import Brief, Lead, LeadEvent, LeadStatus
 from kosmmos.briefs.signals import brief_received
-from kosmmos.mail.delivery import queue_email
+from kosmmos.lib.mailing import send_email
 
 
 @transaction.atomic
@@ -50,8 +50,8 @@ def notify_new_lead(lead: Lead) -> None:
         context = {"lead": lead, "brief": lead.brief, "url": f"{settings.SITE_URL}/leads/{lead.pk}/"}
         subject = _("New brief: %(title)s") % {"title": lead.title}
         body = render_to_string("briefs/email/new_lead.txt", context)
-    queue_email(
-        organisation=lead.organisation, kind="new_lead", to=recipients, subject=subject,
+    send_email(
+        organisation_id=lead.organisation_id, kind="new_lead", to=recipients, subject=subject,
         body=body, reply_to=[lead.brief.email],
     )
 
