@@ -65,7 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
-    "kosmmos.core",
+    "kosmmos.lib",
     "kosmmos.accounts",
     "kosmmos.mail",
     "kosmmos.briefs",
@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "kosmmos.inbox",
     "kosmmos.links",
     "kosmmos.api",
+    "kosmmos.overview",
+    "kosmmos.demo",
 ]
 
 MIDDLEWARE = [
@@ -85,7 +87,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "kosmmos.core.middleware.LanguageMiddleware",
+    "kosmmos.accounts.middleware.LanguageMiddleware",
     "kosmmos.accounts.middleware.OrganisationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -186,7 +188,7 @@ KOSMMOS_TICK_SECONDS = float(env("KOSMMOS_TICK_SECONDS", "1.0"))
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "overview:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("kosmmos.core.urls")),
+    path("", include("kosmmos.overview.urls")),
     path("", include("kosmmos.accounts.urls")),
     path("", include("kosmmos.briefs.urls")),
     path("", include("kosmmos.proposals.urls")),

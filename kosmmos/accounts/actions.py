@@ -6,7 +6,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kosmmos.accounts.models import Invitation, Membership, Organisation, Role, User, Workspace
-from kosmmos.mail.delivery import queue_email
+from kosmmos.lib.mailing import send_email
 
 
 @transaction.atomic
@@ -38,7 +38,7 @@ def invite(
         body = render_to_string("accounts/email/invitation.txt", {
             "invitation": invitation, "by": by, "role": invitation.get_role_display(),
         })
-    queue_email(organisation=organisation, kind="invitation", to=[email], subject=subject, body=body)
+    send_email(organisation_id=organisation.pk, kind="invitation", to=[email], subject=subject, body=body)
     return invitation
 
 

@@ -30,9 +30,8 @@ from kosmmos.accounts.forms import (
     SignUpForm,
     WorkspaceForm,
 )
-from kosmmos.accounts.middleware import SESSION_KEY
+from kosmmos.accounts.middleware import SESSION_KEY, SUPPORTED
 from kosmmos.accounts.models import Invitation, Membership, Role, User
-from kosmmos.core.middleware import SUPPORTED
 from kosmmos.lib.ids import short_code
 
 # --- Sign-up, organisations, language ----------------------------------------------------------
@@ -40,7 +39,7 @@ from kosmmos.lib.ids import short_code
 
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("core:home")
+        return redirect(settings.LOGIN_REDIRECT_URL)
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = actions.sign_up(
@@ -50,7 +49,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome to Kosmmos! Your agency is ready."))
-        return redirect("core:home")
+        return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -60,7 +59,7 @@ def create_organisation(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         org = actions.create_organisation(request.user, form.cleaned_data["organisation"])  # type: ignore[arg-type]
         request.session[SESSION_KEY] = str(org.pk)
-        return redirect("core:home")
+        return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "accounts/create_organisation.html", {"form": form})
 
 
@@ -69,7 +68,7 @@ def create_organisation(request: HttpRequest) -> HttpResponse:
 def switch_organisation(request: HttpRequest, org_id: uuid.UUID) -> HttpResponse:
     membership = membership_in(request, org_id)
     request.session[SESSION_KEY] = str(membership.organisation_id)
-    return redirect("core:home")
+    return redirect(settings.LOGIN_REDIRECT_URL)
 
 
 @require_POST
@@ -120,7 +119,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             membership = actions.accept_invitation(invitation, user)  # type: ignore[arg-type]
             request.session[SESSION_KEY] = str(membership.organisation_id)
             messages.success(request, _("You joined %(org)s.") % {"org": invitation.organisation})
-            return redirect("core:home")
+            return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "accounts/invitation.html", {"invitation": invitation, "form": form})
 
 

@@ -70,7 +70,7 @@ def _tree_rss_mb(pid: int) -> tuple[float, float]:
 
 def _browse(base: str, count: int) -> int:
     """Sign in as the demo owner and request pages; returns how many answered 200."""
-    from kosmmos.core.demo_login import DEMO_EMAIL, DEMO_PASSWORD
+    from kosmmos.demo.login import DEMO_EMAIL, DEMO_PASSWORD
 
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))

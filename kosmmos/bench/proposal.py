@@ -35,7 +35,7 @@ from kosmmos.bench.boot import _free_port, _kosmmos, _wait_healthy
 _ENABLE_AUTO_SEND = """
 import django; django.setup()
 from kosmmos.accounts.models import Organisation
-from kosmmos.core.demo import DEMO_ORG
+from kosmmos.demo.agency import DEMO_ORG
 from kosmmos.proposals.models import ProposalSettings
 org = Organisation.objects.get(name=DEMO_ORG)
 ProposalSettings.objects.update_or_create(organisation=org, defaults={"auto_send": True})

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from kosmmos.accounts.models import Organisation, User, Workspace
 from kosmmos.briefs.models import Brief, Lead, LeadEvent, LeadStatus
-from kosmmos.mail.delivery import queue_email
-from kosmmos.proposals.drafts import request_draft
+from kosmmos.briefs.signals import brief_received
+from kosmmos.lib.mailing import send_email
 
 
 @transaction.atomic
@@ -20,7 +20,8 @@ def submit_brief(
     organisation: Organisation, data: dict[str, Any], *, ip: str | None, user_agent: str,
     language: str,
 ) -> Lead:
-    """Store the brief, open a lead and queue the email to the agency — all or nothing."""
+    """Store the brief, open a lead, queue the email to the agency and announce the brief
+    (``brief_received``: proposals queues its draft) — all or nothing."""
     fields = {k: v for k, v in data.items() if k in {f.name for f in Brief._meta.fields}}
     fields["networks"] = list(data["networks"])
     fields["goals"] = list(data["goals"])
@@ -34,7 +35,7 @@ def submit_brief(
     )
     LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.CREATED)
     notify_new_lead(lead)
-    request_draft(lead)
+    brief_received.send(sender=Lead, lead=lead)
     return lead
 
 
@@ -49,8 +50,8 @@ def notify_new_lead(lead: Lead) -> None:
         context = {"lead": lead, "brief": lead.brief, "url": f"{settings.SITE_URL}/leads/{lead.pk}/"}
         subject = _("New brief: %(title)s") % {"title": lead.title}
         body = render_to_string("briefs/email/new_lead.txt", context)
-    queue_email(
-        organisation=lead.organisation, kind="new_lead", to=recipients, subject=subject,
+    send_email(
+        organisation_id=lead.organisation_id, kind="new_lead", to=recipients, subject=subject,
         body=body, reply_to=[lead.brief.email],
     )
 

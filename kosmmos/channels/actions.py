@@ -17,6 +17,7 @@ from kosmmos.channels.models import AlertKind, Channel, ChannelAlert, ChannelSta
 from kosmmos.connectors.base import AuthRevoked, ChannelInfo, ConnectorError
 from kosmmos.connectors.registry import build
 from kosmmos.lib.crypto import DecryptionError
+from kosmmos.lib.mailing import send_email
 
 EXPIRY_WARNING = timedelta(days=7)
 
@@ -138,8 +139,6 @@ def alert_message(channel: Channel, kind: str) -> str:
 def raise_alert(channel: Channel, kind: str) -> ChannelAlert | None:
     """Open an alert and email the agency's owners and managers — once: a second caller (another
     ticker) hits the unique constraint, its transaction rolls back with its email."""
-    from kosmmos.mail.delivery import queue_email
-
     with translation.override(settings.LANGUAGE_CODE):
         message = alert_message(channel, kind)
         link = settings.SITE_URL.rstrip("/") + reverse("channels:detail", args=[channel.pk])
@@ -156,8 +155,8 @@ def raise_alert(channel: Channel, kind: str) -> ChannelAlert | None:
                 message=message,
             )
             if recipients:
-                queue_email(to=recipients, subject=subject, body=body,
-                            organisation=channel.organisation, kind="channel_alert")
+                send_email(to=recipients, subject=subject, body=body,
+                           organisation_id=channel.organisation_id, kind="channel_alert")
     except IntegrityError:
         return None
     return alert

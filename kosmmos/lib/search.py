@@ -2,7 +2,7 @@
 
 SQLite's ``LIKE`` (what Django's ``icontains`` becomes there) and its ``lower()`` fold ASCII
 only, so "класс" never found "Класс!" (nor "иван" the lead «Иван») in the embedded set-up. On
-SQLite we register a ``kosmmos_casefold`` function on every connection (``core/apps.py``) and
+SQLite we register a ``kosmmos_casefold`` function on every connection (``lib/apps.py``) and
 compare case-folded text; PostgreSQL's ``UPPER`` is Unicode-aware, so ``icontains`` stays as it
 is there.
 """

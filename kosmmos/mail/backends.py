@@ -1,4 +1,5 @@
-"""Django's EMAIL_BACKEND: every email Django itself sends becomes a Delivery row and a job."""
+"""Django's EMAIL_BACKEND: every email sent through Django's mail API (ours through
+``kosmmos/lib/mailing.py``, Django's own password reset) becomes a Delivery row and a job."""
 
 from __future__ import annotations
 

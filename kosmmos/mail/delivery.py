@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from kosmmos.accounts.models import Organisation
 from kosmmos.jobs.claims import claim_one
+from kosmmos.lib.mailing import KIND_HEADER, ORGANISATION_HEADER
 from kosmmos.mail.models import MAX_ATTEMPTS, Attachment, Attempt, Delivery, Status, backoff
 
 log = logging.getLogger(__name__)
@@ -31,15 +32,18 @@ def queue_email(
     subject: str,
     body: str,
     organisation: Organisation | None = None,
+    organisation_id: object = None,
     kind: str = "other",
     html_body: str = "",
     reply_to: Sequence[str] = (),
     attachments: Sequence[tuple[str, bytes, str]] = (),
     from_email: str | None = None,
 ) -> Delivery:
-    """Store an email as a pending Delivery and start sending it once the transaction commits."""
+    """Store an email as a pending Delivery and start sending it once the transaction commits.
+
+    The organisation is given as itself or by its id (what Django's mail API carries)."""
     delivery = Delivery.objects.create(
-        organisation=organisation,
+        organisation_id=organisation.pk if organisation is not None else organisation_id,
         kind=kind,
         from_email=from_email or settings.DEFAULT_FROM_EMAIL,
         to=list(to),
@@ -57,7 +61,9 @@ def queue_email(
 
 
 def queue_message(message: EmailMessage, *, kind: str = "system") -> Delivery:
-    """Turn a Django EmailMessage (password reset, …) into a Delivery."""
+    """Turn a Django EmailMessage into a Delivery: ours (``lib/mailing.py``, labelled by its
+    headers) and Django's own (password reset: a system email of no organisation)."""
+    labels = message.extra_headers
     html = ""
     for content, mimetype in getattr(message, "alternatives", []):
         if mimetype == "text/html":
@@ -66,7 +72,8 @@ def queue_message(message: EmailMessage, *, kind: str = "system") -> Delivery:
              for name, data, mime in message.attachments]  # type: ignore[misc]
     return queue_email(
         to=message.to, subject=message.subject, body=message.body, html_body=html,
-        reply_to=message.reply_to, attachments=files, from_email=message.from_email, kind=kind,
+        reply_to=message.reply_to, attachments=files, from_email=message.from_email,
+        kind=labels.get(KIND_HEADER, kind), organisation_id=labels.get(ORGANISATION_HEADER),
     )
 
 

@@ -20,11 +20,10 @@ from django.utils.translation import gettext as _
 from kosmmos.accounts.models import Organisation, User, Workspace
 from kosmmos.briefs.actions import change_lead_status, convert_lead
 from kosmmos.briefs.models import Brief, Lead, LeadEvent, LeadStatus
-from kosmmos.briefs.planner import BriefInput, Geography, MediaPlan, Overrides, PlanError, plan
 from kosmmos.mail import delivery as mail_delivery
 from kosmmos.mail.delivery import queue_email
 from kosmmos.mail.models import Delivery
-from kosmmos.proposals import diff, pdf
+from kosmmos.proposals import diff, dispatch, pdf
 from kosmmos.proposals.benchmarks import benchmarks_for, settings_for
 from kosmmos.proposals.models import (
     LINK_DAYS,
@@ -36,6 +35,7 @@ from kosmmos.proposals.models import (
     TargetMetric,
     WorkspaceTarget,
 )
+from kosmmos.proposals.planning import BriefInput, Geography, MediaPlan, Overrides, PlanError, plan
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,19 @@ def _language(brief: Brief) -> str:
 
 
 # --- The draft job ------------------------------------------------------------------------------
+
+
+def draft_for_new_brief(sender: object, *, lead: Lead, **kwargs: object) -> None:
+    """``briefs.signals.brief_received`` receiver (connected in ``ProposalsConfig.ready``)."""
+    request_draft(lead)
+
+
+def request_draft(lead: Lead) -> DraftJob:
+    """The due row that gets the lead its first draft; started as soon as the brief commits
+    (and by the dispatcher at the next tick if that kick is lost)."""
+    job = DraftJob.objects.create(organisation=lead.organisation, lead=lead)
+    transaction.on_commit(lambda: dispatch.drafts.kick(job.pk))
+    return job
 
 
 def build_draft(lead: Lead) -> Proposal:

@@ -15,9 +15,9 @@ from typing import Any
 from django.utils import timezone
 
 from kosmmos.accounts.models import Organisation
-from kosmmos.briefs.planner import BenchmarkRow, Benchmarks, load_default_benchmarks
-from kosmmos.briefs.planning.model import to_decimal
 from kosmmos.proposals.models import ProposalSettings
+from kosmmos.proposals.planning import BenchmarkRow, Benchmarks, load_default_benchmarks
+from kosmmos.proposals.planning.model import to_decimal
 
 # The numbers a manager edits in the settings table, in column order.
 NUMBER_FIELDS = ("cpm", "ctr", "cpc", "cost_per_subscriber", "click_to_lead", "min_monthly")

@@ -20,10 +20,10 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from kosmmos.briefs.planner import Figures, MediaPlan
-from kosmmos.core.templatetags.ui import money
 from kosmmos.lib import charts
+from kosmmos.lib.money import format_rub
 from kosmmos.proposals.models import Proposal, ProposalSettings, ProposalVersion
+from kosmmos.proposals.planning import Figures, MediaPlan
 
 _MONEY_SUFFIXES = (".budget", ".cost_per_subscriber", ".cpl")
 
@@ -42,7 +42,7 @@ def count(value: int | Decimal | str | None) -> str:
 def rub(value: Decimal | str | None) -> str:
     if value is None or value == "" or value == "None":
         return "—"
-    return money(value)
+    return format_rub(value)
 
 
 def _is_money(key: str) -> bool:

@@ -23,11 +23,11 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from kosmmos.briefs.choices import FLAGGED_NETWORKS, Network
-from kosmmos.briefs.planner import Activity, Benchmarks, BriefInput, Overrides
-from kosmmos.briefs.planning.validation import MAX_PERIOD_MONTHS
 from kosmmos.proposals.actions import Edits
 from kosmmos.proposals.benchmarks import number_text
 from kosmmos.proposals.models import Language
+from kosmmos.proposals.planning import Activity, Benchmarks, BriefInput, Overrides
+from kosmmos.proposals.planning.validation import MAX_PERIOD_MONTHS
 
 BENCHMARK_FIELDS = ("cpm", "ctr", "cpc", "cost_per_subscriber", "click_to_lead")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")

@@ -26,13 +26,13 @@ from kosmmos.accounts.access import (
     staff_required,
 )
 from kosmmos.accounts.models import STAFF_ROLES, Membership, Role
-from kosmmos.briefs.planner import Benchmarks, PlanError
 from kosmmos.briefs.views import get_lead_for_user
 from kosmmos.proposals import actions, document, editor
 from kosmmos.proposals import benchmarks as org_benchmarks
 from kosmmos.proposals.forms import ChangesForm, ProposalPrefsForm
 from kosmmos.proposals.models import Proposal, ProposalStatus, ProposalVersion
 from kosmmos.proposals.pdf import filename, pdf_for
+from kosmmos.proposals.planning import Benchmarks, PlanError
 
 
 def get_proposal_for_user(
@@ -292,7 +292,7 @@ def _parse_table(table: Benchmarks, data: dict[str, str], errors: dict[str, str]
 def _table_rows(table: Benchmarks, data: dict[str, str], errors: dict[str, str]) -> \
         list[dict[str, Any]]:
     from kosmmos.briefs.choices import Network
-    from kosmmos.briefs.planner import Activity
+    from kosmmos.proposals.planning import Activity
 
     out = []
     for row in table.rows:

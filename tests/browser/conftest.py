@@ -36,7 +36,7 @@ CHROMIUM_ARGS = [
 HEALTH_TIMEOUT_S = 30.0
 
 
-DEMO_PASSWORD = "kosmmos-demo"  # the demo's users (kosmmos/core/demo.py)
+DEMO_PASSWORD = "kosmmos-demo"  # the demo's users (kosmmos/demo/agency.py)
 
 
 def sign_in(page, base: str, email: str, password: str = DEMO_PASSWORD) -> None:  # type: ignore[no-untyped-def]

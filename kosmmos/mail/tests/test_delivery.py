@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 
 from kosmmos.conftest import World, client_for
 from kosmmos.jobs.claims import claim_batch
+from kosmmos.lib.mailing import send_email
 from kosmmos.mail import delivery as outbox
 from kosmmos.mail.dispatch import REQUEUE_AFTER, dispatch_due, sweep_stuck
 from kosmmos.mail.models import Attempt, Delivery, Status
@@ -125,6 +126,25 @@ def test_it_sends_a_queued_email_with_its_attachment(
     assert attachment.get_filename() == "report.pdf"
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_content() == b"%PDF-1.7 fake"
+
+
+def test_it_files_an_email_sent_through_djangos_mail_api_under_its_organisation_and_kind(
+    smtp: Recorder, world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        send_email(to=["anna@client.test"], subject="Новый бриф", body="Текст",
+                   kind="new_lead", organisation_id=world.alpha.org.pk,
+                   reply_to=["lead@client.test"])
+
+    delivery = Delivery.objects.get(kind="new_lead", subject="Новый бриф")
+    assert (delivery.organisation, delivery.to, delivery.reply_to) == (
+        world.alpha.org, ["anna@client.test"], ["lead@client.test"])
+    assert (delivery.status, delivery.attempts) == (Status.SENT, 1)
+    assert [a.ok for a in delivery.attempt_rows.all()] == [True]
+    # The labels are for the row, not for the recipient.
+    [message] = smtp.received
+    assert message["X-Kosmmos-Kind"] is None and message["X-Kosmmos-Organisation"] is None
+    assert message["X-Kosmmos-Delivery"] == str(delivery.pk)
 
 
 def test_it_fails_for_good_on_a_550_and_shows_it_with_a_retry_button(

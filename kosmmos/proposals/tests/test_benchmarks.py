@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from kosmmos.briefs.models import Lead
-from kosmmos.briefs.planner import load_default_benchmarks
 from kosmmos.conftest import World, client_for
 from kosmmos.proposals import actions
 from kosmmos.proposals.benchmarks import NUMBER_FIELDS, benchmarks_for, number_text
 from kosmmos.proposals.models import ProposalSettings
+from kosmmos.proposals.planning import load_default_benchmarks
 
 
 def _table_post(**changes: str) -> dict[str, Any]:

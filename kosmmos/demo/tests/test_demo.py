@@ -1,0 +1,216 @@
+"""`kosmmos demo`: the agency a new install opens with."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from kosmmos.accounts.models import Membership, Organisation, User, Workspace
+from kosmmos.briefs.models import Brief, Lead, LeadEvent
+from kosmmos.demo.agency import DEMO_EMAIL, DEMO_ORG, DEMO_PASSWORD, HISTORY
+
+pytestmark = pytest.mark.django_db
+
+
+def _refused(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("connection refused", request=request)
+
+
+@pytest.fixture(autouse=True)
+def _no_sandbox_running(settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As under `make run`: the sandbox is not running yet, its state file is in a temp dir."""
+    from kosmmos.lib import http
+
+    settings.VAR_DIR = tmp_path
+    settings.SANDBOX_URL = "http://sandbox.test"
+    client = httpx.Client(transport=httpx.MockTransport(_refused))
+    monkeypatch.setattr(http, "client", lambda: client)
+
+
+def run_demo() -> str:
+    out = StringIO()
+    call_command("demo", stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (User, Organisation, Membership, Workspace, Brief, Lead, LeadEvent)
+    }
+
+
+def test_it_creates_the_demo_agency_from_the_seed_portfolio() -> None:
+    output = run_demo()
+
+    org = Organisation.objects.get(name=DEMO_ORG)
+    names = list(Workspace.objects.filter(organisation=org).values_list("name", flat=True))
+    assert len(names) == 2
+    assert any("корейской косметики" in name for name in names)
+    assert any("ортопедические матрасы" in name for name in names)
+    brands = set(Workspace.objects.filter(organisation=org).values_list("brand", flat=True))
+    assert brands == {"Сеул Бьюти", "Сон и Спина"}  # what {brand} says in canned replies
+    statuses = set(Lead.objects.filter(organisation=org).values_list("status", flat=True))
+    assert statuses == {"new", "in_work", "proposal_sent", "lost"}
+    assert "Demo agency created." in output
+    assert f"{DEMO_EMAIL} / {DEMO_PASSWORD}" in output
+
+
+def test_it_is_idempotent_and_keeps_the_login_working() -> None:
+    run_demo()
+    before = counts()
+    user = User.objects.get(email=DEMO_EMAIL)
+    user.set_password("changed-by-someone")
+    user.save(update_fields=["password"])
+
+    output = run_demo()
+
+    assert counts() == before
+    assert "Demo agency already there." in output
+    assert f"{DEMO_EMAIL} / {DEMO_PASSWORD}" in output
+    browser = Client()
+    assert browser.login(email=DEMO_EMAIL, password=DEMO_PASSWORD)
+    board = browser.get("/leads/")
+    assert board.status_code == 200
+    assert board.context["total"] == 4
+
+
+def test_it_gives_the_demo_client_one_workspace_only() -> None:
+    run_demo()
+    browser = Client()
+    assert browser.login(email="client@kosmmos.local", password=DEMO_PASSWORD)
+
+    listing = browser.get("/workspaces/").content.decode()
+
+    assert "корейской косметики" in listing
+    assert "ортопедические матрасы" not in listing
+    assert browser.get("/leads/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_it_gives_the_demo_a_content_plan_on_sandbox_channels_and_costs() -> None:
+    from kosmmos.channels.models import Channel
+    from kosmmos.content.models import Post, PostStatus, PostTarget, TargetStatus
+    from kosmmos.links.models import CostEntry
+
+    call_command("demo", stdout=StringIO())
+    assert Channel.objects.filter(network="sandbox").count() == 2
+    statuses = set(Post.objects.values_list("status", flat=True))
+    assert {PostStatus.SCHEDULED, PostStatus.IN_REVIEW, PostStatus.DRAFT} <= statuses
+    soon = PostTarget.objects.filter(status=TargetStatus.SCHEDULED).order_by("publish_at").first()
+    assert soon is not None  # the first posts publish minutes after `make run`
+    assert CostEntry.objects.count() == 6
+
+
+# --- the inbox is not empty for hours --------------------------------------------------------
+
+
+def sandbox_state(settings: Any) -> Any:
+    from kosmmos.connectors.sandbox.server import Network
+
+    return Network(path=str(Path(settings.VAR_DIR) / "sandbox.sqlite3"), seed=1,
+                   public_url="http://sandbox.test")
+
+
+def test_it_puts_its_published_posts_on_the_sandbox_with_their_comments(settings: Any) -> None:
+    from kosmmos.content.models import Post, PostStatus, PostTarget, TargetStatus
+
+    run_demo()
+    run_demo()  # idempotent: nothing is put on the sandbox twice
+
+    network = sandbox_state(settings)
+    published = PostTarget.objects.filter(status=TargetStatus.PUBLISHED).select_related("post")
+    assert len(network.posts) == published.count() == len(HISTORY) > 5
+    texts = []
+    for target in published:
+        post = network.posts[int(target.external_id)]
+        assert (post["key"], post["channel"]) == (target.key, target.channel.external_id)
+        assert post["accepted_at"] == pytest.approx(target.published_at.timestamp())
+        assert target.post.status == PostStatus.PUBLISHED
+        assert target.attempt_rows.get().outcome == "published"
+        texts += [c["text"] for c in network.comments(post)]
+    # Already there, hours before `make run`: complaints, questions and thanks.
+    assert len(texts) >= 15
+    assert any("до сих пор не отправили" in t for t in texts)
+    assert any("Сколько стоит" in t for t in texts)
+    assert any("Спасибо" in t for t in texts)
+    assert "Сколько идёт доставка в Казань?" not in texts  # arrives ten minutes later
+    assert Post.objects.filter(status=PostStatus.PUBLISHED).count() == len(HISTORY)
+
+
+@contextmanager
+def sandbox_started(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The sandbox as `kosmmos serve` starts it after the demo: from its state file (in-process,
+    through the bridge transport)."""
+    from kosmmos.connectors.sandbox.server import SandboxApp
+    from kosmmos.connectors.sandbox.tests.conftest import Bridge
+    from kosmmos.lib import http
+
+    network = sandbox_state(settings)
+    network.path = ""  # loaded; no flusher thread outliving the test
+    network.faults = {"enabled": False}
+    bridge = Bridge(SandboxApp(network))
+    client = httpx.Client(transport=bridge)
+    monkeypatch.setattr(http, "client", lambda: client)
+    try:
+        yield network
+    finally:
+        client.close()
+        bridge.close()
+
+
+def test_it_shows_an_inbox_at_the_first_poll_after_serve_starts(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kosmmos.inbox.dispatch import dispatch_polls
+    from kosmmos.inbox.models import Item
+
+    run_demo()
+    with sandbox_started(settings, monkeypatch) as network:
+        assert dispatch_polls() == 2  # both demo channels, due at once
+
+    items = list(Item.objects.select_related("post", "channel"))
+    comments = [c for p in network.posts.values() for c in network.comments(p)]
+    customers = [c for c in comments if not c.get("from_channel")]
+    assert len(items) == len(customers) >= 15
+    # The channel's answers typed on the network are not items, but they answered some: those
+    # have a first response at the answer's time, and the newest comments wait for the manager.
+    answers = {c["reply_to"]: c["at"] for c in comments if c.get("from_channel")}
+    assert len(answers) >= 10
+    for item in items:
+        if item.external_id in answers:
+            assert item.first_response_at.timestamp() == pytest.approx(answers[item.external_id])
+        else:
+            assert item.first_response_at is None
+    for item in items:  # each one traceable to a post that is on the sandbox
+        assert item.post is not None and item.channel.network == "sandbox"
+        target = item.post.targets.get()
+        assert item.external_id.startswith(f"{target.external_id}_")
+    browser = Client()
+    assert browser.login(email="manager@kosmmos.local", password=DEMO_PASSWORD)
+    page = browser.get("/inbox/").content.decode()
+    assert "до сих пор не отправили" in page
+
+
+def test_it_uses_the_admin_api_when_the_sandbox_runs_already(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kosmmos.content.models import PostTarget, TargetStatus
+
+    with sandbox_started(settings, monkeypatch) as network:
+        run_demo()
+    assert len(network.posts) == len(HISTORY)
+    assert all(p.get("scripted") for p in network.posts.values())
+    ids = set(PostTarget.objects.filter(status=TargetStatus.PUBLISHED).values_list(
+        "external_id", flat=True))
+    assert ids == {str(pid) for pid in network.posts}
+    # The running sandbox owns its state file: the demo did not write to it behind its back.
+    assert sandbox_state(settings).posts == {}

@@ -1,0 +1,44 @@
+"""Small template helpers so every form looks and behaves the same."""
+
+from __future__ import annotations
+
+from django import forms, template
+from django.forms.boundfield import BoundField
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+
+from kosmmos.lib.money import format_rub
+
+register = template.Library()
+
+_CHOICE_WIDGETS = (forms.CheckboxSelectMultiple, forms.RadioSelect)
+
+
+@register.simple_tag
+def field(bound: BoundField, **options: object) -> SafeString:
+    """Label, control, help and errors of one field, Bootstrap-styled, errors announced."""
+    widget = bound.field.widget
+    kind = "choices" if isinstance(widget, _CHOICE_WIDGETS) else (
+        "check" if isinstance(widget, forms.CheckboxInput) else (
+            "select" if isinstance(widget, forms.Select) else "input"))
+    css = {"choices": "", "check": "form-check-input", "select": "form-select"}.get(kind, "form-control")
+    if kind == "input" and isinstance(widget, forms.TextInput) and widget.input_type == "color":
+        css = "form-control form-control-color"
+    if bound.errors:
+        css += " is-invalid"
+    if kind == "choices":
+        # Each option renders from the widget's own attrs, not from as_widget(attrs=...).
+        widget.attrs["class"] = "form-check-input" + (" is-invalid" if bound.errors else "")
+    attrs = {"class": css.strip()}
+    if bound.errors:
+        attrs["aria-invalid"] = "true"
+        attrs["aria-describedby"] = f"{bound.auto_id}_error"
+    return render_to_string("includes/field.html", {
+        "f": bound, "kind": kind, "widget": bound.as_widget(attrs=attrs), **options,
+    })
+
+
+@register.filter
+def money(value: object) -> str:
+    """12345.5 → '12 345,50 ₽' (kosmmos/lib/money.py)."""
+    return format_rub(value)
