@@ -41,8 +41,10 @@ test: dev
 bench: $(VENV)/.bench-installed
 	$(if $(NAME),$(BIN)/kosmmos bench $(NAME) --json $(ARGS),@echo "usage: make bench NAME=<name>; names: $(BIN)/kosmmos help")
 
+# ruff, then the import contracts: the layers (pyproject.toml) and no cycles (tools/).
 lint: dev
 	$(BIN)/ruff check kosmmos tests benches
+	$(BIN)/lint-imports --no-cache --no-logo pyproject.toml tools/import-cycles.toml
 
 # Refresh the Russian catalogue after changing user-facing strings, then translate and compile.
 messages: dev
