@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install dev run test lint messages clean
+.PHONY: install dev bench run test lint messages clean
 
 # Idempotent: the stamp files make a second `make install` a no-op until pyproject changes.
 $(BIN)/python:
@@ -20,6 +20,10 @@ $(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
+$(VENV)/.bench-installed: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	touch $@
+
 install: $(VENV)/.installed
 
 dev: $(VENV)/.dev-installed
@@ -32,8 +36,15 @@ run: install
 test: dev
 	KOSMMOS_VAR=$$(mktemp -d) $(BIN)/python -m pytest
 
+# `make bench NAME=proposal [ARGS="--briefs 5"]`: installs what the benchmarks need on top of
+# `make install` and runs one (see the README's Benchmarks); without NAME, only installs.
+bench: $(VENV)/.bench-installed
+	$(if $(NAME),$(BIN)/kosmmos bench $(NAME) --json $(ARGS),@echo "usage: make bench NAME=<name>; names: $(BIN)/kosmmos help")
+
+# ruff, then the import contracts: the layers (pyproject.toml) and no cycles (tools/).
 lint: dev
-	$(BIN)/ruff check kosmmos tests
+	$(BIN)/ruff check kosmmos tests benches
+	$(BIN)/lint-imports --no-cache --no-logo pyproject.toml tools/import-cycles.toml
 
 # Refresh the Russian catalogue after changing user-facing strings, then translate and compile.
 messages: dev

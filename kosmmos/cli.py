@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
 from urllib.parse import urlsplit
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kosmmos.settings")
@@ -38,9 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args[0] if args else "help"
     rest = args[1:]
     if command in {"help", "-h", "--help"}:
-        from kosmmos.bench.registry import BENCHES
-
-        print(USAGE.format(benches=", ".join(sorted(BENCHES))))
+        benches = _benches()
+        names = ", ".join(sorted(benches.BENCHES)) if benches else "none in this install"
+        print(USAGE.format(benches=names))
         return 0
     handlers = {
         "serve": serve, "worker": worker, "bench": bench, "sentiment": sentiment,
@@ -228,14 +230,51 @@ def sandbox(argv: list[str]) -> int:
 # --- bench, sentiment --------------------------------------------------------------------------
 
 
-def bench(argv: list[str]) -> int:
-    from kosmmos.bench.registry import BENCHES
+# The benchmarks are not shipped: they live in the checkout's benches/ folder, beside kosmmos/
+# (`make install` installs Kosmmos editable, so this file is in that checkout).
+CHECKOUT = Path(__file__).resolve().parents[1]
 
-    if not argv or argv[0] not in BENCHES:
-        print(f"usage: kosmmos bench <{'|'.join(sorted(BENCHES))}> --json", file=sys.stderr)
+NO_BENCHES = f"""kosmmos bench: the benchmarks are not in this install. They live in the benches/ folder of a
+Kosmmos checkout ({CHECKOUT / "benches"} is missing): clone the repository and run `make install`
+there, which installs Kosmmos editable.
+kosmmos bench: в этой установке нет бенчмарков. Они лежат в папке benches/ клона репозитория Kosmmos
+({CHECKOUT / "benches"} нет): склонируйте репозиторий и выполните в нём `make install` — он ставит
+Kosmmos в режиме editable."""
+
+MISSING_PACKAGE = """kosmmos bench {name} needs the Python package {package}: run `make bench NAME={name}` in
+{checkout}, or `{python} -m pip install -e '{checkout}[bench]'`.
+kosmmos bench {name}: нужен пакет Python {package}: выполните `make bench NAME={name}` в
+{checkout} или `{python} -m pip install -e '{checkout}[bench]'`."""
+
+
+def _benches() -> ModuleType | None:
+    """The checkout's ``benches`` package, imported; None when this install has no checkout."""
+    if not (CHECKOUT / "benches" / "__init__.py").is_file():
+        return None
+    if str(CHECKOUT) not in sys.path:
+        sys.path.insert(0, str(CHECKOUT))
+    return importlib.import_module("benches")
+
+
+def bench(argv: list[str]) -> int:
+    benches = _benches()
+    if benches is None:
+        print(NO_BENCHES, file=sys.stderr)
         return 2
-    module, _, func = BENCHES[argv[0]].partition(":")
-    result = getattr(importlib.import_module(module), func)(argv[1:])
+    if not argv or argv[0] not in benches.BENCHES:
+        print(f"usage: kosmmos bench <{'|'.join(sorted(benches.BENCHES))}> --json", file=sys.stderr)
+        return 2
+    name = argv[0]
+    module, _, func = benches.BENCHES[name].partition(":")
+    try:
+        loaded = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] in {"benches", "kosmmos"}:
+            raise
+        print(MISSING_PACKAGE.format(name=name, package=exc.name, checkout=CHECKOUT,
+                                     python=sys.executable), file=sys.stderr)
+        return 2
+    result = getattr(loaded, func)(argv[1:])
     if "--json" in argv:
         print(json.dumps(result, ensure_ascii=False))
     else:

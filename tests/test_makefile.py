@@ -17,13 +17,13 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
-def dry_run(target: str) -> list[str]:
+def dry_run(*args: str) -> list[str]:
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
     # Called from inside `make test`: don't inherit the outer make's flags or directory notes.
     env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
     result = subprocess.run(
-        ["make", "-n", "-B", "--no-print-directory", target], cwd=REPO, env=env,
+        ["make", "-n", "-B", "--no-print-directory", *args], cwd=REPO, env=env,
         capture_output=True, text=True, timeout=30, check=False,
     )
     assert result.returncode == 0, result.stderr
@@ -65,3 +65,21 @@ def test_make_test_installs_dev_deps_then_runs_pytest() -> None:
         r"^(KOSMMOS_VAR=\$\(mktemp -d\) )?\.venv/bin/python -m pytest\b",
     ])
     assert re.search(r"(^|\s)\.venv/bin/python -m pytest\b", lines[-1]), lines
+
+
+def test_make_bench_installs_what_the_benches_need_then_runs_one() -> None:
+    lines = dry_run("bench", "NAME=proposal")
+    assert_in_order(lines, [
+        r"^\.venv/bin/python -m pip install .*-e \.$",
+        r"^\.venv/bin/python -m pip install .*-e '?\.\[bench\]'?$",
+        r"^\.venv/bin/kosmmos bench proposal --json$",
+    ])
+
+
+def test_make_lint_runs_ruff_then_the_import_contracts() -> None:
+    lines = dry_run("lint")
+    assert_in_order(lines, [
+        r"^\.venv/bin/python -m pip install .*-e '?\.\[dev\]'?$",
+        r"^\.venv/bin/ruff check kosmmos tests benches$",
+        r"^\.venv/bin/lint-imports .*pyproject\.toml tools/import-cycles\.toml$",
+    ])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from kosmmos.bench import publish
+from benches import publish
 
 pytestmark = pytest.mark.slow
 

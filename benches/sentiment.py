@@ -17,12 +17,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from kosmmos.inbox import sentiment as sentiment_package
 from kosmmos.inbox.sentiment import load_backend, model_spec
 from kosmmos.inbox.sentiment.corpora import TEST_FILES, read_csv, test_samples
 from kosmmos.inbox.sentiment.metrics import classification_report
 
 # The hand-written brand comments (never trained on); see the sentiment MODEL_CARD.
-BRAND_EVAL = Path(__file__).resolve().parents[1] / "inbox" / "sentiment" / "data" / "brand_comments.csv"
+BRAND_EVAL = Path(sentiment_package.__file__).resolve().parent / "data" / "brand_comments.csv"
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:

@@ -24,7 +24,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -33,6 +32,8 @@ import tempfile
 import time
 import urllib.parse
 from pathlib import Path
+
+from benches.common import free_port, with_root_on_path
 
 LUA = r"""
 local codes = {}
@@ -64,12 +65,6 @@ TrackedLink.objects.bulk_create(links, batch_size=2000)
 open(OUT, "w").write("\\n".join(link.code for link in links))
 print(ws.pk.hex)
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait(url: str, timeout: float = 60) -> None:
@@ -129,7 +124,7 @@ def _stored(var: Path, workspace_hex: str) -> int:
 
 
 def _one_round(env: dict[str, str], var: Path, ws: str, lua: Path, seconds: float) -> dict[str, float]:
-    port = _free_port()
+    port = free_port()
     server = _start([sys.executable, "-m", "kosmmos.cli", "redirect", "--port", str(port)], env)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -152,8 +147,8 @@ def _one_round(env: dict[str, str], var: Path, ws: str, lua: Path, seconds: floa
 
 
 def _django_round(env: dict[str, str], lua: Path, seconds: float, var: Path) -> float:
-    port = _free_port()
-    denv = {**env, "DJANGO_SETTINGS_MODULE": "kosmmos.links.bench_settings",
+    port = free_port()
+    denv = {**env, "DJANGO_SETTINGS_MODULE": "benches.redirect_settings",
             "LINKS_SPOOL_DIR": str(var / "django-spool")}
     server = _start([sys.executable, "-m", "granian", "--interface", "wsgi", "kosmmos.wsgi:application",
                      "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--no-ws",
@@ -170,7 +165,7 @@ def _django_round(env: dict[str, str], lua: Path, seconds: float, var: Path) -> 
 
 def _sigkill_round(env: dict[str, str], var: Path, ws: str, lua: Path) -> dict[str, int]:
     before = _stored(var, ws)
-    port = _free_port()
+    port = free_port()
     server = _start([sys.executable, "-m", "kosmmos.cli", "redirect", "--port", str(port)], env)
     base = f"http://127.0.0.1:{port}"
     _wait(f"{base}/-/health")
@@ -210,9 +205,10 @@ def run(argv: list[str]) -> dict[str, object]:
         return {"error": "wrk is not installed: apt-get install -y wrk"}
     with tempfile.TemporaryDirectory(prefix="kosmmos-bench-redirect-") as tmp:
         var = Path(tmp)
-        env = {**os.environ, "KOSMMOS_VAR": str(var), "KOSMMOS_CODES": str(var / "codes.txt"),
-               "DJANGO_SETTINGS_MODULE": "kosmmos.settings", "LOG_LEVEL": "WARNING",
-               "LINKS_EVENTS_BACKEND": "sqlite"}
+        env = with_root_on_path({
+            **os.environ, "KOSMMOS_VAR": str(var), "KOSMMOS_CODES": str(var / "codes.txt"),
+            "DJANGO_SETTINGS_MODULE": "kosmmos.settings", "LOG_LEVEL": "WARNING",
+            "LINKS_EVENTS_BACKEND": "sqlite"})
         env.pop("DATABASE_URL", None)
         env.pop("REDIS_URL", None)
         subprocess.run([sys.executable, "-m", "kosmmos.cli", "migrate", "--noinput"], env=env, check=True,

@@ -13,43 +13,19 @@ import http.cookiejar
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 
 import psutil
 
+from benches.common import free_port, kosmmos, wait_healthy
+
 PAGES = ["/", "/leads/", "/workspaces/", "/team/", "/settings/", "/outbox/"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _kosmmos(*args: str, env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "-m", "kosmmos.cli", *args], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
-
-
-def _wait_healthy(url: str, timeout: float) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (loopback)
-                if response.status == 200:
-                    return time.monotonic()
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.02)
-    raise RuntimeError(f"{url} did not answer 200 within {timeout} s")
 
 
 def _tree_rss_mb(pid: int) -> tuple[float, float]:
@@ -89,7 +65,7 @@ def _browse(base: str, count: int) -> int:
 
 
 def _one_boot(env: dict[str, str], pages: int) -> tuple[float, tuple[float, float], int]:
-    port = _free_port()
+    port = free_port()
     started = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, "-m", "kosmmos.cli", "serve", "--port", str(port),
@@ -97,7 +73,7 @@ def _one_boot(env: dict[str, str], pages: int) -> tuple[float, tuple[float, floa
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     try:
-        ready = _wait_healthy(f"http://127.0.0.1:{port}/healthz", timeout=60)
+        ready = wait_healthy(f"http://127.0.0.1:{port}/healthz", timeout=60)
         boot = ready - started
         ok = _browse(f"http://127.0.0.1:{port}", pages)
         time.sleep(0.5)
@@ -119,8 +95,8 @@ def run(argv: list[str]) -> dict[str, object]:
     opts = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="kosmmos-bench-") as var:
         env = {**os.environ, "KOSMMOS_VAR": var}
-        _kosmmos("migrate", "--noinput", env=env)
-        _kosmmos("demo", env=env)
+        kosmmos("migrate", "--noinput", env=env)
+        kosmmos("demo", env=env)
         results = [_one_boot(env, opts.pages) for _ in range(opts.runs)]
     boots = [r[0] for r in results]
     return {

@@ -1,7 +1,7 @@
-"""Bench only: the same redirect as a plain Django view, for `kosmmos bench redirect`.
+"""The same redirect as a plain Django view, for `kosmmos bench redirect` to compare with.
 
-Mounted by ``bench_settings`` (its own ROOT_URLCONF), never by the product's URLconf. Same work
-as the ASGI app: a dict of links loaded once, a kid, one spool line per click.
+Mounted by ``benches/redirect_settings.py`` (its own ROOT_URLCONF), never by the product's
+URLconf. Same work as the ASGI app: a dict of links loaded once, a kid, one spool line per click.
 """
 
 from __future__ import annotations

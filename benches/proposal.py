@@ -30,7 +30,9 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from kosmmos.bench.boot import _free_port, _kosmmos, _wait_healthy
+from aiosmtpd.controller import Controller
+
+from benches.common import free_port, kosmmos, wait_healthy
 
 _ENABLE_AUTO_SEND = """
 import django; django.setup()
@@ -106,8 +108,6 @@ def _p95(values: list[float]) -> float:
 
 
 def run(argv: list[str]) -> dict[str, object]:
-    from aiosmtpd.controller import Controller
-
     parser = argparse.ArgumentParser(prog="kosmmos bench proposal")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--briefs", type=int, default=20)
@@ -115,7 +115,7 @@ def run(argv: list[str]) -> dict[str, object]:
     opts = parser.parse_args(argv)
 
     inbox = _Inbox()
-    smtp_port, web_port = _free_port(), _free_port()
+    smtp_port, web_port = free_port(), free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
     base = f"http://127.0.0.1:{web_port}"
     with tempfile.TemporaryDirectory(prefix="kosmmos-bench-") as var:
@@ -125,8 +125,8 @@ def run(argv: list[str]) -> dict[str, object]:
             "SMTP_STARTTLS": "0", "SMTP_SSL": "0", "SITE_URL": base,
             "BRIEF_RATE_LIMIT": str(opts.briefs * 10),
         })
-        _kosmmos("migrate", "--noinput", env=env)
-        _kosmmos("demo", env=env)
+        kosmmos("migrate", "--noinput", env=env)
+        kosmmos("demo", env=env)
         code = subprocess.run([sys.executable, "-c", _ENABLE_AUTO_SEND], env=env, check=True,
                               capture_output=True, text=True).stdout.strip().splitlines()[-1]
         controller.start()
@@ -137,7 +137,7 @@ def run(argv: list[str]) -> dict[str, object]:
             env=env, stdout=log, stderr=log, start_new_session=True,
         )
         try:
-            _wait_healthy(f"{base}/healthz", timeout=60)
+            wait_healthy(f"{base}/healthz", timeout=60)
             opener = urllib.request.build_opener(
                 urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
             # Warm-up, not timed: the worker may still be starting when /healthz answers, and

@@ -19,6 +19,8 @@ import sys
 import tempfile
 import time
 
+from benches.common import with_root_on_path
+
 
 def run(argv: list[str]) -> dict[str, object]:
     parser = argparse.ArgumentParser(prog="kosmmos bench dashboard")
@@ -29,14 +31,15 @@ def run(argv: list[str]) -> dict[str, object]:
     parser.add_argument("--samples", type=int, default=200)
     opts = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="kosmmos-bench-dashboard-") as var:
-        env = {**os.environ, "KOSMMOS_VAR": var, "DJANGO_SETTINGS_MODULE": "kosmmos.settings",
-               "LINKS_EVENTS_BACKEND": "sqlite", "LOG_LEVEL": "WARNING"}
+        env = with_root_on_path({
+            **os.environ, "KOSMMOS_VAR": var, "DJANGO_SETTINGS_MODULE": "kosmmos.settings",
+            "LINKS_EVENTS_BACKEND": "sqlite", "LOG_LEVEL": "WARNING"})
         env.pop("DATABASE_URL", None)
         env.pop("REDIS_URL", None)
         subprocess.run([sys.executable, "-m", "kosmmos.cli", "migrate", "--noinput"], env=env,
                        check=True, stdout=subprocess.DEVNULL)
         out = subprocess.run(
-            [sys.executable, "-m", "kosmmos.bench.dashboard", json.dumps(vars(opts))],
+            [sys.executable, "-m", "benches.dashboard", json.dumps(vars(opts))],
             env=env, check=True, capture_output=True, text=True,
         ).stdout
     return dict(json.loads(out.strip().splitlines()[-1]))

@@ -28,7 +28,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -41,16 +40,12 @@ from typing import Any
 
 import psutil
 
+from benches.common import free_port, with_root_on_path
+
 RUN_SECONDS = 60
 # When each fault strikes, as a share of the run (the burst is at one half).
 FAULTS = {"kill": 1 / 3, "redis": 0.6, "database": 0.8}
 ACTIVE = ("scheduled", "queued", "publishing", "reconciling")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _http(method: str, url: str, body: Any = None, timeout: float = 30) -> Any:
@@ -138,9 +133,9 @@ def run(argv: list[str]) -> dict[str, Any]:
         parser.error(f"unknown faults: {', '.join(sorted(unknown))}")
     run_s = opts.run_seconds
     var = tempfile.mkdtemp(prefix="kosmmos-bench-publish-")
-    sandbox_port, web_port = _free_port(), _free_port()
-    env = {**os.environ, "KOSMMOS_VAR": var, "LOG_LEVEL": "WARNING",
-           "SANDBOX_URL": f"http://127.0.0.1:{sandbox_port}"}
+    sandbox_port, web_port = free_port(), free_port()
+    env = with_root_on_path({**os.environ, "KOSMMOS_VAR": var, "LOG_LEVEL": "WARNING",
+                             "SANDBOX_URL": f"http://127.0.0.1:{sandbox_port}"})
     scale = bool(env.get("DATABASE_URL"))
     procs: list[subprocess.Popen[bytes]] = []
     log = open(Path(var) / "bench.log", "wb")  # noqa: SIM115
@@ -148,7 +143,7 @@ def run(argv: list[str]) -> dict[str, Any]:
         subprocess.run([sys.executable, "-m", "kosmmos.cli", "migrate", "--noinput"], env=env,
                        check=True, stdout=subprocess.DEVNULL)
         setup = json.loads(subprocess.run(
-            [sys.executable, "-m", "kosmmos.bench.publish", "setup", json.dumps({
+            [sys.executable, "-m", "benches.publish", "setup", json.dumps({
                 "posts": opts.posts, "channels": channels, "burst": opts.burst,
                 "start_in": opts.start_in, "run_seconds": run_s})],
             env=env, check=True, capture_output=True).stdout)

@@ -1,0 +1,18 @@
+"""Benchmarks run by ``kosmmos bench <name> --json``, kept out of the shipped ``kosmmos`` package.
+
+The CLI finds this folder next to ``kosmmos/`` in a checkout (``make install`` installs Kosmmos
+editable) and imports it lazily. Each bench is ``<module>.run(argv) -> dict``.
+"""
+
+from __future__ import annotations
+
+# name → "module:function(argv) -> dict"
+BENCHES = {
+    "boot": "benches.boot:run",
+    "dashboard": "benches.dashboard:run",
+    "inbox": "benches.inbox:run",
+    "proposal": "benches.proposal:run",
+    "publish": "benches.publish:run",
+    "redirect": "benches.redirect:run",
+    "sentiment": "benches.sentiment:run",
+}
