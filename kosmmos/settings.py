@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "kosmmos.api",
     "kosmmos.overview",
     "kosmmos.demo",
+    "ninja",  # its static files: Swagger UI on the API docs page
 ]
 
 MIDDLEWARE = [
@@ -254,7 +255,7 @@ TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR")
 INVITATION_DAYS = 7
 # Resolve host names of user-supplied URLs to refuse ones pointing inside our network (SSRF).
 KOSMMOS_RESOLVE_URLS = env_bool("KOSMMOS_RESOLVE_URLS", default=True)
-# JSON API: calls per token per minute (kosmmos/api/dispatch.py; its default is the same 600).
+# JSON API: calls per token per minute (kosmmos/api/security.py; its default is the same 600).
 API_RATE_LIMIT_PER_MIN = int(env("API_RATE_LIMIT_PER_MIN", "600"))
 
 LOGGING = {

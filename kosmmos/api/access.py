@@ -14,12 +14,12 @@ import uuid
 
 from kosmmos.accounts.models import Role, Workspace
 from kosmmos.api import errors
-from kosmmos.api.dispatch import Call
+from kosmmos.api.security import Caller
 from kosmmos.content import actions as content_actions
 from kosmmos.content.models import Post
 
 
-def workspace_for(call: Call, workspace_id: uuid.UUID, *, agency: bool = False) -> Workspace:
+def workspace_for(call: Caller, workspace_id: uuid.UUID, *, agency: bool = False) -> Workspace:
     """A workspace the member sees (clients: only those given to them); ``agency`` hides it from
     clients altogether, as the channel and inbox pages do."""
     membership = call.membership
@@ -32,7 +32,7 @@ def workspace_for(call: Call, workspace_id: uuid.UUID, *, agency: bool = False) 
     return workspace
 
 
-def visible_posts(call: Call, workspace: Workspace) -> object:
+def visible_posts(call: Caller, workspace: Workspace) -> object:
     """The live posts of the workspace the member may see; clients do not see unsent drafts."""
     posts = Post.objects.filter(workspace=workspace, deleted_at__isnull=True)
     if call.membership.role == Role.CLIENT:
@@ -40,8 +40,9 @@ def visible_posts(call: Call, workspace: Workspace) -> object:
     return posts
 
 
-def post_for(call: Call, post_id: uuid.UUID) -> Post:
+def post_for(call: Caller, post_id: uuid.UUID) -> Post:
     post = (Post.objects.select_related("workspace", "organisation", "rubric")
+            .prefetch_related("variants", "post_media", "targets__channel")
             .filter(pk=post_id, organisation=call.membership.organisation, deleted_at__isnull=True)
             .first())
     if post is None:

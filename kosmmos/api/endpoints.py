@@ -1,167 +1,107 @@
-"""The API's endpoints: handlers and their registry entries (``ENDPOINTS``).
+"""The API's operations. ninja routes them, checks their parameters and bodies against
+``schemas`` and describes them in the OpenAPI document, all from these declarations.
 
 Handlers read through ``api.access`` and write through the apps' own actions and forms — the
 post editor's ``PostForm`` and ``content.validation`` for checks, ``content.actions`` for every
 status change — so the API enforces exactly what the pages enforce.
 """
 
-from __future__ import annotations
 
 import uuid
-import zoneinfo
-from datetime import datetime, time
 from typing import Any
 
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from ninja import Query, Router
+from ninja.pagination import paginate
 
-from kosmmos.api import errors, serialize
+from kosmmos.api import errors, schemas
 from kosmmos.api.access import post_for, visible_posts, workspace_for
-from kosmmos.api.dispatch import Call
-from kosmmos.api.errors import ApiError, invalid_parameter
-from kosmmos.api.pagination import PARAMS as PAGE_PARAMS
-from kosmmos.api.pagination import paginate, storable
-from kosmmos.api.registry import Endpoint, Param
-from kosmmos.api.schemas import POST_INPUT, page_of, ref
-from kosmmos.channels.models import Network
+from kosmmos.api.errors import ApiError
+from kosmmos.api.idempotency import idempotent
+from kosmmos.api.pagination import CursorPagination
+from kosmmos.api.security import READ, WRITE
 from kosmmos.content import actions as content
 from kosmmos.content.forms import PostForm
-from kosmmos.content.models import PostStatus
+from kosmmos.content.models import Post
 from kosmmos.content.validation import blocking, check_content
-from kosmmos.inbox.models import Item, ItemStatus, Kind, Sentiment
+from kosmmos.inbox.models import Item
 from kosmmos.links import stats
 from kosmmos.links.models import TrackedLink
 
-Result = tuple[int, dict[str, Any]]
+router = Router(auth=READ)
 
-
-# --- Query parameters ---------------------------------------------------------------------------
-
-
-def _choice(call: Call, name: str, values: list[str]) -> str:
-    value = call.query.get(name, "")
-    if value and value not in values:
-        raise invalid_parameter(name, _("Unknown value «%(value)s»; expected one of: %(values)s.")
-                                % {"value": value, "values": ", ".join(values)})
-    return str(value)
-
-
-def _parsed(parse: Any, raw: str) -> Any:
-    """Django's parsers return None for a malformed value but raise for an impossible one
-    (month 13); both are the caller's mistake here."""
-    try:
-        return parse(raw)
-    except ValueError:
-        return None
-
-
-def _moment(call: Call, name: str, *, end_of_day: bool = False) -> datetime | None:
-    """An ISO 8601 date-time, or a date (its start, or its end for ``to``) in the agency's zone."""
-    raw = call.query.get(name, "")
-    if not raw:
-        return None
-    moment = _parsed(parse_datetime, raw)
-    if moment is None and (day := _parsed(parse_date, raw)) is not None:
-        moment = datetime.combine(day, time.max if end_of_day else time.min)
-    if moment is None:
-        raise invalid_parameter(name, _("Expected a date (2026-12-01) or a date and time "
-                                        "(2026-12-01T10:00:00+03:00)."))
-    if timezone.is_naive(moment):
-        moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(call.membership.organisation.timezone))
-    if not storable(moment):  # a real date, but beyond what the database takes (year 1-9999 UTC)
-        raise invalid_parameter(name, _("Expected a date (2026-12-01) or a date and time "
-                                        "(2026-12-01T10:00:00+03:00)."))
-    return moment
-
-
-def _page(rows: list[dict[str, Any]], cursor: str | None) -> Result:
-    return 200, {"results": rows, "next_cursor": cursor}
+PATH_PARAMS = {
+    "workspace_id": gettext_lazy("The workspace id (as in the workspace page's address)."),
+    "post_id": gettext_lazy("The post id (as in the post page's address)."),
+}
 
 
 # --- Workspaces and channels --------------------------------------------------------------------
 
 
-def list_workspaces(call: Call) -> Result:
-    page, cursor = paginate(call.membership.visible_workspaces(), call.query, field="created_at")
-    return _page([serialize.workspace(ws) for ws in page], cursor)
+@router.get("/workspaces", response=list[schemas.Workspace], operation_id="listWorkspaces",
+            url_name="listWorkspaces", summary=gettext_lazy("Client workspaces you can see"),
+            tags=["workspaces"])
+@paginate(CursorPagination, field="created_at")
+def list_workspaces(request: HttpRequest) -> Any:
+    return request.auth.membership.visible_workspaces()  # type: ignore[attr-defined]
 
 
-def get_workspace(call: Call, workspace_id: uuid.UUID) -> Result:
-    return 200, serialize.workspace(workspace_for(call, workspace_id))
+@router.get("/workspaces/{uuid:workspace_id}", response=schemas.Workspace, operation_id="getWorkspace",
+            url_name="getWorkspace", summary=gettext_lazy("A client workspace"), tags=["workspaces"])
+def get_workspace(request: HttpRequest, workspace_id: uuid.UUID) -> Any:
+    return workspace_for(request.auth, workspace_id)  # type: ignore[arg-type]
 
 
-def list_channels(call: Call, workspace_id: uuid.UUID) -> Result:
-    workspace = workspace_for(call, workspace_id, agency=True)
-    return 200, {"results": [serialize.channel(c) for c in workspace.channels.all()]}
+@router.get("/workspaces/{uuid:workspace_id}/channels", response=schemas.ChannelList,
+            operation_id="listChannels", url_name="listChannels",
+            summary=gettext_lazy("Channels of a workspace with their health (agency roles)"),
+            tags=["channels"])
+def list_channels(request: HttpRequest, workspace_id: uuid.UUID) -> Any:
+    workspace = workspace_for(request.auth, workspace_id, agency=True)  # type: ignore[arg-type]
+    return {"results": list(workspace.channels.all())}
 
 
 # --- Posts --------------------------------------------------------------------------------------
 
 
-def list_posts(call: Call, workspace_id: uuid.UUID) -> Result:
-    workspace = workspace_for(call, workspace_id)
-    posts = visible_posts(call, workspace)
-    if status := _choice(call, "status", PostStatus.values):
-        posts = posts.filter(status=status)  # type: ignore[attr-defined]
-    if (start := _moment(call, "from")) is not None:
-        posts = posts.filter(publish_at__gte=start)  # type: ignore[attr-defined]
-    if (end := _moment(call, "to", end_of_day=True)) is not None:
-        posts = posts.filter(publish_at__lte=end)  # type: ignore[attr-defined]
-    posts = posts.prefetch_related("variants", "post_media", "targets__channel")  # type: ignore[attr-defined]
-    page, cursor = paginate(posts, call.query, field="created_at")
-    return _page([serialize.post(p, targets=sorted(
-        p.targets.all(), key=lambda t: (t.channel.network, t.channel.name))) for p in page], cursor)
+@router.get("/workspaces/{uuid:workspace_id}/posts", response=list[schemas.Post], operation_id="listPosts",
+            url_name="listPosts", summary=gettext_lazy("Posts of a workspace's content plan"),
+            tags=["posts"])
+@paginate(CursorPagination, field="created_at")
+def list_posts(request: HttpRequest, workspace_id: uuid.UUID,
+               filters: Query[schemas.PostFilters]) -> Any:
+    workspace = workspace_for(request.auth, workspace_id)  # type: ignore[arg-type]
+    posts = visible_posts(request.auth, workspace)  # type: ignore[arg-type]
+    if filters.status:
+        posts = posts.filter(status=filters.status)  # type: ignore[attr-defined]
+    if filters.start is not None:
+        posts = posts.filter(publish_at__gte=filters.start)  # type: ignore[attr-defined]
+    if filters.end is not None:
+        posts = posts.filter(publish_at__lte=filters.end)  # type: ignore[attr-defined]
+    return posts.prefetch_related("variants", "post_media", "targets__channel")  # type: ignore[attr-defined]
 
 
-def get_post(call: Call, post_id: uuid.UUID) -> Result:
-    post = post_for(call, post_id)
-    return 200, serialize.post(post)
+@router.get("/posts/{uuid:post_id}", response=schemas.Post, operation_id="getPost", url_name="getPost",
+            summary=gettext_lazy("A post with its per-channel publication state"), tags=["posts"])
+def get_post(request: HttpRequest, post_id: uuid.UUID) -> Any:
+    return post_for(request.auth, post_id)  # type: ignore[arg-type]
 
 
-def _form_data(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """The JSON body as the editor's form data, plus type errors the form would not explain."""
-    problems: dict[str, list[str]] = {}
-    unknown = sorted(set(body) - set(POST_INPUT["properties"]))
-    for name in unknown:
-        problems[name] = [_("Unknown field.")]
-    data: dict[str, Any] = {}
-    for name in ("title", "text", "hashtags", "advertiser", "erid", "rubric"):
-        value = body.get(name)
-        if value is None:
-            continue
-        if not isinstance(value, str):
-            problems[name] = [_("Expected a string.")]
-        data[name] = value
-    for name in ("channels", "media"):
-        value = body.get(name, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            problems[name] = [_("Expected a list of ids.")]
-            continue
-        data[name] = value
-    for position, media_id in enumerate(data.get("media", []), start=1):
+def _form_data(body: schemas.PostIn) -> dict[str, Any]:
+    """The checked body as the editor's form data."""
+    data: dict[str, Any] = {name: value for name in ("title", "text", "hashtags", "advertiser", "erid", "rubric")
+                            if (value := getattr(body, name)) is not None}
+    data["channels"], data["media"], data["is_ad"] = body.channels, body.media, body.is_ad
+    for position, media_id in enumerate(body.media, start=1):
         data[f"media_order_{media_id}"] = str(position)
-    if "is_ad" in body:
-        if not isinstance(body["is_ad"], bool):
-            problems["is_ad"] = [_("Expected true or false.")]
-        data["is_ad"] = body["is_ad"] is True
-    publish_at = body.get("publish_at")
-    if publish_at is not None:
-        parsed = _parsed(parse_datetime, publish_at) if isinstance(publish_at, str) else None
-        if parsed is None or not storable(  # the form reads a naive time in the agency's zone
-                parsed if timezone.is_aware(parsed)
-                else parsed.replace(tzinfo=timezone.get_current_timezone())):
-            problems["publish_at"] = [_("Expected a date and time in ISO 8601, e.g. "
-                                        "2026-12-01T10:00:00+03:00.")]
-        data["publish_at"] = parsed
-    variants = body.get("variants", {})
-    if not isinstance(variants, dict) or not all(isinstance(v, str) for v in variants.values()):
-        problems["variants"] = [_("Expected an object of network → text.")]
-    else:
-        for network, text in variants.items():
-            data[f"variant_{network}"] = text
-    return data, problems
+    if body.publish_at is not None:
+        data["publish_at"] = body.publish_at
+    for network, text in body.variants.items():
+        data[f"variant_{network}"] = text
+    return data
 
 
 def _form_errors(form: PostForm) -> dict[str, list[str]]:
@@ -173,20 +113,23 @@ def _form_errors(form: PostForm) -> dict[str, list[str]]:
     return out
 
 
-def create_post(call: Call, workspace_id: uuid.UUID) -> Result:
+@router.post("/workspaces/{uuid:workspace_id}/posts", response={201: schemas.PostCreated}, auth=WRITE,
+             operation_id="createPost", url_name="createPost",
+             summary=gettext_lazy("Create a draft post (checked against each network's limits)"),
+             tags=["posts"])
+@idempotent(201)
+def create_post(request: HttpRequest, workspace_id: uuid.UUID, body: schemas.PostIn | None = None) -> Any:
     """A draft post, checked by the editor's form and against every chosen network's limits.
 
     Unlike the editor (which saves a draft with problems and shows them), the API refuses a post
     with blocking problems: an integration has no preview to read them in.
     """
-    workspace = workspace_for(call, workspace_id)
-    data, problems = _form_data(call.body)
-    if problems:
-        raise errors.invalid(problems)
-    form = PostForm(data, workspace=workspace)
+    body = body or schemas.PostIn()
+    workspace = workspace_for(request.auth, workspace_id)  # type: ignore[arg-type]
+    form = PostForm(_form_data(body), workspace=workspace)
     valid = form.is_valid()
     fields = _form_errors(form)
-    for network in call.body.get("variants", {}):
+    for network in body.variants:
         if network not in form.networks:
             fields[f"variants.{network}"] = [_("The workspace has no %(network)s channel.")
                                              % {"network": network}]
@@ -200,162 +143,90 @@ def create_post(call: Call, workspace_id: uuid.UUID) -> Result:
             fields.setdefault(f"networks.{problem.network}" if problem.network else "content",
                               []).append(problem.message)
         raise errors.invalid(fields, refused[0].message)
-    post = content.save_post(workspace, form.to_data(), by=call.user,
+    post = content.save_post(workspace, form.to_data(), by=request.auth.user,  # type: ignore[attr-defined]
                              note=_("Created through the API"))
-    return 201, {**serialize.post(post), "warnings": [p.message for p in found if not p.blocking]}
+    post.warnings = [p.message for p in found if not p.blocking]  # type: ignore[attr-defined]
+    return schemas.PostCreated.from_orm(post)
 
 
-def _transition(call: Call, post_id: uuid.UUID, action: Any) -> Result:
+def _transition(request: HttpRequest, post_id: uuid.UUID, action: Any) -> schemas.Post:
     """A status change through the content app's own action, with its rules and history."""
-    post = post_for(call, post_id)
+    post = post_for(request.auth, post_id)  # type: ignore[arg-type]
     try:
-        action(post, by=call.user)
+        action(post, by=request.auth.user)  # type: ignore[attr-defined]
     except content.ContentError as error:
         raise ApiError(409, "conflict", str(error)) from error
-    post.refresh_from_db()
-    return 200, serialize.post(post)
+    return schemas.Post.from_orm(
+        Post.objects.prefetch_related("variants", "post_media", "targets__channel").get(pk=post.pk))
 
 
-def review_post(call: Call, post_id: uuid.UUID) -> Result:
-    return _transition(call, post_id, content.send_for_review)
+def _transition_operation(name: str, operation_id: str, summary: Any, action: Any) -> None:
+    def view(request: HttpRequest, post_id: uuid.UUID) -> Any:
+        return _transition(request, post_id, action)
+
+    view.__name__ = name
+    router.post(f"/posts/{{uuid:post_id}}/{name.removesuffix('_post')}", response=schemas.Post, auth=WRITE,
+                operation_id=operation_id, url_name=operation_id, summary=summary,
+                tags=["posts"])(idempotent(200)(view))
 
 
-def approve_post(call: Call, post_id: uuid.UUID) -> Result:
-    return _transition(call, post_id, content.approve_post)
-
-
-def schedule_post(call: Call, post_id: uuid.UUID) -> Result:
-    return _transition(call, post_id, content.schedule)
-
-
-def unschedule_post(call: Call, post_id: uuid.UUID) -> Result:
-    return _transition(call, post_id, content.unschedule)
+_transition_operation("review_post", "reviewPost", gettext_lazy("Send a draft to the client for approval"),
+                      content.send_for_review)
+_transition_operation("approve_post", "approvePost", gettext_lazy("Approve a post on the agency's side"),
+                      content.approve_post)
+_transition_operation("schedule_post", "schedulePost", gettext_lazy("Schedule an approved post"),
+                      content.schedule)
+_transition_operation("unschedule_post", "unschedulePost",
+                      gettext_lazy("Unschedule a post (it stays approved)"), content.unschedule)
 
 
 # --- Inbox --------------------------------------------------------------------------------------
 
 
-def list_inbox(call: Call, workspace_id: uuid.UUID) -> Result:
-    workspace = workspace_for(call, workspace_id, agency=True)
+@router.get("/workspaces/{uuid:workspace_id}/inbox", response=list[schemas.InboxItem], operation_id="listInbox",
+            url_name="listInbox", summary=gettext_lazy("Comments and messages of a workspace (agency roles)"),
+            tags=["inbox"])
+@paginate(CursorPagination, field="received_at")
+def list_inbox(request: HttpRequest, workspace_id: uuid.UUID, filters: Query[schemas.InboxFilters]) -> Any:
+    workspace = workspace_for(request.auth, workspace_id, agency=True)  # type: ignore[arg-type]
     items = Item.objects.filter(workspace=workspace, deleted_at__isnull=True)
-    if network := _choice(call, "network", Network.values):
-        items = items.filter(network=network)
-    if sentiment := _choice(call, "sentiment", Sentiment.values):
-        items = items.filter(sentiment=sentiment)
-    if status := _choice(call, "status", ItemStatus.values):
-        items = items.filter(status=status)
-    if kind := _choice(call, "kind", Kind.values):
-        items = items.filter(kind=kind)
-    if (since := _moment(call, "since")) is not None:
-        items = items.filter(received_at__gte=since)
-    page, cursor = paginate(items, call.query, field="received_at")
-    return _page([serialize.inbox_item(i) for i in page], cursor)
+    for name in ("network", "sentiment", "status", "kind"):
+        if value := getattr(filters, name):
+            items = items.filter(**{name: value})
+    if filters.since is not None:
+        items = items.filter(received_at__gte=filters.since)
+    return items
 
 
 # --- Money --------------------------------------------------------------------------------------
 
 
-def _period(call: Call) -> stats.Period:
-    for name in ("from", "to"):
-        raw = call.query.get(name, "")
-        # The period reaches up to 35 months before a month and one after it (links/stats.py):
-        # months at either end of the calendar are refused, not a 500.
-        if raw and (len(raw) != 7 or _parsed(parse_date, f"{raw}-01") is None
-                    or not FIRST_MONTH <= raw <= LAST_MONTH):
-            raise invalid_parameter(name, _("Expected a month, e.g. 2026-11."))
-    return stats.Period.from_query(call.query, call.membership.organisation.timezone)
+def _period(request: HttpRequest, months: schemas.Months) -> stats.Period:
+    return stats.Period.from_query(months.query(), request.auth.membership.organisation.timezone)  # type: ignore
 
 
-def list_links(call: Call, workspace_id: uuid.UUID) -> Result:
-    workspace = workspace_for(call, workspace_id)
-    period = _period(call)
-    links = TrackedLink.objects.filter(workspace=workspace).select_related("campaign")
-    page, cursor = paginate(links, call.query, field="created_at")
-    rows = {row.link.pk: row for row in stats.links_table(workspace, period, page)}
-    return _page([serialize.link(rows[lk.pk]) for lk in page], cursor)
+def _with_figures(links: list[TrackedLink], *, request: HttpRequest, months: schemas.Months,
+                  **_params: Any) -> list[schemas.Link]:
+    if not links:
+        return []
+    rows = {row.link.pk: row for row in stats.links_table(links[0].workspace, _period(request, months), links)}
+    return [schemas.Link.of(rows[lk.pk]) for lk in links]
 
 
-def get_pnl(call: Call, workspace_id: uuid.UUID) -> Result:
-    workspace = workspace_for(call, workspace_id)
-    period = _period(call)
-    return 200, {"from": f"{period.start:%Y-%m}", "to": f"{period.end:%Y-%m}",
-                 **serialize.pnl(stats.pnl(workspace, period))}
+@router.get("/workspaces/{uuid:workspace_id}/links", response=list[schemas.Link], operation_id="listLinks",
+            url_name="listLinks",
+            summary=gettext_lazy("Tracked links with clicks, conversions and revenue for a period"),
+            tags=["money"])
+@paginate(CursorPagination, field="created_at", prepare=_with_figures)
+def list_links(request: HttpRequest, workspace_id: uuid.UUID, months: Query[schemas.Months]) -> Any:
+    workspace = workspace_for(request.auth, workspace_id)  # type: ignore[arg-type]
+    return TrackedLink.objects.filter(workspace=workspace).select_related("campaign", "workspace")
 
 
-# --- The registry -------------------------------------------------------------------------------
-
-# Months whose period (up to 35 months before, the month after) stays within years 1-9999.
-FIRST_MONTH, LAST_MONTH = "0004-01", "9999-11"
-# Empty means "not given", as in the pages' filters.
-MONTH = {"type": "string", "pattern": r"^((?!9999-12)[1-9]\d{3}-(0[1-9]|1[0-2]))?$"}
-DATE_OR_TIME = {"type": "string",
-                "anyOf": [{"format": "date"}, {"format": "date-time"}, {"maxLength": 0}]}
-MONTHS = (
-    Param("from", gettext_lazy("First month, YYYY-MM (default: five months before “to”)."), MONTH),
-    Param("to", gettext_lazy("Last month, YYYY-MM (default: this month)."), MONTH),
-)
-WRITE_ERRORS = (400, 401, 403, 404, 409, 422, 429)
-READ_ERRORS = (400, 401, 404, 429)
-
-ENDPOINTS: list[Endpoint] = [
-    Endpoint("GET", "/workspaces", "listWorkspaces", gettext_lazy("Client workspaces you can see"),
-             list_workspaces, "workspaces", page_of("Workspace"), query=PAGE_PARAMS,
-             errors=READ_ERRORS),
-    Endpoint("GET", "/workspaces/{workspace_id}", "getWorkspace", gettext_lazy("A client workspace"),
-             get_workspace, "workspaces", ref("Workspace"), errors=READ_ERRORS),
-    Endpoint("GET", "/workspaces/{workspace_id}/channels", "listChannels",
-             gettext_lazy("Channels of a workspace with their health (agency roles)"), list_channels,
-             "channels", {"type": "object", "properties": {
-                 "results": {"type": "array", "items": ref("Channel")}}},
-             errors=READ_ERRORS),
-    Endpoint("GET", "/workspaces/{workspace_id}/posts", "listPosts",
-             gettext_lazy("Posts of a workspace's content plan"), list_posts, "posts", page_of("Post"),
-             query=(Param("status", gettext_lazy("Only posts in this status."), {"enum": PostStatus.values}),
-                    Param("from", gettext_lazy("Publication time from (date or date-time)."),
-                          DATE_OR_TIME),
-                    Param("to", gettext_lazy("Publication time up to (date or date-time)."),
-                          DATE_OR_TIME), *PAGE_PARAMS),
-             errors=READ_ERRORS),
-    Endpoint("POST", "/workspaces/{workspace_id}/posts", "createPost",
-             gettext_lazy("Create a draft post (checked against each network's limits)"), create_post,
-             "posts", ref("PostCreated"), status=201, write=True, body=POST_INPUT,
-             errors=WRITE_ERRORS),
-    Endpoint("GET", "/posts/{post_id}", "getPost",
-             gettext_lazy("A post with its per-channel publication state"), get_post, "posts", ref("Post"),
-             errors=READ_ERRORS),
-    Endpoint("POST", "/posts/{post_id}/review", "reviewPost",
-             gettext_lazy("Send a draft to the client for approval"), review_post, "posts", ref("Post"),
-             write=True, errors=WRITE_ERRORS),
-    Endpoint("POST", "/posts/{post_id}/approve", "approvePost",
-             gettext_lazy("Approve a post on the agency's side"), approve_post, "posts", ref("Post"),
-             write=True, errors=WRITE_ERRORS),
-    Endpoint("POST", "/posts/{post_id}/schedule", "schedulePost",
-             gettext_lazy("Schedule an approved post"), schedule_post, "posts", ref("Post"), write=True,
-             errors=WRITE_ERRORS),
-    Endpoint("POST", "/posts/{post_id}/unschedule", "unschedulePost",
-             gettext_lazy("Unschedule a post (it stays approved)"), unschedule_post, "posts", ref("Post"),
-             write=True, errors=WRITE_ERRORS),
-    Endpoint("GET", "/workspaces/{workspace_id}/inbox", "listInbox",
-             gettext_lazy("Comments and messages of a workspace (agency roles)"), list_inbox, "inbox",
-             page_of("InboxItem"),
-             query=(Param("network", gettext_lazy("Only this network."), {"enum": Network.values}),
-                    Param("sentiment", gettext_lazy("Only this sentiment."), {"enum": Sentiment.values}),
-                    Param("status", gettext_lazy("Only open or closed items."), {"enum": ItemStatus.values}),
-                    Param("kind", gettext_lazy("Only this kind."), {"enum": Kind.values}),
-                    Param("since", gettext_lazy("Received at or after (date or date-time)."),
-                          DATE_OR_TIME), *PAGE_PARAMS),
-             errors=READ_ERRORS),
-    Endpoint("GET", "/workspaces/{workspace_id}/links", "listLinks",
-             gettext_lazy("Tracked links with clicks, conversions and revenue for a period"), list_links,
-             "money", page_of("Link"), query=(*MONTHS, *PAGE_PARAMS), errors=READ_ERRORS),
-    Endpoint("GET", "/workspaces/{workspace_id}/pnl", "getPnl",
-             gettext_lazy("Revenue, costs and profit by month (P&L)"), get_pnl, "money",
-             {"allOf": [ref("Pnl"), {"type": "object", "required": ["from", "to"], "properties": {
-                 "from": {"type": "string"}, "to": {"type": "string"}}}]},
-             query=MONTHS, errors=READ_ERRORS),
-]
-
-PATH_PARAMS = {
-    "workspace_id": gettext_lazy("The workspace id (as in the workspace page's address)."),
-    "post_id": gettext_lazy("The post id (as in the post page's address)."),
-}
+@router.get("/workspaces/{uuid:workspace_id}/pnl", response=schemas.Pnl, by_alias=True, operation_id="getPnl",
+            url_name="getPnl", summary=gettext_lazy("Revenue, costs and profit by month (P&L)"),
+            tags=["money"])
+def get_pnl(request: HttpRequest, workspace_id: uuid.UUID, months: Query[schemas.Months]) -> Any:
+    workspace = workspace_for(request.auth, workspace_id)  # type: ignore[arg-type]
+    period = _period(request, months)
+    return schemas.Pnl.of(stats.pnl(workspace, period), f"{period.start:%Y-%m}", f"{period.end:%Y-%m}")

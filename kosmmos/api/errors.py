@@ -1,4 +1,6 @@
-"""The API's one error shape: ``{"error": {"code", "message", "fields"}}``.
+"""The API's one error shape: ``{"error": {"code", "message", "fields"}}``, for every error the
+API answers — its own, ninja's (validation, a body it cannot parse), Django's (404, 403, a body
+too large) and any other exception (a 500, logged).
 
 Messages are lazy translations, rendered in the language the request asked for (Russian unless
 ``Accept-Language`` prefers English), so a handler raises without knowing the language.
@@ -6,11 +8,19 @@ Messages are lazy translations, rendered in the language the request asked for (
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from django.http import JsonResponse
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from ninja import NinjaAPI
+from ninja.errors import HttpError, ValidationError
+
+from kosmmos.api.schemas import EXPECTED
+
+logger = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -45,8 +55,10 @@ CODES: dict[str, int] = {
     "not_found": 404,
     "method_not_allowed": 405,
     "conflict": 409,
+    "too_large": 413,
     "idempotency_key_reused": 422,
     "rate_limited": 429,
+    "server_error": 500,
 }
 
 
@@ -64,3 +76,66 @@ def invalid(fields: dict[str, list[str]], message: str | Promise | None = None) 
 
 def invalid_parameter(name: str, message: str | Promise) -> ApiError:
     return ApiError(400, "invalid_parameter", message, {name: [str(message)]})
+
+
+def not_allowed(methods: list[str]) -> ApiError:
+    return ApiError(405, "method_not_allowed", _("This method is not allowed here."),
+                    headers={"Allow": ", ".join(sorted(methods))})
+
+
+def not_json(message: str | Promise | None = None) -> ApiError:
+    return ApiError(400, "invalid_json", message or _("The request body is not valid JSON."))
+
+
+def from_validation(errors: list[dict[str, Any]]) -> ApiError:
+    """Pydantic's findings as the API's error: a query, path or header parameter gives
+    ``invalid_parameter``, a body ``validation_failed`` (or ``invalid_json`` when the body is not
+    an object at all). Our checkers' messages are kept; pydantic's own (English) words are
+    replaced by what the field expects."""
+    fields: dict[str, list[str]] = {}
+    source = "query"
+    for error in errors:
+        source, *path = [str(part) for part in error["loc"]]
+        if source == "body":
+            path = path[1:]  # the name of the view's body argument
+            if not path:
+                return not_json(_("The request body must be a JSON object."))
+        name = path[0] if path else source
+        if error["type"] == "extra_forbidden":
+            message = str(_("Unknown field."))
+        elif error["type"] == "value_error":
+            message = str(error.get("ctx", {}).get("error", error["msg"]))
+        else:
+            message = str(EXPECTED.get(name, _("The value is not valid.")))
+        if message not in fields.setdefault(name, []):
+            fields[name].append(message)
+    if source == "body":
+        return invalid(fields)
+    # One parameter at a time, the first that is wrong (as when each was read in turn).
+    name, messages = next(iter(fields.items()))
+    return invalid_parameter(name, messages[0])
+
+
+def _server_error(request: HttpRequest, exc: Exception) -> JsonResponse:
+    logger.error("API call failed: %s %s", request.method, request.path, exc_info=exc)
+    return ApiError(500, "server_error", _("Something went wrong on our side; try again later.")).response()
+
+
+def _http_error(request: HttpRequest, exc: HttpError) -> JsonResponse:
+    if isinstance(exc.__cause__, ApiError):
+        return exc.__cause__.response()
+    if exc.status_code == 400:  # ninja could not parse the body
+        return not_json().response()
+    return _server_error(request, exc)
+
+
+def install(api: NinjaAPI) -> None:
+    """Every exception an operation raises, answered in the error shape."""
+    api.add_exception_handler(ApiError, lambda request, exc: exc.response())
+    api.add_exception_handler(ValidationError, lambda request, exc: from_validation(exc.errors).response())
+    api.add_exception_handler(HttpError, _http_error)
+    api.add_exception_handler(Http404, lambda request, exc: not_found().response())
+    api.add_exception_handler(PermissionDenied, lambda request, exc: forbidden().response())
+    api.add_exception_handler(RequestDataTooBig, lambda request, exc: ApiError(
+        413, "too_large", _("The request body is too large.")).response())
+    api.add_exception_handler(Exception, _server_error)

@@ -1,7 +1,9 @@
-"""Cursor pagination: pages stay stable while rows are added, unlike page numbers.
+"""Cursor pagination on ninja's paginator: pages stay stable while rows are added, unlike page
+numbers.
 
 Rows are ordered by (``field``, ``id``) ascending; the cursor is the last row's pair, encoded as
-opaque base64 so clients do not build it themselves.
+opaque base64 so clients do not build it themselves. A list answers
+``{"results": [...], "next_cursor": "..." | null}``.
 """
 
 from __future__ import annotations
@@ -10,75 +12,86 @@ import base64
 import binascii
 import json
 import uuid
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
 
 from django.db.models import Q, QuerySet
-from django.utils.translation import gettext_lazy as _
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from ninja import Field, Schema
+from ninja.pagination import PaginationBase
+from pydantic import BeforeValidator, WithJsonSchema
 
-from kosmmos.api.errors import invalid_parameter
-from kosmmos.api.registry import Param
+from kosmmos.api.schemas import storable
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
-PARAMS = (
-    Param("cursor", _("The next_cursor of the previous page."),
-          {"type": "string", "pattern": r"^[A-Za-z0-9_-]*$"}),
-    Param("limit", _("Rows per page, 1–200 (50 by default)."),
-          {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
-)
 
-
-def _encode(value: datetime, pk: Any) -> str:
+def encode(value: datetime, pk: Any) -> str:
     raw = json.dumps([value.isoformat(), str(pk)]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def storable(moment: datetime) -> bool:
-    """An aware date-time whose UTC time is within years 1-9999: the database adapters convert
-    to UTC first, and a time past either end raises OverflowError there (a 500)."""
-    if moment.tzinfo is None:
-        return False
+def decode_cursor(cursor: Any) -> tuple[datetime, uuid.UUID] | None:
+    if cursor in ("", None):
+        return None
     try:
-        moment.astimezone(UTC)
-    except OverflowError:
-        return False
-    return True
-
-
-def _decode(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        raw = base64.urlsafe_b64decode(str(cursor) + "=" * (-len(str(cursor)) % 4))
         value, pk = json.loads(raw)
         moment, found = datetime.fromisoformat(value), uuid.UUID(pk)
     except (ValueError, TypeError, AttributeError, binascii.Error) as exc:
         # AttributeError: uuid.UUID() given a number or a list instead of a string.
-        raise invalid_parameter("cursor", _("The cursor is not valid.")) from exc
+        raise ValueError(_("The cursor is not valid.")) from exc
     if not storable(moment):
-        raise invalid_parameter("cursor", _("The cursor is not valid."))
+        raise ValueError(_("The cursor is not valid."))
     return moment, found
 
 
-def _limit(query: Any) -> int:
-    raw = query.get("limit", "")
-    if raw == "":
+def read_limit(raw: Any) -> int:
+    if raw in ("", None):
         return DEFAULT_LIMIT
     # isascii: "²" is a digit to str.isdigit() but not to int().
-    if not (str(raw).isascii() and str(raw).isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
-        raise invalid_parameter("limit", _("The limit must be a whole number from 1 to 200."))
-    return int(raw)
+    text = str(raw)
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_LIMIT:
+        raise ValueError(_("The limit must be a whole number from 1 to 200."))
+    return int(text)
 
 
-def paginate(rows: QuerySet[Any], query: Any, *, field: str) -> tuple[list[Any], str | None]:
-    """One page of ``rows`` after the ``cursor`` in the query, and the cursor of the next page."""
-    limit = _limit(query)
-    rows = rows.order_by(field, "id")
-    cursor = query.get("cursor", "")
-    if cursor:
-        value, pk = _decode(cursor)
-        rows = rows.filter(Q(**{f"{field}__gt": value}) | Q(**{field: value, "id__gt": pk}))
-    page = list(rows[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
-    return page, (_encode(getattr(page[-1], field), page[-1].pk) if more else None)
+class CursorPagination(PaginationBase):
+    class Input(Schema):
+        cursor: Annotated[tuple[datetime, uuid.UUID] | None, BeforeValidator(decode_cursor),
+                          WithJsonSchema({"type": "string", "pattern": r"^[A-Za-z0-9_-]*$"})] = Field(
+            None, description=gettext_lazy("The next_cursor of the previous page."))
+        limit: Annotated[int, BeforeValidator(read_limit), WithJsonSchema(
+            {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT})] = Field(
+            DEFAULT_LIMIT, description=gettext_lazy("Rows per page, 1–200 (50 by default)."))
+
+    class Output(Schema):
+        results: list[Any]
+        next_cursor: str | None
+
+    items_attribute = "results"
+
+    def __init__(self, *, field: str, prepare: Callable[..., list[Any]] | None = None,
+                 **kwargs: Any) -> None:
+        """``field`` orders the rows (with the id breaking ties); ``prepare`` turns one page of
+        rows into what the answer lists, with the view's arguments (the figures for a page of
+        links, say)."""
+        super().__init__(**kwargs)
+        self.field, self.prepare = field, prepare
+
+    def paginate_queryset(self, queryset: QuerySet[Any], pagination: Input, request: HttpRequest,
+                          **params: Any) -> dict[str, Any]:
+        rows = queryset.order_by(self.field, "id")
+        if pagination.cursor is not None:
+            value, pk = pagination.cursor
+            rows = rows.filter(Q(**{f"{self.field}__gt": value}) | Q(**{self.field: value, "id__gt": pk}))
+        page = list(rows[: pagination.limit + 1])
+        more = len(page) > pagination.limit
+        page = page[: pagination.limit]
+        cursor = encode(getattr(page[-1], self.field), page[-1].pk) if more else None
+        return {"results": self.prepare(page, request=request, **params) if self.prepare else page,
+                "next_cursor": cursor}

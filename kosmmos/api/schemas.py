@@ -1,94 +1,397 @@
-"""JSON schemas of the API's objects (OpenAPI 3.1 speaks JSON Schema 2020-12)."""
+"""The API's objects as ninja schemas: what answers carry and what calls may send.
+
+Answers are read from the rows (``from_attributes``), with a resolver where a field is computed.
+Public ids only (UUIDs, link codes); never channel credentials. Money travels as a decimal
+string: JSON numbers would lose kopecks in some clients.
+
+Inputs are checked by pydantic; each checker raises the message a person reads (translated when
+the call is answered), and ``errors.from_validation`` turns them into the API's error shape.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from datetime import UTC, datetime, time
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from ninja import Field, Schema
+from pydantic import BeforeValidator, ConfigDict, StrictBool, WithJsonSchema
 
 from kosmmos.channels.models import ChannelStatus, Network
+from kosmmos.content.models import Post as PostRow
 from kosmmos.content.models import PostStatus, TargetStatus
 from kosmmos.inbox.models import ItemStatus, Kind, Sentiment
+from kosmmos.links.stats import Figures, LinkRow
 
 
-def ref(name: str) -> dict[str, Any]:
-    return {"$ref": f"#/components/schemas/{name}"}
+def storable(moment: datetime) -> bool:
+    """An aware date-time whose UTC time is within years 1-9999: the database adapters convert
+    to UTC first, and a time past either end raises OverflowError there (a 500)."""
+    if moment.tzinfo is None:
+        return False
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return False
+    return True
 
 
-def page_of(name: str) -> dict[str, Any]:
-    return {"type": "object", "required": ["results", "next_cursor"], "properties": {
-        "results": {"type": "array", "items": ref(name)},
-        "next_cursor": {"type": ["string", "null"]},
-    }}
+def choice(values: list[str]) -> Any:
+    return Literal[tuple(values)]
 
 
-UUID = {"type": "string", "format": "uuid"}
-TIME = {"type": ["string", "null"], "format": "date-time"}
-TEXT = {"type": "string"}
-MONEY = {"type": ["string", "null"], "pattern": r"^-?\d+\.\d{2}$"}
-COUNT = {"type": "integer"}
-RATIO = {"type": ["number", "null"]}
+Money = Annotated[str | None, Field(pattern=r"^-?\d+\.\d{2}$")]
 
 
-def _obj(**properties: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "object", "required": list(properties), "properties": properties}
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
 
 
-COMPONENTS: dict[str, dict[str, Any]] = {
-    "Error": _obj(error=_obj(
-        code=TEXT, message=TEXT,
-        fields={"type": "object", "additionalProperties": {"type": "array", "items": TEXT}})),
-    "Workspace": _obj(id=UUID, name=TEXT, description=TEXT, website=TEXT, created_at=TIME),
-    "Channel": _obj(
-        id=UUID, network={"enum": Network.values}, name=TEXT, external_id=TEXT,
-        status={"enum": ChannelStatus.values}, last_error=TEXT, last_checked_at=TIME,
-        token_expires_at=TIME, followers={"type": ["integer", "null"]}),
-    "PostTarget": _obj(
-        id=UUID, channel=_obj(id=UUID, network=TEXT, name=TEXT),
-        status={"enum": TargetStatus.values}, publish_at=TIME, attempts=COUNT, last_error=TEXT,
-        external_id=TEXT, url=TEXT, published_at=TIME),
-    "Post": _obj(
-        id=UUID, workspace_id=UUID, title=TEXT, text=TEXT,
-        variants={"type": "object", "additionalProperties": TEXT}, hashtags=TEXT,
-        status={"enum": PostStatus.values}, publish_at=TIME, is_ad={"type": "boolean"},
-        advertiser=TEXT, erid=TEXT, media={"type": "array", "items": UUID},
-        changes_requested={"type": "boolean"},
-        targets={"type": "array", "items": ref("PostTarget")}, created_at=TIME, updated_at=TIME),
-    "InboxItem": _obj(
-        id=UUID, channel_id=UUID, network=TEXT, kind={"enum": Kind.values},
-        post_id={"type": ["string", "null"], "format": "uuid"}, author_name=TEXT, text=TEXT,
-        sentiment={"enum": [*Sentiment.values, None]}, sentiment_manual={"type": "boolean"},
-        maybe_complaint={"type": "boolean"},
-        status={"enum": ItemStatus.values}, needs_response={"type": "boolean"},
-        received_at=TIME, first_response_at=TIME, closed_at=TIME),
-    "Link": _obj(
-        id=UUID, code=TEXT, short_url=TEXT, title=TEXT, target_url=TEXT, network=TEXT, medium=TEXT,
-        campaign={"type": ["string", "null"]}, post_ref=TEXT,
-        tags={"type": "array", "items": TEXT}, is_active={"type": "boolean"}, created_at=TIME,
-        clicks=COUNT, bot_clicks=COUNT, conversions=COUNT, revenue=MONEY),
-    "Pnl": _obj(
-        currency=TEXT, revenue=MONEY, costs=MONEY, profit=MONEY, ad_spend=MONEY, clicks=COUNT,
-        bot_clicks=COUNT, conversions=COUNT, purchases=COUNT, conversion_rate=RATIO, cpc=MONEY,
-        cpa=MONEY, average_check=MONEY, roi=RATIO, romi=RATIO, profit_per_check=RATIO,
-        months={"type": "array", "items": _obj(
-            month={"type": "string", "pattern": r"^\d{4}-\d{2}$"}, revenue=MONEY, costs=MONEY,
-            profit=MONEY, clicks=COUNT, conversions=COUNT, purchases=COUNT)}),
-    "PostCreated": {"allOf": [ref("Post"), _obj(warnings={"type": "array", "items": TEXT})]},
-}
+def _ratio(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
 
-POST_INPUT: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "title": {"type": "string", "maxLength": 200},
-        "text": TEXT,
-        "variants": {"type": "object", "additionalProperties": TEXT,
-                     "description": "network code → text for that network (vk, ok, telegram, sandbox)"},
-        "hashtags": {"type": "string", "maxLength": 500},
-        "rubric": UUID,
-        "channels": {"type": "array", "items": UUID},
-        "media": {"type": "array", "items": UUID, "description": "media library ids, in order"},
-        "publish_at": {"type": ["string", "null"], "format": "date-time"},
-        "is_ad": {"type": "boolean"},
-        "advertiser": {"type": "string", "maxLength": 300},
-        "erid": {"type": "string", "maxLength": 100},
-    },
-    "additionalProperties": False,
+
+# --- Answers ------------------------------------------------------------------------------------
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]]
+
+
+class Error(Schema):
+    error: ErrorBody
+
+
+class Workspace(Schema):
+    id: uuid.UUID
+    name: str
+    description: str
+    website: str
+    created_at: datetime | None
+
+
+class Channel(Schema):
+    id: uuid.UUID
+    network: choice(Network.values)  # type: ignore[valid-type]
+    name: str
+    external_id: str
+    status: choice(ChannelStatus.values)  # type: ignore[valid-type]
+    last_error: str
+    last_checked_at: datetime | None
+    token_expires_at: datetime | None
+    followers: int | None
+
+
+class ChannelList(Schema):
+    results: list[Channel]
+
+
+class TargetChannel(Schema):
+    id: uuid.UUID
+    network: str
+    name: str
+
+
+class PostTarget(Schema):
+    id: uuid.UUID
+    channel: TargetChannel
+    status: choice(TargetStatus.values)  # type: ignore[valid-type]
+    publish_at: datetime | None
+    attempts: int
+    last_error: str
+    external_id: str
+    url: str
+    published_at: datetime | None
+
+
+class Post(Schema):
+    id: uuid.UUID
+    workspace_id: uuid.UUID
+    title: str
+    text: str
+    variants: dict[str, str]
+    hashtags: str
+    status: choice(PostStatus.values)  # type: ignore[valid-type]
+    publish_at: datetime | None
+    is_ad: bool
+    advertiser: str
+    erid: str
+    media: list[uuid.UUID]
+    changes_requested: bool
+    targets: list[PostTarget]
+    created_at: datetime | None
+    updated_at: datetime | None
+
+    @staticmethod
+    def resolve_variants(post: PostRow) -> dict[str, str]:
+        return {v.network: v.text for v in post.variants.all()}
+
+    @staticmethod
+    def resolve_media(post: PostRow) -> list[uuid.UUID]:
+        return [pm.media_id for pm in post.post_media.all()]
+
+    @staticmethod
+    def resolve_targets(post: PostRow) -> list[Any]:
+        return sorted(post.targets.all(), key=lambda t: (t.channel.network, t.channel.name))
+
+
+class PostCreated(Post):
+    warnings: list[str]
+
+
+class InboxItem(Schema):
+    id: uuid.UUID
+    channel_id: uuid.UUID
+    network: str
+    kind: choice(Kind.values)  # type: ignore[valid-type]
+    post_id: uuid.UUID | None
+    author_name: str
+    text: str
+    sentiment: choice(Sentiment.values) | None  # type: ignore[valid-type]
+    sentiment_manual: bool
+    maybe_complaint: bool
+    status: choice(ItemStatus.values)  # type: ignore[valid-type]
+    needs_response: bool
+    received_at: datetime | None
+    first_response_at: datetime | None
+    closed_at: datetime | None
+
+    @staticmethod
+    def resolve_sentiment(item: Any) -> str | None:
+        return item.sentiment or None
+
+
+class Link(Schema):
+    id: uuid.UUID
+    code: str
+    short_url: str
+    title: str
+    target_url: str
+    network: str
+    medium: str
+    campaign: str | None
+    post_ref: str
+    tags: list[str]
+    is_active: bool
+    created_at: datetime | None
+    clicks: int
+    bot_clicks: int
+    conversions: int
+    revenue: Money
+
+    @classmethod
+    def of(cls, row: LinkRow) -> Link:
+        lk = row.link
+        return cls(
+            id=lk.pk, code=lk.code, short_url=lk.short_url, title=lk.title,
+            target_url=lk.target_url, network=lk.network, medium=lk.medium,
+            campaign=lk.campaign.name if lk.campaign_id else None, post_ref=lk.post_ref,
+            tags=lk.tag_list(), is_active=lk.is_active, created_at=lk.created_at,
+            clicks=row.clicks, bot_clicks=row.bot_clicks, conversions=row.conversions,
+            revenue=_money(row.revenue))
+
+
+class PnlMonth(Schema):
+    month: str = Field(pattern=r"^\d{4}-\d{2}$")
+    revenue: Money
+    costs: Money
+    profit: Money
+    clicks: int
+    conversions: int
+    purchases: int
+
+
+class Pnl(Schema):
+    model_config = ConfigDict(populate_by_name=True)
+
+    period_from: str = Field(alias="from")
+    period_to: str = Field(alias="to")
+    currency: str
+    revenue: Money
+    costs: Money
+    profit: Money
+    ad_spend: Money
+    clicks: int
+    bot_clicks: int
+    conversions: int
+    purchases: int
+    conversion_rate: float | None
+    cpc: Money
+    cpa: Money
+    average_check: Money
+    roi: float | None
+    romi: float | None
+    profit_per_check: float | None
+    months: list[PnlMonth]
+
+    @classmethod
+    def of(cls, figures: Figures, start: str, end: str) -> Pnl:
+        f = figures
+        return cls(
+            period_from=start, period_to=end, currency="RUB",
+            revenue=_money(f.revenue), costs=_money(f.costs), profit=_money(f.profit),
+            ad_spend=_money(f.ad_spend), clicks=f.clicks, bot_clicks=f.bot_clicks,
+            conversions=f.conversions, purchases=f.purchases,
+            conversion_rate=_ratio(f.conversion_rate), cpc=_money(f.cpc), cpa=_money(f.cpa),
+            average_check=_money(f.average_check), roi=_ratio(f.roi), romi=_ratio(f.romi),
+            profit_per_check=_ratio(f.profit_per_check),
+            months=[PnlMonth(month=f"{m.month:%Y-%m}", revenue=_money(m.revenue),
+                             costs=_money(m.costs), profit=_money(m.profit), clicks=m.clicks,
+                             conversions=m.conversions, purchases=m.purchases)
+                    for m in f.months])
+
+
+# --- Query parameters ---------------------------------------------------------------------------
+
+
+def _one_of(values: list[str]) -> Any:
+    """A choice from ``values``; empty means "not given", as in the pages' filters."""
+
+    def check(value: Any) -> str | None:
+        if value in ("", None):
+            return None
+        if value not in values:
+            raise ValueError(_("Unknown value «%(value)s»; expected one of: %(values)s.")
+                             % {"value": value, "values": ", ".join(values)})
+        return str(value)
+
+    return Annotated[str | None, BeforeValidator(check),
+                     WithJsonSchema({"type": "string", "enum": values})]
+
+
+def _moment(*, end_of_day: bool) -> Any:
+    """An ISO 8601 date-time, or a date (its start, or its end for an upper bound) in the
+    agency's zone (the one active during the call)."""
+
+    def parse(raw: Any) -> datetime | None:
+        if raw in ("", None):
+            return None
+        moment = _parsed(parse_datetime, raw)
+        if moment is None and (day := _parsed(parse_date, raw)) is not None:
+            moment = datetime.combine(day, time.max if end_of_day else time.min)
+        if moment is not None and timezone.is_naive(moment):
+            moment = moment.replace(tzinfo=timezone.get_current_timezone())
+        # storable: a real date may still be beyond what the database takes (year 1-9999 UTC).
+        if moment is None or not storable(moment):
+            raise ValueError(_("Expected a date (2026-12-01) or a date and time "
+                               "(2026-12-01T10:00:00+03:00)."))
+        return moment
+
+    return Annotated[datetime | None, BeforeValidator(parse), WithJsonSchema(
+        {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}, {"maxLength": 0}]})]
+
+
+def _parsed(parse: Any, raw: Any) -> Any:
+    """Django's parsers return None for a malformed value but raise for an impossible one
+    (month 13); both are the caller's mistake here."""
+    try:
+        return parse(str(raw))
+    except ValueError:
+        return None
+
+
+# Months whose period (up to 35 months before a month, the month after it: links/stats.py) stays
+# within years 1-9999; months at either end of the calendar are refused, not a 500.
+FIRST_MONTH, LAST_MONTH = "0004-01", "9999-11"
+
+
+def _month(raw: Any) -> str | None:
+    if raw in ("", None):
+        return None
+    raw = str(raw)
+    if len(raw) != 7 or _parsed(parse_date, f"{raw}-01") is None or not FIRST_MONTH <= raw <= LAST_MONTH:
+        raise ValueError(_("Expected a month, e.g. 2026-11."))
+    return raw
+
+
+Month = Annotated[str | None, BeforeValidator(_month), WithJsonSchema(
+    {"type": "string", "pattern": r"^((?!9999-12)[1-9]\d{3}-(0[1-9]|1[0-2]))?$"})]
+
+
+class PostFilters(Schema):
+    status: _one_of(PostStatus.values) = Field(  # type: ignore[valid-type]
+        None, description=gettext_lazy("Only posts in this status."))
+    start: _moment(end_of_day=False) = Field(  # type: ignore[valid-type]
+        None, alias="from", description=gettext_lazy("Publication time from (date or date-time)."))
+    end: _moment(end_of_day=True) = Field(  # type: ignore[valid-type]
+        None, alias="to", description=gettext_lazy("Publication time up to (date or date-time)."))
+
+
+class InboxFilters(Schema):
+    network: _one_of(Network.values) = Field(  # type: ignore[valid-type]
+        None, description=gettext_lazy("Only this network."))
+    sentiment: _one_of(Sentiment.values) = Field(  # type: ignore[valid-type]
+        None, description=gettext_lazy("Only this sentiment."))
+    status: _one_of(ItemStatus.values) = Field(  # type: ignore[valid-type]
+        None, description=gettext_lazy("Only open or closed items."))
+    kind: _one_of(Kind.values) = Field(  # type: ignore[valid-type]
+        None, description=gettext_lazy("Only this kind."))
+    since: _moment(end_of_day=False) = Field(  # type: ignore[valid-type]
+        None, description=gettext_lazy("Received at or after (date or date-time)."))
+
+
+class Months(Schema):
+    start: Month = Field(None, alias="from", description=gettext_lazy(
+        "First month, YYYY-MM (default: five months before “to”)."))
+    end: Month = Field(None, alias="to", description=gettext_lazy(
+        "Last month, YYYY-MM (default: this month)."))
+
+    def query(self) -> dict[str, str]:
+        """As the pages' query string, for ``links.stats.Period.from_query``."""
+        return {name: value for name, value in (("from", self.start), ("to", self.end)) if value}
+
+
+# --- Bodies -------------------------------------------------------------------------------------
+
+
+def _publish_at(value: Any) -> datetime | None:
+    """As the editor reads it: ISO 8601, a naive time in the agency's zone."""
+    if value is None:
+        return None
+    parsed = _parsed(parse_datetime, value) if isinstance(value, str) else None
+    if parsed is None or not storable(
+            parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=timezone.get_current_timezone())):
+        raise ValueError(_("Expected a date and time in ISO 8601, e.g. 2026-12-01T10:00:00+03:00."))
+    return parsed
+
+
+Id = Annotated[str, WithJsonSchema({"type": "string", "format": "uuid"})]
+
+
+class PostIn(Schema):
+    """A new post, as the editor's form takes it. Limits (title length, known channels, each
+    network's text rules) are the form's and ``content.validation``'s, so they are reported
+    together with the editor's messages."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(None, json_schema_extra={"maxLength": 200})
+    text: str | None = None
+    variants: dict[str, str] = Field(default_factory=dict, description=(
+        "network code → text for that network (vk, ok, telegram, sandbox)"))
+    hashtags: str | None = Field(None, json_schema_extra={"maxLength": 500})
+    rubric: Id | None = None
+    channels: list[Id] = Field(default_factory=list)
+    media: list[Id] = Field(default_factory=list, description="media library ids, in order")
+    publish_at: Annotated[datetime | None, BeforeValidator(_publish_at)] = None
+    is_ad: StrictBool = False
+    advertiser: str | None = Field(None, json_schema_extra={"maxLength": 300})
+    erid: str | None = Field(None, json_schema_extra={"maxLength": 100})
+
+
+# What a field of a body expects, for the type errors pydantic finds (its own words are English).
+EXPECTED = {
+    "title": gettext_lazy("Expected a string."), "text": gettext_lazy("Expected a string."),
+    "hashtags": gettext_lazy("Expected a string."), "advertiser": gettext_lazy("Expected a string."),
+    "erid": gettext_lazy("Expected a string."), "rubric": gettext_lazy("Expected a string."),
+    "channels": gettext_lazy("Expected a list of ids."), "media": gettext_lazy("Expected a list of ids."),
+    "is_ad": gettext_lazy("Expected true or false."),
+    "variants": gettext_lazy("Expected an object of network → text."),
 }

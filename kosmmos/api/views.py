@@ -1,4 +1,4 @@
-"""Pages around the API: personal tokens, the human-readable docs, and the OpenAPI document.
+"""Pages around the API: personal tokens and the human-readable docs.
 
 The token pages are ordinary session pages (CSRF-protected); the API itself never accepts a
 session.
@@ -12,20 +12,18 @@ from datetime import datetime, time
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from kosmmos.accounts.access import current_membership, member_required
 from kosmmos.accounts.models import Membership, Role
-from kosmmos.api import errors, openapi, tokens
-from kosmmos.api.dispatch import api_language
-from kosmmos.api.endpoints import ENDPOINTS
+from kosmmos.api import tokens
+from kosmmos.api.app import BASE, api
 from kosmmos.api.forms import TokenForm
 from kosmmos.api.models import ApiToken
-from kosmmos.api.registry import BASE
 
 
 def _visible_tokens(membership: Membership) -> object:
@@ -82,29 +80,16 @@ def token_revoke(request: HttpRequest, api_token_id: uuid.UUID) -> HttpResponse:
 
 @require_GET
 def docs(request: HttpRequest) -> HttpResponse:
-    """The API described for people, from the same registry as the spec (public page)."""
+    """The API described for people (a public page): the conventions, every operation from the
+    OpenAPI document, and Swagger UI (served from ninja's static files) to try them."""
+    document = api.spec()
+    operations = [{
+        "method": method.upper(), "path": f"{BASE}{route}", "summary": operation["summary"],
+        "write": method == "post",
+        "query": [p for p in operation["parameters"] if p["in"] == "query"],
+    } for route, methods in document["paths"].items() for method, operation in methods.items()]
     return render(request, "api/docs.html", {
-        "endpoints": ENDPOINTS, "api_base": f"{settings.SITE_URL}{BASE}",
+        "operations": operations, "api_base": f"{settings.SITE_URL}{BASE}",
+        "swagger_settings": {"url": reverse("api:v1:openapi-json"), "layout": "BaseLayout",
+                             "deepLinking": True, "persistAuthorization": False},
     })
-
-
-@require_GET
-def openapi_json(request: HttpRequest) -> JsonResponse:
-    from django.utils import translation
-
-    with translation.override(api_language(request)):
-        response = JsonResponse(openapi.spec(), json_dumps_params={"ensure_ascii": False})
-        response["Content-Language"] = translation.get_language()
-    return response
-
-
-@csrf_exempt
-def unknown_path(request: HttpRequest, unknown: str) -> HttpResponse:
-    """Any other path under /api/v1/ (a typo, a trailing slash): the API's JSON 404, not the
-    site's HTML page."""
-    from django.utils import translation
-
-    with translation.override(api_language(request)):
-        response = errors.not_found().response()
-        response["Content-Language"] = translation.get_language()
-    return response

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,3 +53,23 @@ class Api:
 def api_as(user: User, org: Organisation, **options: Any) -> Api:
     language = options.pop("language", "")
     return Api(token_for(user, org, **options)[1], language=language)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the OpenAPI document."""
+
+    method: str
+    path: str  # below /api/v1, e.g. "/workspaces/{workspace_id}/posts"
+    operation_id: str
+
+    @property
+    def path_params(self) -> list[str]:
+        return re.findall(r"\{(\w+)\}", self.path)
+
+
+def operations() -> list[Operation]:
+    from kosmmos.api.app import api
+
+    return [Operation(method.upper(), path, operation["operationId"])
+            for path, methods in api.spec()["paths"].items() for method, operation in methods.items()]

@@ -240,7 +240,7 @@ def test_it_replays_when_a_concurrent_call_stored_the_key_first(api: Api, ws: Wo
                                                                 monkeypatch: Any) -> None:
     """Two calls with one key in flight: the second's insert hits the unique key, its post rolls
     back with it, and it answers with the first call's stored response."""
-    from kosmmos.api import dispatch
+    from kosmmos.api import idempotency
 
     first = api.post(f"/workspaces/{ws.pk}/posts", {"text": "x"}, key="race").json()
     real_filter = IdempotentResponse.objects.filter
@@ -253,7 +253,7 @@ def test_it_replays_when_a_concurrent_call_stored_the_key_first(api: Api, ws: Wo
             return IdempotentResponse.objects.none()
         return real_filter(*args, **kwargs)
 
-    monkeypatch.setattr(dispatch.IdempotentResponse.objects, "filter", blind_first_lookup)
+    monkeypatch.setattr(idempotency.IdempotentResponse.objects, "filter", blind_first_lookup)
     second = api.post(f"/workspaces/{ws.pk}/posts", {"text": "x"}, key="race")
     assert second.status_code == 201
     assert second["Idempotent-Replayed"] == "true"
