@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 
 COLOURS = {"positive": "#10b981", "neutral": "#94a3b8", "negative": "#ef4444"}
 
-# What each pipeline drop reason (pipeline.py, parsers.py) means to a manager.
+# What each pipeline drop reason (pipeline.py, the networks' connectors/*/inbound.py) means
+# to a manager.
 DROP_REASONS = {
     "own_message": gettext_lazy("Our own posts and answers (not customers' messages)"),
     "duplicate_event": gettext_lazy("Delivered again by the network"),

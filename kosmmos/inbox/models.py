@@ -28,12 +28,12 @@ from django.utils.translation import pgettext_lazy
 
 from kosmmos.accounts.models import Organisation, User, Workspace
 from kosmmos.channels.models import Channel
+from kosmmos.connectors import base as incoming
 from kosmmos.content.models import Post
 from kosmmos.lib.ids import short_code
 from kosmmos.publishing.models import PostTarget
 
 MAX_REPLY_ATTEMPTS = 5
-TEXT_MAX = 100_000  # longer texts are cut (and say so); VK and Telegram send far less
 
 
 def hook_code() -> str:
@@ -150,11 +150,12 @@ class ReactionCount(models.Model):
 
 
 class Kind(models.TextChoices):
-    COMMENT = "comment", _("Comment")
-    MESSAGE = "message", _("Private message")
-    REPOST = "repost", _("Repost")
-    JOIN = "join", _("Joined")
-    LEAVE = "leave", _("Left")
+    # The values are the kinds the networks' inbound sides report (kosmmos/connectors/base.py).
+    COMMENT = incoming.COMMENT, _("Comment")
+    MESSAGE = incoming.MESSAGE, _("Private message")
+    REPOST = incoming.REPOST, _("Repost")
+    JOIN = incoming.JOIN, _("Joined")
+    LEAVE = incoming.LEAVE, _("Left")
 
 
 CONVERSATION_KINDS = (Kind.COMMENT, Kind.MESSAGE)

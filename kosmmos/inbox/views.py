@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
@@ -27,6 +28,7 @@ from kosmmos.accounts.access import (
 from kosmmos.accounts.models import STAFF_ROLES, Membership, Role, User, Workspace
 from kosmmos.channels.models import Channel, Network
 from kosmmos.inbox import actions, analytics
+from kosmmos.inbox.dispatch import ensure_channel_rows
 from kosmmos.inbox.forms import (
     CannedReplyForm,
     ConnectionForm,
@@ -54,6 +56,8 @@ from kosmmos.inbox.models import (
     Sentiment,
     SurgeAlert,
 )
+from kosmmos.inbox.pipeline import inbound_for
+from kosmmos.inbox.polling import mode
 from kosmmos.inbox.retrain import MIN_ITEMS, request_retrain, use_default_model
 from kosmmos.lib.dates import query_date
 from kosmmos.lib.search import containing
@@ -459,8 +463,6 @@ def canned_delete(request: HttpRequest, canned_id: uuid.UUID) -> HttpResponse:
 def workspace_analytics(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
     workspace, membership = get_inbox_workspace(request, workspace_id)
     profile = profile_for(workspace)
-    from kosmmos.inbox.dispatch import ensure_channel_rows
-
     ensure_channel_rows(Channel.objects.filter(workspace=workspace))
     channels = list(Channel.objects.filter(workspace=workspace).select_related("inbox"))
     items = Item.objects.filter(organisation=workspace.organisation, workspace=workspace,
@@ -556,14 +558,10 @@ def connection(request: HttpRequest, connection_id: uuid.UUID) -> HttpResponse:
             messages.success(request, _("Saved."))
             return redirect("inbox:connection", connection_id=found.pk)
     hook = ""
-    if channel.network in {"vk", "telegram"}:
-        from django.conf import settings
-
-        name = "inbox:vk_callback" if channel.network == "vk" else "inbox:telegram_webhook"
-        hook = settings.SITE_URL + reverse(name, kwargs={"hook_code": found.code})
+    if inbound_for(channel).webhook:
+        hook = settings.SITE_URL + reverse("inbox:webhook", kwargs={
+            "network": channel.network, "hook_code": found.code})
     credentials = channel.credentials
-    from kosmmos.inbox.polling import mode
-
     return render(request, "inbox/connection.html", {
         "inbox": found, "channel": channel, "form": form, "hook_url": hook,
         "mode": mode(channel), "can_edit": membership.is_staff_role,
