@@ -222,6 +222,20 @@ class ReplyTo:
     author_ref: str = ""
 
 
+@dataclass(frozen=True)
+class Setting:
+    """One inbound setting entered on the channel's inbox connection page (labels are
+    translated strings). A secret is kept with the credentials and is write-only: left empty, the
+    stored one stays; any other setting is kept in the channel's config."""
+
+    name: str
+    label: Any
+    help_text: Any
+    max_length: int
+    secret: bool = False
+    token_chars: bool = False  # only letters, digits, _ and - (a secret sent back in a header)
+
+
 class Inbound:
     """The inbound side of one channel, built from its ids and settings (``config``, as for
     ``Connector``); the methods that need the channel's secrets take its decrypted
@@ -233,11 +247,17 @@ class Inbound:
     """
 
     code = ""
-    # Serves a webhook at hooks/<code>/<hook code>/ (see ``receive``).
+    # Serves a webhook at hooks/<network code>/<hook code>/ (see ``receive``).
     webhook = False
     # Polled by asking for each recent post's comments (no event stream): ``poll`` gets the
     # posts, and the inbox polls it at the slow interval.
     polls_by_post = False
+    # Takes replies (``reply``); when not, ``no_reply_note`` tells a manager why.
+    replies = False
+    no_reply_note: Any = ""  # a (lazily) translated string
+    # What a person enters on the channel's inbox connection page, and how to set it up there.
+    settings: tuple[Setting, ...] = ()
+    setup_help: Any = ""  # a (lazily) translated string
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config

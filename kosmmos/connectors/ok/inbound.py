@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kosmmos.connectors.base import COMMENT, ConnectorError, Drop, Inbound, Incoming, Polled, ReplyTo
 from kosmmos.connectors.ok.client import OkClient
@@ -21,6 +22,8 @@ from kosmmos.connectors.payload import mapping, missing, string, text, when
 class OkInbound(Inbound):
     code = "ok"
     polls_by_post = True
+    no_reply_note = gettext_lazy("Replies to OK comments are not supported yet: answer in OK "
+                                 "itself.")
 
     def mode(self, credentials: dict[str, Any]) -> str:
         return "poll"

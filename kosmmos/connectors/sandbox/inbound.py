@@ -26,6 +26,7 @@ from kosmmos.connectors.sandbox.connector import SandboxConnector
 class SandboxInbound(Inbound):
     code = "sandbox"
     polls_by_post = True
+    replies = True
 
     def mode(self, credentials: dict[str, Any]) -> str:
         return "poll"

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kosmmos.connectors.base import (
     COMMENT,
@@ -30,6 +31,7 @@ from kosmmos.connectors.base import (
     Polled,
     Received,
     ReplyTo,
+    Setting,
 )
 from kosmmos.connectors.payload import answer, integer, mapping, missing, string, text, when
 from kosmmos.connectors.telegram.client import TelegramClient
@@ -45,6 +47,21 @@ ANSWERS = {"ok": HookAnswer(200, json.dumps({"ok": True}), JSON),
 class TelegramInbound(Inbound):
     code = "telegram"
     webhook = True
+    replies = True
+    settings = (
+        Setting("discussion_chat_id", gettext_lazy("Telegram discussion group id"),
+                gettext_lazy("The channel's linked chat (linked_chat_id), e.g. -1001234567890. "
+                             "The bot must be a member to see comments."), 40),
+        Setting("webhook_secret", gettext_lazy("Telegram webhook secret token"),
+                gettext_lazy("Passed to setWebhook as secret_token; Telegram sends it back in "
+                             "every request. Empty keeps the current one."), 256, secret=True,
+                token_chars=True),
+    )
+    setup_help = gettext_lazy(
+        "Set the webhook with setWebhook(url, secret_token, allowed_updates=[message, "
+        "edited_message, channel_post, message_reaction_count]). Without a secret, Kosmmos "
+        "polls getUpdates. The bot must be a member of the discussion group and an "
+        "administrator of the channel.")
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)

@@ -19,6 +19,7 @@ import httpx
 from django.conf import settings
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kosmmos.connectors.base import (
     COMMENT,
@@ -35,6 +36,7 @@ from kosmmos.connectors.base import (
     Polled,
     Received,
     ReplyTo,
+    Setting,
 )
 from kosmmos.connectors.payload import answer, mapping, missing, string, text, when
 from kosmmos.connectors.vk.client import COMMUNITY_RATE, USER_RATE, VkClient
@@ -52,6 +54,19 @@ ANSWERS = {"ok": HookAnswer(200, "ok"), "retry": HookAnswer(503, "retry"),
 class VkInbound(Inbound):
     code = "vk"
     webhook = True
+    replies = True
+    settings = (
+        Setting("vk_confirmation", gettext_lazy("VK confirmation string"),
+                gettext_lazy("VK shows it in the community's Callback API settings."), 64),
+        Setting("vk_secret", gettext_lazy("VK secret key"),
+                gettext_lazy("The same secret you enter in VK (up to 50 characters). Empty keeps "
+                             "the current one."), 50, secret=True),
+    )
+    setup_help = gettext_lazy(
+        "In VK: community → Manage → API usage → Callback API. Enter the URL above, the same "
+        "secret key as here, API version 5.199, and tick: new comments, comment edits and "
+        "deletions, incoming messages, reposts, joins and leaves. Without a secret, Kosmmos "
+        "reads events with Bots Long Poll using the community token.")
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
