@@ -15,6 +15,7 @@ do with its results and errors:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -128,3 +129,174 @@ class Connector(Protocol):
     def post_stats(self, external_ids: list[str]) -> dict[str, PostStats]: ...
 
     def followers(self) -> int | None: ...
+
+
+# --- The inbound side: events and comments in, replies out ------------------------------------
+#
+# A network's ``inbound.py`` turns what the network sends (a webhook request, a poll's answer)
+# into ``Incoming`` records and posts replies. Like the publishing side it never touches the
+# database: the inbox pipeline stores what it returns, and stores the poll cursor it hands back.
+
+TEXT_MAX = 100_000  # longer texts are cut (and say so); VK and Telegram send far less
+
+# What an incoming record is (the inbox stores these as its item kinds).
+COMMENT = "comment"
+MESSAGE = "message"
+REPOST = "repost"
+JOIN = "join"
+LEAVE = "leave"
+
+
+@dataclass
+class Incoming:
+    """One item (or a change to one) as the network reported it."""
+
+    action: str  # new | edit | delete | link | reactions | answered | answer_edit
+    kind: str = COMMENT
+    external_id: str = ""
+    event_key: str = ""  # the delivery's id (deduplicates redeliveries)
+    post_ref: str = ""  # our post it belongs to (the network's id of it)
+    parent_ref: str = ""  # the comment it answers
+    chat_ref: str = ""
+    thread_ref: str = ""  # Telegram message_thread_id in the discussion group
+    author_ref: str = ""
+    author_name: str = ""
+    text: str = ""
+    text_cut: bool = False
+    received_at: datetime | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+class Drop(Exception):
+    """The payload is no item: ``reason`` is a short stable code (the inbox counts it)."""
+
+    def __init__(self, reason: str, detail: str = "", answered: Incoming | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+        # Our own reply to a customer's comment, written on the network rather than from
+        # Kosmmos: not an item, but it answers one, so the SLA clock of that item stops.
+        self.answered = answered
+
+
+@dataclass(frozen=True)
+class HookAnswer:
+    """The HTTP answer a network expects from our webhook."""
+
+    status: int
+    body: str
+    content_type: str = "text/plain; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Received:
+    """A webhook request as the network's inbound side judged it: a payload to ingest, or an
+    answer to give at once (a handshake, or a refusal counted as ``step``/``reason``)."""
+
+    payload: Any = None
+    answer: HookAnswer | None = None
+    step: str = ""
+    reason: str = ""
+    detail: str = ""
+
+
+@dataclass
+class Polled:
+    """What one poll brought: ``(payload, context)`` pairs for the parse step (the context is
+    the post a payload belongs to when it does not say) and the cursor changes to store once
+    they are stored (so a crash re-reads the batch; deduplication drops the repeats)."""
+
+    payloads: list[tuple[Any, str]] = field(default_factory=list)
+    advance: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReplyTo:
+    """The item a reply answers, as the network knows it."""
+
+    kind: str
+    external_id: str
+    post_ref: str = ""
+    chat_ref: str = ""
+    author_ref: str = ""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One inbound setting entered on the channel's inbox connection page (labels are
+    translated strings). A secret is kept with the credentials and is write-only: left empty, the
+    stored one stays; any other setting is kept in the channel's config."""
+
+    name: str
+    label: Any
+    help_text: Any
+    max_length: int
+    secret: bool = False
+    token_chars: bool = False  # only letters, digits, _ and - (a secret sent back in a header)
+
+
+class Inbound:
+    """The inbound side of one channel, built from its ids and settings (``config``, as for
+    ``Connector``); the methods that need the channel's secrets take its decrypted
+    ``credentials``. Parsing needs none, so the pipeline never decrypts to parse.
+
+    The defaults describe a network the inbox does not read (off, nothing to parse, no
+    replies); a network overrides what it does. Every payload is untrusted: a field of the
+    wrong type is a ``Drop("bad_payload")``, never another exception.
+    """
+
+    code = ""
+    # Serves a webhook at hooks/<network code>/<hook code>/ (see ``receive``).
+    webhook = False
+    # Polled by asking for each recent post's comments (no event stream): ``poll`` gets the
+    # posts, and the inbox polls it at the slow interval.
+    polls_by_post = False
+    # Takes replies (``reply``); when not, ``no_reply_note`` tells a manager why.
+    replies = False
+    no_reply_note: Any = ""  # a (lazily) translated string
+    # What a person enters on the channel's inbox connection page, and how to set it up there.
+    settings: tuple[Setting, ...] = ()
+    setup_help: Any = ""  # a (lazily) translated string
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+        self.external_id = str(config.get("external_id", "")).strip()
+
+    def mode(self, credentials: dict[str, Any]) -> str:
+        """How events arrive with these credentials: "webhook", "poll" or "off"."""
+        return "off"
+
+    def parse(self, payload: Any, context: str = "") -> list[Incoming]:
+        """One payload → its records; raise ``Drop`` for one that is not an item."""
+        raise Drop("unsupported_network", self.code)
+
+    @classmethod
+    def hook_answer(cls, outcome: str) -> HookAnswer:
+        """The answer for "ok" (ingested), "retry" (ingesting failed) or "unknown" (no channel
+        has this hook code); the network redelivers on anything but a success."""
+        return HookAnswer({"ok": 200, "retry": 503}.get(outcome, 404), outcome)
+
+    def receive(self, payload: Any, headers: Mapping[str, str],
+                credentials: dict[str, Any]) -> Received:
+        """Verify one webhook request (``payload`` is its JSON body, None when unreadable)."""
+        return Received(answer=self.hook_answer("unknown"), step="webhook",
+                        reason="unknown_hook", detail=self.code)
+
+    def poll(self, credentials: dict[str, Any], cursor: dict[str, Any],
+             posts: list[str]) -> Polled:
+        """Fetch what is new since ``cursor`` (this may update the parts of the cursor that are
+        safe to keep at once, like a new long-poll key). ``posts``: our recent posts here,
+        newest first, for networks that poll by post."""
+        return Polled()
+
+    def reply(self, credentials: dict[str, Any], to: ReplyTo, text: str, *, random_id: int,
+              key: str) -> str:
+        """Post ``text`` as the answer to ``to``; returns the network's id of the reply.
+        ``random_id`` and ``key`` are the reply's idempotency keys, the same on every attempt."""
+        raise ConnectorError(f"no reply support for {self.code}", permanent=True)
+
+    def find_reply(self, credentials: dict[str, Any], to: ReplyTo, key: str) -> str | None:
+        """Our reply sent with ``key`` (after an ambiguous outcome): its id, or None when it is
+        surely not there. Raise AmbiguousOutcome when the network cannot tell."""
+        raise AmbiguousOutcome(f"{self.code}: a reply cannot be looked up by key")

@@ -1,39 +1,16 @@
 """What a post says on each network: the variant or main text, hashtags and the ad label.
 
 The publishing engine and the editor's preview both use these, so what the client approves is
-what is sent. The ad label follows 38-FZ art. 18.1: the word «Реклама», the advertiser and the
-erid token from the ORD. It is Russian whatever the interface language: it is a legal marking.
+what is sent. The ad label is composed in one place, ``kosmmos/connectors/text.py:ad_label``.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Protocol
 
-AD_WORD = "Реклама"
+from kosmmos.connectors.text import ad_label
 
 _TAG = re.compile(r"[^\s,;#]+")
-
-
-class Labelled(Protocol):
-    is_ad: bool
-    advertiser: str
-    erid: str
-
-
-def ad_label(post: Labelled) -> str:
-    """``Реклама. ООО «Ромашка». erid: 2VtzqvXYZ`` for an ad post, ``""`` otherwise.
-
-    The engine appends it (after a blank line) to the text it sends; ``text_for`` does that too.
-    """
-    if not post.is_ad:
-        return ""
-    parts = [AD_WORD]
-    if post.advertiser.strip():
-        parts.append(post.advertiser.strip())
-    if post.erid.strip():
-        parts.append(f"erid: {post.erid.strip()}")
-    return ". ".join(parts)
 
 
 def normalize_hashtags(raw: str) -> str:

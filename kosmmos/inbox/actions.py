@@ -1,5 +1,5 @@
 """Writes a manager makes in the inbox, and the reply job. Verb-named, atomic; enqueues happen
-on commit (STYLE §6).
+on commit.
 
 Reply states (the database is the truth, Celery carries ids):
 
@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from kosmmos.accounts.models import User
 from kosmmos.connectors.base import AmbiguousOutcome, ConnectorError, RateLimited
+from kosmmos.inbox import replies
 from kosmmos.inbox.models import (
     MAX_REPLY_ATTEMPTS,
     CannedReply,
@@ -42,11 +43,21 @@ from kosmmos.inbox.models import (
     ReplyStatus,
     SentimentCorrection,
 )
-from kosmmos.jobs.claims import claim_one
+from kosmmos.jobs.queue import RowQueue
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+
+# Replies as due rows (kosmmos/jobs/queue.py): the ticker dispatches and sweeps them
+# (inbox/dispatch.py), the task (inbox/tasks.py) runs ``send_reply``.
+reply_jobs = RowQueue(
+    model=Reply, task="kosmmos.inbox.tasks:send_reply", running=ReplyStatus.SENDING, batch=200,
+    # A reply whose worker died mid-send may have been posted: never resend blindly.
+    after_dead_worker=ReplyStatus.FAILED,
+    dead_worker_error="The worker stopped while sending; the reply may have been posted. "
+                      "Check the network before retrying.",
+)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -64,28 +75,17 @@ def queue_reply(item: Item, author: User, text: str) -> Reply:
 
 
 def kick(reply_id: uuid.UUID) -> None:
-    from kosmmos.inbox.dispatch import enqueue_reply
-
-    if claim_one(Reply, reply_id, ReplyStatus.PENDING, status=ReplyStatus.QUEUED,
-                 enqueued_at=timezone.now()):
-        enqueue_reply(reply_id)
+    reply_jobs.kick(reply_id)
 
 
 def retry_reply(reply: Reply) -> bool:
-    won = claim_one(Reply, reply.pk, ReplyStatus.FAILED, status=ReplyStatus.PENDING,
-                    next_attempt_at=timezone.now(), last_error="")
-    if won:
-        transaction.on_commit(lambda: kick(reply.pk))
-    return won
+    return reply_jobs.retry_failed(reply.pk, ReplyStatus.FAILED)
 
 
 def send_reply(reply_id: uuid.UUID) -> None:
     """The job: post the reply if it is still queued; record the attempt; decide what next."""
-    from kosmmos.inbox import replies
-
     now = timezone.now()
-    if not claim_one(Reply, reply_id, ReplyStatus.QUEUED, status=ReplyStatus.SENDING,
-                     lease_until=now + LEASE, attempts=F("attempts") + 1):
+    if not reply_jobs.start(reply_id, LEASE, attempts=F("attempts") + 1):
         return
     reply = Reply.objects.select_related("item__channel").get(pk=reply_id)
     started = time.monotonic()

@@ -30,7 +30,8 @@ from kosmmos.inbox.models import (
 
 log = logging.getLogger(__name__)
 
-# What each pipeline drop reason (pipeline.py, parsers.py) means to a manager.
+# What each pipeline drop reason (pipeline.py, the networks' connectors/*/inbound.py) means
+# to a manager.
 DROP_REASONS = {
     "own_message": gettext_lazy("Our own posts and answers (not customers' messages)"),
     "duplicate_event": gettext_lazy("Delivered again by the network"),

@@ -12,15 +12,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from kosmmos.channels.models import Channel
-from kosmmos.inbox.models import (
-    ChannelInbox,
-    PollStatus,
-    Reply,
-    ReplyStatus,
-    RetrainRun,
-    RunStatus,
-)
-from kosmmos.jobs.claims import claim_batch
+from kosmmos.inbox import tasks
+from kosmmos.inbox.actions import reply_jobs
+from kosmmos.inbox.analytics import detect_surges
+from kosmmos.inbox.models import ChannelInbox, PollStatus
+from kosmmos.inbox.pipeline import inbound_for
+from kosmmos.inbox.polling import channels_with_recent_posts, interval, mode
+from kosmmos.inbox.retrain import retrain_jobs
 
 log = logging.getLogger(__name__)
 
@@ -29,25 +27,14 @@ REQUEUE_AFTER = timedelta(minutes=2)
 
 
 def _enqueue(task_name: str, pk: Any) -> None:
-    from kosmmos.inbox import tasks
-
     try:
         getattr(tasks, task_name).delay(str(pk))
     except Exception:
         log.exception("could not enqueue %s %s; the sweep will retry", task_name, pk)
 
 
-def enqueue_reply(pk: Any) -> None:
-    _enqueue("send_reply", pk)
-
-
 def dispatch_replies() -> int:
-    now = timezone.now()
-    ids = claim_batch(Reply.objects.filter(next_attempt_at__lte=now), ReplyStatus.PENDING, BATCH,
-                      status=ReplyStatus.QUEUED, enqueued_at=now)
-    for pk in ids:
-        enqueue_reply(pk)
-    return len(ids)
+    return reply_jobs.dispatch_due()
 
 
 def ensure_channel_rows(channels: QuerySet[Channel] | None = None) -> int:
@@ -61,13 +48,6 @@ def ensure_channel_rows(channels: QuerySet[Channel] | None = None) -> int:
 
 
 def dispatch_polls() -> int:
-    from kosmmos.inbox.polling import (
-        POLLED_BY_POST,
-        channels_with_recent_posts,
-        interval,
-        mode,
-    )
-
     ensure_channel_rows()
     now = timezone.now()
     due = ChannelInbox.objects.filter(poll_status=PollStatus.IDLE, next_poll_at__lte=now)
@@ -83,12 +63,13 @@ def dispatch_polls() -> int:
     # OK and the sandbox are polled post by post: a channel with no recent post has nothing to
     # ask for, so it costs a row update here instead of a job (10,000 idle channels were
     # 160 jobs a second).
-    by_post = [row for row in polling if row.channel.network in POLLED_BY_POST]
+    readers = {row.pk: inbound_for(row.channel) for row in polling}
+    by_post = [row for row in polling if readers[row.pk].polls_by_post]
     busy = channels_with_recent_posts([row.channel_id for row in by_post])
     quiet: dict[timedelta, list[Any]] = {}
     for row in by_post:
         if row.channel_id not in busy:
-            quiet.setdefault(interval(row.channel), []).append(row.pk)
+            quiet.setdefault(interval(readers[row.pk]), []).append(row.pk)
     for wait, pks in quiet.items():
         _push_back(pks, now + wait)
     skipped = {pk for pks in quiet.values() for pk in pks}
@@ -122,45 +103,25 @@ def _claim_polls(ids: list[Any], now: Any) -> list[Any]:
 
 
 def dispatch_retrain() -> int:
-    now = timezone.now()
-    ids = claim_batch(RetrainRun.objects.all(), RunStatus.PENDING, 10, status=RunStatus.QUEUED,
-                      enqueued_at=now)
-    for pk in ids:
-        _enqueue("retrain", pk)
-    return len(ids)
+    return retrain_jobs.dispatch_due()
 
 
 def sweep_stuck() -> int:
+    """Replies and training runs (their queues' sweeps), then polls whose message was lost or
+    whose worker died: idle again and due now."""
     now = timezone.now()
     lost = now - REQUEUE_AFTER
-    count = 0
-    for pk in Reply.objects.filter(status=ReplyStatus.QUEUED, enqueued_at__lt=lost).values_list(
-            "pk", flat=True)[:BATCH]:
-        if Reply.objects.filter(pk=pk, status=ReplyStatus.QUEUED, enqueued_at__lt=lost).update(
-                enqueued_at=now):
-            enqueue_reply(pk)
-            count += 1
-    # A reply whose worker died mid-send may have been posted: never resend blindly.
-    count += Reply.objects.filter(status=ReplyStatus.SENDING, lease_until__lt=now).update(
-        status=ReplyStatus.FAILED, lease_until=None,
-        last_error="The worker stopped while sending; the reply may have been posted. "
-                   "Check the network before retrying.")
+    count = reply_jobs.sweep_stuck() + retrain_jobs.sweep_stuck()
     count += ChannelInbox.objects.filter(poll_status=PollStatus.QUEUED, enqueued_at__lt=lost).update(
         poll_status=PollStatus.IDLE, next_poll_at=now)
     count += ChannelInbox.objects.filter(poll_status=PollStatus.POLLING, lease_until__lt=now).update(
         poll_status=PollStatus.IDLE, next_poll_at=now, lease_until=None)
-    count += RetrainRun.objects.filter(status=RunStatus.QUEUED, enqueued_at__lt=lost).update(
-        status=RunStatus.PENDING)
-    count += RetrainRun.objects.filter(status=RunStatus.RUNNING, lease_until__lt=now).update(
-        status=RunStatus.FAILED, error="The worker stopped during training.", finished_at=now)
     return count
 
 
 def check_surges() -> int:
     """Negative surges, at most every five minutes across all workers (the alert itself is
     unique per channel and day, so a second runner could not raise it twice anyway)."""
-    from kosmmos.inbox.analytics import detect_surges
-
     if not cache.add("inbox:surge-check", 1, timeout=300):
         return 0
     return detect_surges()

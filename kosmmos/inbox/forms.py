@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kosmmos.connectors.base import Setting
 from kosmmos.inbox.models import CannedReply, InboxProfile, Sentiment
 
 REPLY_MAX = 4000  # Telegram's message limit; VK allows more, one limit keeps it simple
@@ -50,28 +53,23 @@ class SlaForm(forms.ModelForm):
 
 
 class ConnectionForm(forms.Form):
-    """Webhook settings of one channel. Secrets are write-only: empty keeps the stored one."""
+    """Inbound settings of one channel, as its network declares them (``Inbound.settings``).
+    Secrets are write-only: empty keeps the stored one."""
 
-    vk_confirmation = forms.CharField(
-        label=_("VK confirmation string"), max_length=64, required=False,
-        help_text=_("VK shows it in the community's Callback API settings."))
-    vk_secret = forms.CharField(
-        label=_("VK secret key"), max_length=50, required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=_("The same secret you enter in VK (up to 50 characters). Empty keeps the "
-                    "current one."))
-    webhook_secret = forms.CharField(
-        label=_("Telegram webhook secret token"), max_length=256, required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=_("Passed to setWebhook as secret_token; Telegram sends it back in every "
-                    "request. Empty keeps the current one."))
-    discussion_chat_id = forms.CharField(
-        label=_("Telegram discussion group id"), max_length=40, required=False,
-        help_text=_("The channel's linked chat (linked_chat_id), e.g. -1001234567890. The bot "
-                    "must be a member to see comments."))
+    def __init__(self, settings: tuple[Setting, ...], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.settings = settings
+        for setting in settings:
+            widget = forms.PasswordInput(render_value=False) if setting.secret else None
+            self.fields[setting.name] = forms.CharField(
+                label=setting.label, max_length=setting.max_length, required=False,
+                widget=widget, help_text=setting.help_text)
 
-    def clean_webhook_secret(self) -> str:
-        value: str = self.cleaned_data["webhook_secret"]
-        if value and not all(c.isalnum() or c in "_-" for c in value):
-            raise forms.ValidationError(_("Only letters, digits, _ and - are allowed."))
-        return value
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for setting in self.settings:
+            value = data.get(setting.name) or ""
+            if setting.token_chars and value and not all(c.isalnum() or c in "_-" for c in value):
+                self.add_error(setting.name,
+                               _("Only letters, digits, _ and - are allowed."))
+        return data

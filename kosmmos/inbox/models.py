@@ -28,11 +28,11 @@ from django.utils.translation import pgettext_lazy
 
 from kosmmos.accounts.models import Organisation, User, Workspace
 from kosmmos.channels.models import Channel
+from kosmmos.connectors import base as incoming
 from kosmmos.content.models import Post, PostTarget
 from kosmmos.lib.ids import short_code
 
 MAX_REPLY_ATTEMPTS = 5
-TEXT_MAX = 100_000  # longer texts are cut (and say so); VK and Telegram send far less
 
 
 def hook_code() -> str:
@@ -149,11 +149,12 @@ class ReactionCount(models.Model):
 
 
 class Kind(models.TextChoices):
-    COMMENT = "comment", _("Comment")
-    MESSAGE = "message", _("Private message")
-    REPOST = "repost", _("Repost")
-    JOIN = "join", _("Joined")
-    LEAVE = "leave", _("Left")
+    # The values are the kinds the networks' inbound sides report (kosmmos/connectors/base.py).
+    COMMENT = incoming.COMMENT, _("Comment")
+    MESSAGE = incoming.MESSAGE, _("Private message")
+    REPOST = incoming.REPOST, _("Repost")
+    JOIN = incoming.JOIN, _("Joined")
+    LEAVE = incoming.LEAVE, _("Left")
 
 
 CONVERSATION_KINDS = (Kind.COMMENT, Kind.MESSAGE)

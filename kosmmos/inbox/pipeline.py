@@ -25,8 +25,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from kosmmos.channels.models import Channel
+from kosmmos.connectors.base import Drop, Inbound, Incoming
+from kosmmos.connectors.registry import inbound
 from kosmmos.content.models import PostTarget
-from kosmmos.inbox import parsers
 from kosmmos.inbox.models import (
     CONVERSATION_KINDS,
     ChannelInbox,
@@ -34,6 +35,7 @@ from kosmmos.inbox.models import (
     InboxProfile,
     Item,
     ItemStatus,
+    Kind,
     NetworkAnswer,
     ReactionCount,
     Reply,
@@ -41,7 +43,6 @@ from kosmmos.inbox.models import (
     SeenEvent,
     ThreadLink,
 )
-from kosmmos.inbox.parsers import Drop, Parsed
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,23 @@ class Envelope:
     channel: Channel
     payload: Any
     context: str = ""
+
+
+@dataclass(kw_only=True)
+class Parsed(Incoming):
+    """An ``Incoming`` record on its way through the steps: its channel, and what the later
+    steps find out (our post it belongs to, its sentiment)."""
+
+    channel: Channel
+    target_id: Any = None
+    post_id: Any = None
+    sentiment: str = ""
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+def inbound_for(channel: Channel) -> Inbound:
+    """The inbound side of ``channel``'s network (``kosmmos/connectors/registry.py``)."""
+    return inbound(channel.network, {"external_id": channel.external_id, **channel.config})
 
 
 @dataclass
@@ -86,33 +104,23 @@ class Run:
 
 
 def parse(envelopes: Iterable[Envelope], run: Run) -> list[Parsed]:
+    """Each payload through its network's inbound side (``Inbound.parse``)."""
     out: list[Parsed] = []
+    readers: dict[Any, Inbound] = {}
     for env in envelopes:
         run.received += 1
         channel = env.channel
+        reader = readers.get(channel.pk)
+        if reader is None:
+            reader = readers[channel.pk] = inbound_for(channel)
         try:
-            if channel.network == "vk":
-                found = parsers.vk_event(env.payload, channel.external_id.strip().lstrip("-"))
-            elif channel.network == "telegram":
-                found = parsers.telegram_update(
-                    env.payload, channel.external_id.strip(),
-                    str(channel.config.get("discussion_chat_id", "")).strip())
-            elif channel.network == "ok":
-                found = parsers.ok_comment(env.payload, env.context)
-            elif channel.network == "sandbox":
-                found = parsers.sandbox_comment(env.payload, env.context,
-                                                channel.external_id.strip())
-            else:
-                raise Drop("unsupported_network", channel.network)
+            found = reader.parse(env.payload, env.context)
         except Drop as drop:
             run.drop(channel, "parse", drop.reason, drop.detail)
             if drop.answered is not None:
-                drop.answered.channel = channel  # type: ignore[attr-defined]
-                out.append(drop.answered)
+                out.append(Parsed(channel=channel, **vars(drop.answered)))
             continue
-        for item in found:
-            item.channel = channel  # type: ignore[attr-defined]
-            out.append(item)
+        out += [Parsed(channel=channel, **vars(item)) for item in found]
     return out
 
 
@@ -135,13 +143,13 @@ def dedupe(items: list[Parsed], run: Run) -> list[Parsed]:
         cid = _cid(item)
         if item.event_key:
             if (cid, item.event_key) in seen_keys:
-                run.drop(item.channel, "dedupe", "duplicate_event")  # type: ignore[attr-defined]
+                run.drop(item.channel, "dedupe", "duplicate_event")
                 continue
             seen_keys.add((cid, item.event_key))
         if item.action == "new":
             ident = (cid, item.kind, item.external_id)
             if ident in stored:
-                run.drop(item.channel, "dedupe", "duplicate_item")  # type: ignore[attr-defined]
+                run.drop(item.channel, "dedupe", "duplicate_item")
                 continue
             stored.add(ident)
         out.append(item)
@@ -186,7 +194,7 @@ def match(items: list[Parsed], run: Run) -> list[Parsed]:
             if item.action == "delete" and item.external_id in answers:
                 item.action = "answer_delete"
             elif item.action == "delete" and item.external_id not in existing:
-                run.drop(item.channel, "match", "unknown_item")  # type: ignore[attr-defined]
+                run.drop(item.channel, "match", "unknown_item")
                 continue
             if item.action == "edit" and item.external_id not in existing:
                 item.action = "new"  # an edit of a comment we never saw: keep it as new
@@ -202,9 +210,9 @@ def classify(items: list[Parsed], run: Run) -> list[Parsed]:
     todo = [i for i in items if i.action in {"new", "edit"} and i.text.strip()
             and i.kind in CONVERSATION_KINDS]
     by_spec: dict[str | None, list[Parsed]] = defaultdict(list)
-    specs = model_specs({i.channel.workspace_id for i in todo})  # type: ignore[attr-defined]
+    specs = model_specs({i.channel.workspace_id for i in todo})
     for item in todo:
-        by_spec[specs.get(item.channel.workspace_id)].append(item)  # type: ignore[attr-defined]
+        by_spec[specs.get(item.channel.workspace_id)].append(item)
     for spec, group in by_spec.items():
         for start in range(0, len(group), CLASSIFY_BATCH):
             chunk = group[start:start + CLASSIFY_BATCH]
@@ -295,7 +303,7 @@ def ingest(envelopes: list[Envelope]) -> Run:
 
 
 def _cid(item: Parsed) -> Any:
-    return item.channel.pk  # type: ignore[attr-defined]
+    return item.channel.pk
 
 
 def _chunked_in(qs: Any, field_name: str, values: set[str], size: int = 900) -> list[str]:
@@ -315,7 +323,7 @@ def _answered(channel_id: Any, parent_ref: str, when: Any, text: str) -> int:
     otherwise it was typed on the network and nobody in Kosmmos is."""
     updated = 0
     # Comments only: a community's comment ids and message ids are separate series.
-    waiting = Item.objects.filter(channel_id=channel_id, kind=parsers.Kind.COMMENT,
+    waiting = Item.objects.filter(channel_id=channel_id, kind=Kind.COMMENT,
                                   external_id=parent_ref, first_response_at__isnull=True,
                                   received_at__lte=when)
     for pk in waiting.values_list("pk", flat=True):
@@ -345,7 +353,7 @@ def _apply_early_answers(rows: list[dict[str, Any]], now: Any) -> int:
     """Comments just stored whose answer came first get that answer's time (and author)."""
     comments: dict[Any, set[str]] = defaultdict(set)
     for r in rows:
-        if r["kind"] == parsers.Kind.COMMENT:
+        if r["kind"] == Kind.COMMENT:
             comments[r["channel_id"]].add(r["external_id"])
     if not comments:
         return 0
@@ -364,7 +372,7 @@ def _apply_early_answers(rows: list[dict[str, Any]], now: Any) -> int:
 
 def _new_item(item: Parsed, now: Any) -> dict[str, Any]:
     """One items row as column values (the fast insert below takes these)."""
-    channel: Channel = item.channel  # type: ignore[attr-defined]
+    channel = item.channel
     conversation = item.kind in CONVERSATION_KINDS
     return {
         "id": uuid.uuid4(), "organisation_id": channel.organisation_id,

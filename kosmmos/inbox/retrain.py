@@ -17,17 +17,26 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from kosmmos.accounts.models import User, Workspace
 from kosmmos.inbox.models import InboxProfile, Item, RetrainRun, RunStatus
-from kosmmos.jobs.claims import claim_one
+from kosmmos.jobs.queue import RowQueue
 
 log = logging.getLogger(__name__)
 
 MIN_ITEMS = 20
 HELD_OUT = 0.2
 LEASE_MINUTES = 30
+
+# Training runs as due rows (kosmmos/jobs/queue.py): every pending run is due at once; the
+# ticker dispatches and sweeps them (inbox/dispatch.py), the task (inbox/tasks.py) runs ``run``.
+retrain_jobs = RowQueue(
+    model=RetrainRun, task="kosmmos.inbox.tasks:retrain", running=RunStatus.RUNNING,
+    due_field=None, batch=10, after_dead_worker=RunStatus.FAILED,
+    dead_worker_updates={"error": "The worker stopped during training.", "finished_at": Now()},
+)
 
 
 def request_retrain(workspace: Workspace, user: User) -> RetrainRun:
@@ -40,16 +49,8 @@ def request_retrain(workspace: Workspace, user: User) -> RetrainRun:
             return running
         run_row = RetrainRun.objects.create(organisation_id=workspace.organisation_id,
                                             workspace=workspace, requested_by=user)
-        transaction.on_commit(lambda: _kick(run_row.pk))
+        transaction.on_commit(lambda: retrain_jobs.kick(run_row.pk))
     return run_row
-
-
-def _kick(run_id: uuid.UUID) -> None:
-    from kosmmos.inbox.dispatch import _enqueue
-
-    if claim_one(RetrainRun, run_id, RunStatus.PENDING, status=RunStatus.QUEUED,
-                 enqueued_at=timezone.now()):
-        _enqueue("retrain", run_id)
 
 
 def labelled(workspace: Workspace) -> tuple[list[str], list[str]]:
@@ -74,9 +75,7 @@ def _progress(run_id: Any, progress: int, stage: str, values: dict[str, Any] | N
 
 
 def run(run_id: uuid.UUID) -> None:
-    now = timezone.now()
-    if not claim_one(RetrainRun, run_id, RunStatus.QUEUED, status=RunStatus.RUNNING,
-                     lease_until=now + timedelta(minutes=LEASE_MINUTES)):
+    if not retrain_jobs.start(run_id, timedelta(minutes=LEASE_MINUTES)):
         return
     row = RetrainRun.objects.select_related("workspace").get(pk=run_id)
     try:

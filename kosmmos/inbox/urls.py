@@ -25,7 +25,6 @@ urlpatterns = [
     path("workspaces/<uuid:workspace_id>/inbox/sla/", views.workspace_sla, name="sla"),
     path("workspaces/<uuid:workspace_id>/inbox/retrain/", views.workspace_retrain,
          name="retrain"),
-    # Public by design: the networks call these (code in the URL + the network's secret).
-    path("hooks/vk/<str:hook_code>/", webhooks.vk_callback, name="vk_callback"),
-    path("hooks/telegram/<str:hook_code>/", webhooks.telegram_webhook, name="telegram_webhook"),
+    # Public by design: the networks call it (code in the URL + the network's secret).
+    path("hooks/<str:network>/<str:hook_code>/", webhooks.receive, name="webhook"),
 ]

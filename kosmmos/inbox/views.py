@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
@@ -26,7 +27,9 @@ from kosmmos.accounts.access import (
 )
 from kosmmos.accounts.models import STAFF_ROLES, Membership, Role, User, Workspace
 from kosmmos.channels.models import Channel, Network
+from kosmmos.connectors.base import Setting
 from kosmmos.inbox import actions, analytics, charts
+from kosmmos.inbox.dispatch import ensure_channel_rows
 from kosmmos.inbox.forms import (
     CannedReplyForm,
     ConnectionForm,
@@ -54,6 +57,8 @@ from kosmmos.inbox.models import (
     Sentiment,
     SurgeAlert,
 )
+from kosmmos.inbox.pipeline import inbound_for
+from kosmmos.inbox.polling import mode
 from kosmmos.inbox.retrain import MIN_ITEMS, request_retrain, use_default_model
 from kosmmos.lib.dates import query_date
 from kosmmos.lib.search import containing
@@ -286,6 +291,7 @@ def _item_context(request: HttpRequest, item: Item, membership: Membership,
         Q(workspace__isnull=True) | Q(workspace_id=item.workspace_id))
     reactions = ReactionCount.objects.filter(channel_id=item.channel_id,
                                              post_ref=item.post_ref).first() if item.post_ref else None
+    reader = inbound_for(item.channel)
     context = {
         "item": item, "thread": _thread(item).select_related("assignee")[:200],
         "replies": item.replies.select_related("author").prefetch_related("attempt_rows"),
@@ -295,7 +301,8 @@ def _item_context(request: HttpRequest, item: Item, membership: Membership,
                                       memberships__role__in=STAFF_ROLES).order_by("first_name"),
         "can_edit": membership.is_staff_role, "sentiments": Sentiment.choices,
         "overdue": item.is_overdue(sla), "sla_minutes": int(sla.total_seconds() // 60),
-        "reactions": reactions, "can_reply": item.is_conversation and item.network != "ok",
+        "reactions": reactions, "can_reply": item.is_conversation and reader.replies,
+        "no_reply_note": reader.no_reply_note,
         "network_answers": _network_answers(item),
     }
     context.update(extra)
@@ -459,8 +466,6 @@ def canned_delete(request: HttpRequest, canned_id: uuid.UUID) -> HttpResponse:
 def workspace_analytics(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
     workspace, membership = get_inbox_workspace(request, workspace_id)
     profile = profile_for(workspace)
-    from kosmmos.inbox.dispatch import ensure_channel_rows
-
     ensure_channel_rows(Channel.objects.filter(workspace=workspace))
     channels = list(Channel.objects.filter(workspace=workspace).select_related("inbox"))
     items = Item.objects.filter(organisation=workspace.organisation, workspace=workspace,
@@ -545,44 +550,39 @@ def retrain_progress(request: HttpRequest, run_id: uuid.UUID) -> HttpResponse:
 def connection(request: HttpRequest, connection_id: uuid.UUID) -> HttpResponse:
     found, membership = get_connection_for_user(request, connection_id)
     channel = found.channel
+    reader = inbound_for(channel)
     config = channel.config
-    form = ConnectionForm(initial={"vk_confirmation": config.get("vk_confirmation", ""),
-                                   "discussion_chat_id": config.get("discussion_chat_id", "")})
+    form = ConnectionForm(reader.settings, initial={
+        s.name: config.get(s.name, "") for s in reader.settings if not s.secret})
     if request.method == "POST":
         require_role(membership, STAFF_ROLES)
-        form = ConnectionForm(request.POST)
+        form = ConnectionForm(reader.settings, request.POST)
         if form.is_valid():
-            _save_connection(channel, form.cleaned_data)
+            _save_connection(channel, reader.settings, form.cleaned_data)
             messages.success(request, _("Saved."))
             return redirect("inbox:connection", connection_id=found.pk)
     hook = ""
-    if channel.network in {"vk", "telegram"}:
-        from django.conf import settings
-
-        name = "inbox:vk_callback" if channel.network == "vk" else "inbox:telegram_webhook"
-        hook = settings.SITE_URL + reverse(name, kwargs={"hook_code": found.code})
+    if reader.webhook:
+        hook = settings.SITE_URL + reverse("inbox:webhook", kwargs={
+            "network": channel.network, "hook_code": found.code})
     credentials = channel.credentials
-    from kosmmos.inbox.polling import mode
-
     return render(request, "inbox/connection.html", {
         "inbox": found, "channel": channel, "form": form, "hook_url": hook,
         "mode": mode(channel), "can_edit": membership.is_staff_role,
-        "has_vk_secret": bool(credentials.get("vk_secret")),
-        "has_webhook_secret": bool(credentials.get("webhook_secret")),
+        "setup_help": reader.setup_help,
+        "asks_secret": any(s.secret for s in reader.settings),
+        "has_secret": all(credentials.get(s.name) for s in reader.settings if s.secret),
     }, status=400 if form.errors else 200)
 
 
-def _save_connection(channel: Channel, data: dict[str, Any]) -> None:
+def _save_connection(channel: Channel, fields: tuple[Setting, ...], data: dict[str, Any]) -> None:
     config = dict(channel.config)
     credentials = dict(channel.credentials)
-    if channel.network == "vk":
-        config["vk_confirmation"] = data["vk_confirmation"].strip()
-        if data["vk_secret"]:
-            credentials["vk_secret"] = data["vk_secret"]
-    if channel.network == "telegram":
-        config["discussion_chat_id"] = data["discussion_chat_id"].strip()
-        if data["webhook_secret"]:
-            credentials["webhook_secret"] = data["webhook_secret"]
+    for setting in fields:
+        if not setting.secret:
+            config[setting.name] = data[setting.name].strip()
+        elif data[setting.name]:
+            credentials[setting.name] = data[setting.name]
     channel.config = config
     channel.credentials = credentials
     channel.save(update_fields=["config", "credentials_encrypted"])

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -56,6 +56,9 @@ class RowQueue:
     batch: int = 100
     # A queued message not picked up by then is assumed lost (broker restart) and sent again.
     requeue_after: timedelta = timedelta(minutes=2)
+    # More columns set on a dead worker's row (say, its own error column and a finish time;
+    # values may be expressions such as ``Now()``).
+    dead_worker_updates: Mapping[str, Any] = field(default_factory=dict)
 
     def enqueue(self, pk: Any) -> None:
         """Put the id on the broker; a failure only delays the work (the sweep re-sends)."""
@@ -101,8 +104,24 @@ class RowQueue:
             handed_back[self.due_field] = now
         if self.dead_worker_error:
             handed_back["last_error"] = self.dead_worker_error
+        handed_back.update(self.dead_worker_updates)
         dead = rows.filter(status=self.running, lease_until__lt=now).update(**handed_back)
         return requeued + dead
+
+    def start(self, pk: Any, lease: timedelta, **updates: Any) -> bool:
+        """The task takes its row: queued → running with a lease (the sweep hands the row back
+        when the lease runs out); False when another run has it or the state moved on."""
+        return claim_one(self.model, pk, self.queued, status=self.running,
+                         lease_until=timezone.now() + lease, **updates)
+
+    def retry_failed(self, pk: Any, failed: str = "failed") -> bool:
+        """A person retries a failed row: pending, due now, its error cleared, and kicked once
+        the transaction commits. False when the row is not failed (any more)."""
+        due = {self.due_field: timezone.now()} if self.due_field else {}
+        won = claim_one(self.model, pk, failed, status=self.pending, last_error="", **due)
+        if won:
+            transaction.on_commit(lambda: self.kick(pk))
+        return won
 
     # Batches: for rows that are many at once and due to the second (publishing). A message
     # carries a list of ids; the claim stamps a mark (a claim token) so its result is exact.

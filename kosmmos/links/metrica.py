@@ -94,11 +94,7 @@ sweep_stuck = uploads.sweep_stuck
 
 
 def retry(upload: MetricaUpload) -> bool:
-    won = claim_one(MetricaUpload, upload.pk, UploadStatus.FAILED, status=UploadStatus.PENDING,
-                    next_attempt_at=timezone.now(), last_error="")
-    if won:
-        transaction.on_commit(lambda: kick(upload.pk))
-    return won
+    return uploads.retry_failed(upload.pk, UploadStatus.FAILED)
 
 
 class Outcome:

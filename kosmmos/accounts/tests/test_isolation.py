@@ -187,6 +187,7 @@ FILL: dict[str, Callable[[Target, str], str]] = {
     "run_id": lambda t, _: str(_inbox(t)["run"].pk),
     "connection_id": lambda t, _: str(_inbox(t)["connection"].pk),
     "hook_code": lambda t, _: _inbox(t)["hook_code"],
+    "network": lambda t, _: _inbox(t)["connection"].channel.network,
     "api_token_id": lambda t, _: str(_api_token(t).pk),
     "unknown": lambda t, _: f"workspaces/{t.workspace.pk}/",  # the API's JSON 404 for other paths
 }
@@ -220,7 +221,7 @@ PUBLIC = CORE_PUBLIC | {
     "content:public_approval", "content:public_decide", "content:public_media",
     # Network webhooks (VK Callback API, Telegram): filled with a real channel's code, they must
     # refuse the walk's unsigned POSTs (no secret) and change nothing; inbox tests cover them.
-    "inbox:vk_callback", "inbox:telegram_webhook",
+    "inbox:webhook",
 }
 # Holding the token is the permission: a POST accepts the invitation or the proposal (as
 # designed), so only GET is tried here; the apps' own tests cover accepting, expired and used

@@ -145,9 +145,12 @@ def test_it_explains_what_the_pipeline_dropped(world: World, vk: Channel) -> Non
         f"/workspaces/{vk.workspace_id}/inbox/analytics/").content.decode()
     assert "Our own posts and answers (not customers&#x27; messages)" in page
     assert "parse/own_message" in page and "something_new" in page  # unknown codes as they are
-    # Every reason the parsers and pipeline can give has its explanation.
+    # Every reason the networks' inbound sides and the pipeline can give has its explanation.
     inbox = Path(__file__).resolve().parents[1]
-    source = "".join((inbox / f"{name}.py").read_text() for name in ("parsers", "pipeline"))
+    connectors = inbox.parent / "connectors"
+    files = [inbox / "pipeline.py", connectors / "base.py", connectors / "payload.py",
+             *sorted(connectors.glob("*/inbound.py"))]
+    source = "".join(path.read_text() for path in files)
     codes = set(re.findall(r'Drop\("([a-z_]+)"', source)) | set(
         re.findall(r'run\.drop\([^,]+, "[a-z]+", "([a-z_]+)"', source))
     assert codes and codes <= set(DROP_REASONS), codes - set(DROP_REASONS)

@@ -1,0 +1,68 @@
+"""Reading untrusted payloads for the inbound side: a field of the wrong type is a
+``Drop("bad_payload")``, never an exception that escapes. Shared by the network folders."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from kosmmos.connectors.base import TEXT_MAX, Drop, Incoming
+
+
+def string(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise Drop("bad_payload", f"expected a string or number, got {type(value).__name__}")
+    return str(value)
+
+
+def integer(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise Drop("bad_payload", "expected an integer")
+    try:
+        return int(value)
+    except ValueError:
+        raise Drop("bad_payload", "expected an integer") from None
+
+
+def mapping(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Drop("bad_payload", f"{what} is not an object")
+    return value
+
+
+def text(value: Any) -> tuple[str, bool]:
+    """The text, cut at ``TEXT_MAX``, and whether it was cut."""
+    body = string(value)
+    if len(body) > TEXT_MAX:
+        return body[:TEXT_MAX], True
+    return body, False
+
+
+def when(value: Any) -> datetime:
+    """A Unix time; now when there is none."""
+    if value in (None, ""):
+        return datetime.now(UTC)
+    try:
+        stamp = float(value)
+    except (TypeError, ValueError):
+        stamp = -1.0
+    if isinstance(value, bool) or not 0 <= stamp < 10**10:
+        raise Drop("bad_payload", "bad timestamp")
+    return datetime.fromtimestamp(stamp, tz=UTC)
+
+
+def missing(name: str) -> str:
+    raise Drop("bad_payload", f"no {name}")
+
+
+def answer(external_id: str, parent_ref: str, at: datetime, body: Any) -> Incoming | None:
+    """The ``answered`` change for our reply ``external_id`` to ``parent_ref`` (None for a
+    reply to nothing); the text is shown in the thread and tells which Kosmmos reply, if any,
+    it is."""
+    if not parent_ref:
+        return None
+    said, _cut = text(body) if isinstance(body, str) else ("", False)
+    return Incoming(action="answered", external_id=external_id, parent_ref=parent_ref,
+                    received_at=at, text=said)
