@@ -263,7 +263,8 @@ def _one_of(values: list[str]) -> Any:
         return str(value)
 
     return Annotated[str | None, BeforeValidator(check),
-                     WithJsonSchema({"type": "string", "enum": values})]
+                     # The empty string is in the enum because it is accepted (as "not given").
+                     WithJsonSchema({"type": "string", "enum": ["", *values]})]
 
 
 def _moment(*, end_of_day: bool) -> Any:
