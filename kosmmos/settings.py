@@ -8,6 +8,7 @@ from ``<NAME>_FILE``.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 from pathlib import Path
@@ -78,7 +79,6 @@ INSTALLED_APPS = [
     "kosmmos.api",
     "kosmmos.overview",
     "kosmmos.demo",
-    "ninja",  # its static files: Swagger UI on the API docs page
 ]
 
 MIDDLEWARE = [
@@ -235,7 +235,12 @@ LANGUAGE_COOKIE_NAME = "kosmmos_language"
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing root even when using finders
-STATICFILES_DIRS = [BASE_DIR / "kosmmos" / "static"]
+# django-ninja's own static files (Swagger UI for the API docs page), found without importing it:
+# as an installed app it would load pydantic into every worker process (~17 MB each) that never
+# serves the API.
+_NINJA = importlib.util.find_spec("ninja")
+STATICFILES_DIRS = [BASE_DIR / "kosmmos" / "static",
+                    *([Path(_NINJA.origin).parent / "static"] if _NINJA and _NINJA.origin else [])]
 # Served from the app directories without collectstatic, so `make run` needs no build step.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

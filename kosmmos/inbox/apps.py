@@ -11,7 +11,7 @@ class InboxConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from kosmmos.channels.models import Channel
-        from kosmmos.inbox.dispatch import poll_again_after_channel_change
+        from kosmmos.inbox.receivers import poll_again_after_channel_change
 
         post_save.connect(poll_again_after_channel_change, sender=Channel,
                           dispatch_uid="kosmmos-inbox-poll-after-channel-change")

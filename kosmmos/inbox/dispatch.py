@@ -87,15 +87,6 @@ def _push_back(pks: list[Any], until: Any) -> None:
             next_poll_at=until)
 
 
-def poll_again_after_channel_change(sender: Any, instance: Channel, **kwargs: Any) -> None:
-    """``post_save`` of a channel: a person reconnected it, re-checked it or enabled it again.
-    A poll that failed (a revoked token waits an hour, other errors back off up to 30 min)
-    is due now, so the inbox does not stay silent after the channel was fixed."""
-    ChannelInbox.objects.filter(channel_id=instance.pk, failures__gt=0,
-                                poll_status=PollStatus.IDLE,
-                                next_poll_at__gt=timezone.now()).update(next_poll_at=timezone.now())
-
-
 def _claim_polls(ids: list[Any], now: Any) -> list[Any]:
     """Conditional per row: of two tickers, one wins each channel."""
     return [pk for pk in ids if ChannelInbox.objects.filter(

@@ -89,11 +89,6 @@ def _language(brief: Brief) -> str:
 # --- The draft job ------------------------------------------------------------------------------
 
 
-def draft_for_new_brief(sender: object, *, lead: Lead, **kwargs: object) -> None:
-    """``briefs.signals.brief_received`` receiver (connected in ``ProposalsConfig.ready``)."""
-    request_draft(lead)
-
-
 def request_draft(lead: Lead) -> DraftJob:
     """The due row that gets the lead its first draft; started as soon as the brief commits
     (and by the dispatcher at the next tick if that kick is lost)."""

@@ -9,6 +9,6 @@ class ProposalsConfig(AppConfig):
 
     def ready(self) -> None:
         from kosmmos.briefs.signals import brief_received
-        from kosmmos.proposals.actions import draft_for_new_brief
+        from kosmmos.proposals.receivers import draft_for_new_brief
 
         brief_received.connect(draft_for_new_brief, dispatch_uid="kosmmos-proposals-draft-for-new-brief")
