@@ -38,7 +38,7 @@ def _test_settings(settings: Any, tmp_path: Path) -> None:
     if not settings.REDIS_URL:
         # Rate-limit counters live in the cache: keep the file cache out of the repository's var/.
         settings.CACHES = {"default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "kosmmos.lib.cache.LockedFileCache",
             "LOCATION": str(tmp_path / "cache"),
         }}
     # PBKDF2 takes ~0.3 s per user; the world has ten of them.

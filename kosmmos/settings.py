@@ -157,7 +157,7 @@ else:
     # File-based so the web server and the worker processes share counters (rate limits).
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "kosmmos.lib.cache.LockedFileCache",
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }

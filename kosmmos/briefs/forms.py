@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from kosmmos.briefs.choices import Goal, Messenger, Network, ProductType
@@ -69,6 +70,7 @@ class BriefForm(forms.ModelForm):
     website = forms.URLField(
         label=_("Website"),
         required=False,
+        max_length=200,
         assume_scheme="https",
         error_messages={"invalid": _("Enter a valid website address, e.g. https://shop.ru.")},
     )
@@ -104,9 +106,15 @@ class BriefForm(forms.ModelForm):
         }
         widgets = {"kpis": forms.Textarea(attrs={"rows": 3})}
 
+    # Every field has a length limit; the model's CharFields bring theirs, the KPIs' TextField
+    # none, so it gets one here (the form is shown again with the text kept when it is too long).
+    KPIS_MAX_LENGTH = 2000
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields[HONEYPOT] = forms.CharField(required=False, label=_("Fax"))
+        self.fields[HONEYPOT] = forms.CharField(required=False, label=_("Fax"), max_length=200)
+        self.fields["kpis"].max_length = self.KPIS_MAX_LENGTH
+        self.fields["kpis"].validators.append(MaxLengthValidator(self.KPIS_MAX_LENGTH))
         self.fields["messenger_handle"].widget.attrs["placeholder"] = "@username"
         self.fields["phone"].widget.attrs["placeholder"] = "+7 900 000-00-00"
 

@@ -62,7 +62,8 @@ def brief_form(request: HttpRequest, code: str) -> HttpResponse:
         ip = client_ip(request)
         window = brief_window()
         if form.is_valid():
-            if ip and window.is_exhausted(ip):
+            # Checked and counted in one step: simultaneous briefs cannot all pass a last slot.
+            if ip and not window.take(ip):
                 minutes = max(1, round(window.retry_after() / 60))
                 form.add_error(None, _(
                     "Too many briefs were sent from your address. Everything you typed is kept: "
@@ -75,8 +76,6 @@ def brief_form(request: HttpRequest, code: str) -> HttpResponse:
                     user_agent=request.META.get("HTTP_USER_AGENT", ""),
                     language=get_language() or settings.LANGUAGE_CODE,
                 )
-                if ip:
-                    window.hit(ip)
                 return redirect(_thanks_url(code, embed))
         else:
             status = 400

@@ -6,6 +6,7 @@ Files live under MEDIA_ROOT and are served only through access-checked views
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -20,6 +21,8 @@ from kosmmos.content.models import MediaItem
 MB = 2**20
 PHOTO_MAX_BYTES = 50 * MB  # VK's limit; Telegram's 10 MB is checked per network
 VIDEO_MAX_BYTES = 500 * MB
+# Pillow's own ceiling (about 89 megapixels) for what an image header may claim.
+MAX_PIXELS = 89_478_485
 ACCEPT = "image/jpeg,image/png,image/gif,image/webp,video/mp4,video/quicktime,video/webm"
 
 
@@ -65,9 +68,18 @@ def inspect(upload: UploadedFile) -> tuple[Sniffed, int | None, int | None]:
         from PIL import Image, UnidentifiedImageError
 
         try:
-            with Image.open(upload) as image:
-                image.verify()
-                width, height = image.size
+            # Image.open reads the header only; a size past MAX_IMAGE_PIXELS is refused before
+            # a pixel is decoded (100000×100000 would need tens of gigabytes to open).
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(upload) as image:
+                    width, height = image.size
+                    if width * height > MAX_PIXELS:
+                        raise Image.DecompressionBombError(f"{width}×{height}")
+                    image.verify()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ValidationError(_("«%(name)s» is too large in pixels; photos up to %(limit)s megapixels "
+                                    "are accepted.") % {"name": name, "limit": MAX_PIXELS // 10**6}) from exc
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
             raise ValidationError(_("«%(name)s» is damaged and cannot be read as an image.")
                                   % {"name": name}) from exc

@@ -1,4 +1,10 @@
-"""Fixed-window counters in the shared cache (Redis, or files in the embedded set-up)."""
+"""Fixed-window counters in the shared cache (Redis, or files in the embedded set-up).
+
+``take`` checks and counts in one atomic step (the cache's ``add`` + ``incr``: atomic in Redis,
+and in the embedded set-up's ``lib.cache.LockedFileCache``), so twenty simultaneous requests
+against a limit of five let exactly five through. ``is_exhausted`` + ``hit`` are two steps and
+suit only limits where a few extra requests in a burst do no harm.
+"""
 
 from __future__ import annotations
 
@@ -36,6 +42,18 @@ class Window:
                 cache.incr(key)
             except ValueError:  # expired between add and incr
                 cache.add(key, 1, self.seconds)
+
+    def take(self, who: str) -> bool:
+        """Count one hit for ``who`` and say whether it is within the limit, atomically."""
+        key = self._key(who)
+        for _attempt in range(3):
+            if cache.add(key, 1, self.seconds):
+                return self.limit >= 1
+            try:
+                return int(cache.incr(key)) <= self.limit
+            except ValueError:  # expired between add and incr: start the window again
+                continue
+        return False
 
     def retry_after(self) -> int:
         return self.seconds - int(time.time()) % self.seconds

@@ -6,8 +6,8 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kosmmos.accounts.models import User, Workspace
+from kosmmos.lib import untrusted
 from kosmmos.links import clickids
 from kosmmos.links.models import (
     Campaign,
@@ -148,39 +149,20 @@ class ConversionError(Exception):
 
 def parse_amount(value: Any) -> Decimal:
     """A non-negative amount with at most two decimals; strings like "1 990,50" are accepted."""
-    if isinstance(value, bool) or value is None:
-        raise ConversionError("amount_invalid", "amount must be a number such as 1990.50")
-    text = str(value).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-    if isinstance(value, str) and "," in text and "." not in text:
-        text = text.replace(",", ".")
     try:
-        amount = Decimal(text)
-    except InvalidOperation as exc:
-        raise ConversionError("amount_invalid", "amount must be a number such as 1990.50") from exc
-    if not amount.is_finite():
-        raise ConversionError("amount_invalid", "amount must be a finite number")
-    if amount < 0:
-        raise ConversionError("amount_negative", "amount must not be negative")
-    if amount > MAX_AMOUNT:
-        raise ConversionError("amount_too_large", "amount is larger than 1,000,000,000")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ConversionError("amount_precision", "amount has more than two decimal places")
-    return amount.quantize(Decimal("0.01"))
+        return untrusted.amount(value, maximum=MAX_AMOUNT)
+    except untrusted.BadInput as exc:
+        raise ConversionError(exc.code, exc.message) from exc
 
 
 def parse_when(value: Any) -> datetime:
+    """Unix seconds or ISO 8601 (naive is UTC) within the calendar's years; empty is now."""
     if value in (None, ""):
         return timezone.now()
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(float(value), UTC)
-    text = str(value).strip()
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text), UTC)
     try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ConversionError("time_invalid", "occurred_at must be unix seconds or ISO 8601") from exc
-    return when if timezone.is_aware(when) else timezone.make_aware(when, UTC)
+        return untrusted.instant(value)
+    except untrusted.BadInput as exc:
+        raise ConversionError("time_invalid", f"occurred_at: {exc.message}") from exc
 
 
 @dataclass
@@ -195,31 +177,41 @@ class EventData:
     ym_client_id: str = ""
 
 
+def _text(value: Any) -> str:
+    """A field as clean text: numbers are written out, structures and huge values are refused."""
+    if not value:  # as ``value or default`` read it before: 0, False and "" are absent
+        return ""
+    if isinstance(value, (dict, list)):
+        raise ConversionError("payload_invalid", "a field holds a structure where text belongs")
+    text = str(value) if not isinstance(value, int) or abs(value) < 10**40 else "?" * 101
+    return untrusted.clean_text(text[:1000]).strip()
+
+
 def parse_event(data: dict[str, Any]) -> EventData:
     """Validate a postback / collect / CSV payload (raises ConversionError)."""
     if not isinstance(data, dict):
         raise ConversionError("payload_invalid", "the body must be a JSON object")
-    event_id = str(data.get("event_id") or data.get("order_id") or "").strip()
+    event_id = _text(data.get("event_id") or data.get("order_id"))
     if not event_id or len(event_id) > 100:
         raise ConversionError("event_id_invalid", "event_id is required (at most 100 characters)")
-    kind = str(data.get("event") or ConversionKind.PURCHASE).strip().lower()
+    kind = (_text(data.get("event")) or ConversionKind.PURCHASE).lower()
     name = ""
     if kind not in ConversionKind.values:
         name, kind = kind[:64], ConversionKind.CUSTOM
     amount = parse_amount(data.get("amount", 0))
     if kind == ConversionKind.PURCHASE and amount <= 0:
         raise ConversionError("amount_missing", "a purchase needs an amount greater than zero")
-    currency = str(data.get("currency") or "RUB").strip().upper()
+    currency = (_text(data.get("currency")) or "RUB").upper()
     if not CURRENCY.match(currency):
         raise ConversionError("currency_invalid", "currency must be an ISO 4217 code such as RUB")
     when = parse_when(data.get("occurred_at"))
     if when > timezone.now() + timedelta(minutes=10):
         raise ConversionError("time_invalid", "occurred_at is in the future")
-    ym = str(data.get("ym_client_id") or "").strip()
-    if ym and (not ym.isdigit() or len(ym) > 40):
+    ym = _text(data.get("ym_client_id"))
+    if ym and (not (ym.isascii() and ym.isdigit()) or len(ym) > 40):
         raise ConversionError("ym_client_id_invalid", "ym_client_id must be digits")
     return EventData(event_id=event_id, kind=kind, amount=amount, currency=currency,
-                     occurred_at=when, kid=str(data.get("kid") or "").strip()[:40], name=name,
+                     occurred_at=when, kid=_text(data.get("kid"))[:40], name=name,
                      ym_client_id=ym)
 
 

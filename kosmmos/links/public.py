@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import time
-from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from kosmmos.lib.ratelimit import Window, client_ip
+from kosmmos.lib.untrusted import BadInput, parse_json
 from kosmmos.links.actions import ConversionError, parse_event, record_conversion
 from kosmmos.links.models import ConversionSource, MoneySettings
 
@@ -61,19 +60,19 @@ def postback(request: HttpRequest, money_key: str) -> HttpResponse:
         return _error("too_large", "the body is larger than 16 KB", 413)
     stamp = request.headers.get("X-Kosmmos-Timestamp", "")
     given = request.headers.get("X-Kosmmos-Signature", "")
-    if not stamp.isdigit() or not given:
+    if not (stamp.isascii() and stamp.isdigit()) or not given:
         return _error("signature_missing", "X-Kosmmos-Timestamp and X-Kosmmos-Signature are required", 401)
     if not hmac.compare_digest(given.encode(), signature(money.postback_secret, stamp, body).encode()):
         return _error("signature_invalid", "the signature does not match this workspace's secret", 401)
-    if abs(time.time() - int(stamp)) > settings.LINKS_POSTBACK_WINDOW_S:
+    # A signed stamp of more digits than any clock needs is stale, not a number to convert.
+    if len(stamp) > 12 or abs(time.time() - int(stamp)) > settings.LINKS_POSTBACK_WINDOW_S:
         return _error("timestamp_stale", "the timestamp is outside the accepted window; "
                       "check the sender's clock", 401)
     try:
-        data = json.loads(body)
-        event = parse_event(data)
+        event = parse_event(parse_json(body))
         conversion = record_conversion(money.workspace, event, source=ConversionSource.POSTBACK, money=money)
-    except (ValueError, UnicodeDecodeError):
-        return _error("json_invalid", "the body is not valid JSON")
+    except BadInput as exc:
+        return _error(exc.code, exc.message)
     except ConversionError as exc:
         return _error(exc.code, exc.message, exc.status)
     return JsonResponse({"ok": True, "conversion": str(conversion.pk),
@@ -105,18 +104,16 @@ def collect(request: HttpRequest, money_key: str) -> HttpResponse:
         return _error("method_not_allowed", "use POST", 405, Allow="POST, OPTIONS")
     who = f"{money.public_key}:{client_ip(request) or 'unknown'}"
     window = Window("links-collect", settings.LINKS_COLLECT_RATE_LIMIT, 60)
-    if window.is_exhausted(who):
+    if not window.take(who):
         return _cors(_error("rate_limited", "too many events; slow down", 429,
                             **{"Retry-After": str(window.retry_after())}), origin)
-    window.hit(who)
     if len(request.body) > MAX_BODY:
         return _cors(_error("too_large", "the body is larger than 16 KB", 413), origin)
     try:
-        data: Any = json.loads(request.body)
-        event = parse_event(data)
+        event = parse_event(parse_json(request.body))
         conversion = record_conversion(money.workspace, event, source=ConversionSource.SITE, money=money)
-    except (ValueError, UnicodeDecodeError):
-        return _cors(_error("json_invalid", "the body is not valid JSON"), origin)
+    except BadInput as exc:
+        return _cors(_error(exc.code, exc.message), origin)
     except ConversionError as exc:
         return _cors(_error(exc.code, exc.message, exc.status), origin)
     return _cors(JsonResponse({"ok": True, "attributed": conversion.link_id is not None}, status=201), origin)

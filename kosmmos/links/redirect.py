@@ -285,7 +285,10 @@ class RedirectApp:
                 referrer = value
         ref = ""
         if referrer:
-            host = urlsplit(referrer.decode("latin-1")).hostname or ""
+            try:
+                host = urlsplit(referrer.decode("latin-1")).hostname or ""
+            except ValueError:  # "http://[x": the click counts, its referrer is unknown
+                host = ""
             ref = "".join(c for c in host if c.isalnum() or c in ".-")[:100]
         self._spool.write(format_line(int(now * 1000), kid, entry.ids, ref,
                                       classify(ua.decode("latin-1")[:512])))

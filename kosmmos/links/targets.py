@@ -29,7 +29,10 @@ def clean_target(raw: str, *, resolve: bool | None = None) -> str:
         raise ValidationError(_("Enter the address the link leads to."))
     if _CONTROL.search(url):
         raise ValidationError(_("The address must not contain spaces or control characters."))
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # "http://[::1/": a bracket that never closes
+        raise ValidationError(_("The address is not a valid URL.")) from exc
     if parts.scheme.lower() not in {"http", "https"}:
         raise ValidationError(_("Only http:// and https:// addresses can be linked."))
     if not parts.hostname:

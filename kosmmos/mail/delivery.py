@@ -18,6 +18,7 @@ from django.utils import timezone
 from kosmmos.accounts.models import Organisation
 from kosmmos.jobs.claims import claim_one
 from kosmmos.lib.mailing import KIND_HEADER, ORGANISATION_HEADER
+from kosmmos.lib.untrusted import header_text
 from kosmmos.mail.models import MAX_ATTEMPTS, Attachment, Attempt, Delivery, Status, backoff
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def queue_email(
         from_email=from_email or settings.DEFAULT_FROM_EMAIL,
         to=list(to),
         reply_to=list(reply_to),
-        subject=subject[:998],
+        subject=header_text(subject)[:998],  # a line break in a header fails the send
         body=body,
         html_body=html_body,
     )
