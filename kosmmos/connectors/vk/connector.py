@@ -29,7 +29,7 @@ from kosmmos.connectors.base import (
     PublishRequest,
 )
 from kosmmos.connectors.text import compose_text
-from kosmmos.connectors.vk.client import COMMUNITY_RATE, USER_RATE, VkClient
+from kosmmos.connectors.vk.client import GROUP, USER, VkClient
 
 # VK posts a postponed post itself when publish_date is in the future; closer than this we post
 # at once (the engine already waited for the slot, and VK refuses a date in the past).
@@ -84,9 +84,9 @@ class VkConnector:
         user_token = str(credentials.get("user_token") or "")
         if not user_token:
             raise AuthRevoked(_("No VK user token is saved for this channel."))
-        self.user = VkClient(user_token, rate=USER_RATE)
+        self.user = VkClient(user_token, kind=USER)
         community_token = str(credentials.get("community_token") or "")
-        self.community = VkClient(community_token, rate=COMMUNITY_RATE) if community_token else None
+        self.community = VkClient(community_token, kind=GROUP) if community_token else None
         self.token_expires_at = _parse_time(credentials.get("user_token_expires_at"))
 
     # --- Channel ---------------------------------------------------------------------------------

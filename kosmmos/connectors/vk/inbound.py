@@ -39,7 +39,7 @@ from kosmmos.connectors.base import (
     Setting,
 )
 from kosmmos.connectors.payload import answer, mapping, missing, string, text, when
-from kosmmos.connectors.vk.client import COMMUNITY_RATE, USER_RATE, VkClient
+from kosmmos.connectors.vk.client import GROUP, USER, VkClient
 from kosmmos.lib import http
 
 HANDLED = {"wall_reply_new", "wall_reply_edit", "wall_reply_delete", "message_new",
@@ -174,7 +174,7 @@ class VkInbound(Inbound):
 
     def poll(self, credentials: dict[str, Any], cursor: dict[str, Any],
              posts: list[str]) -> Polled:
-        client = VkClient(str(credentials.get("community_token") or ""), rate=COMMUNITY_RATE)
+        client = VkClient(str(credentials.get("community_token") or ""), kind=GROUP)
         if not cursor.get("server") or not cursor.get("key"):
             # https://dev.vk.com/ru/method/groups.getLongPollServer
             server = client.call("groups.getLongPollServer", {"group_id": self.group})
@@ -218,16 +218,16 @@ class VkInbound(Inbound):
                 raise AuthRevoked(_("Answering VK messages needs a community token. Add one to "
                                     "the channel."))
             # https://dev.vk.com/ru/method/messages.send — random_id makes a resend a no-op.
-            sent = VkClient(community, rate=COMMUNITY_RATE).call("messages.send", {
+            sent = VkClient(community, kind=GROUP).call("messages.send", {
                 "peer_id": to.chat_ref or to.author_ref, "random_id": random_id,
                 "message": text,
             }, publishing=True)
             return str(sent)
-        token, rate = (user, USER_RATE) if user else (community, COMMUNITY_RATE)
+        token, kind = (user, USER) if user else (community, GROUP)
         if not token:
             raise AuthRevoked(_("The VK channel has no token to comment with."))
         # https://dev.vk.com/ru/method/wall.createComment — from_group is the community id here.
-        sent = VkClient(token, rate=rate).call("wall.createComment", {
+        sent = VkClient(token, kind=kind).call("wall.createComment", {
             "owner_id": f"-{self.group}", "post_id": to.post_ref, "message": text,
             "reply_to_comment": to.external_id, "from_group": self.group,
         }, publishing=True)

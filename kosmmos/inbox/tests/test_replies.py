@@ -90,7 +90,9 @@ def test_it_shows_a_failed_reply_with_its_error_and_retries_it(world: World, tg:
     item.refresh_from_db()
     assert item.first_response_at is None
 
-    respx.post(TG_SEND).mock(return_value=httpx.Response(200, json={"ok": True, "result": {"message_id": 44}}))
+    respx.post(TG_SEND).mock(return_value=httpx.Response(200, json={"ok": True, "result": {
+        "message_id": 44, "date": 1717000700,
+        "chat": {"id": -1002000000001, "type": "supergroup"}}}))
     assert browser.post(f"/inbox/replies/{reply.pk}/retry/").status_code == 302
     reply.refresh_from_db()
     assert (reply.status, reply.attempts, reply.attempt_rows.count()) == ("sent", 2, 2)
