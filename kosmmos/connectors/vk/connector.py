@@ -105,9 +105,10 @@ class VkConnector:
             problems.append(_("No community token: comments and events will not be read."))
         else:
             try:
-                # https://dev.vk.com/ru/method/groups.getById — a community token sees its own
-                # community; a token of another community would answer with another id.
-                own = _group_of(self.community.call("groups.getById", {"group_id": self.group_id}))
+                # https://dev.vk.com/ru/method/groups.getById — asked without group_id, a
+                # community token answers with its own community (with a group_id it would
+                # answer that group for any token, and the check could never fire).
+                own = _group_of(self.community.call("groups.getById", {}))
                 if int(own.get("id") or 0) != self.group_id:
                     problems.append(_("The community token belongs to another community."))
             except AuthRevoked:

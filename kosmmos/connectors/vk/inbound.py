@@ -145,22 +145,34 @@ class VkInbound(Inbound):
             message = mapping(obj.get("message", obj), "message")  # API < 5.103 sent it flat
             author = string(message.get("from_id"))
             said, cut = text(message.get("text"))
+            peer = string(message.get("peer_id")) or author
+            # VK sends id=0 for a message in a group chat; there the conversation_message_id
+            # is the id, unique within its conversation (peer).
+            message_id = string(message.get("id"))
+            if message_id in ("", "0"):
+                local = string(message.get("conversation_message_id"))
+                message_id = f"{peer}_{local}" if local not in ("", "0") else missing("id")
             return [Incoming(
-                action="new", kind=MESSAGE,
-                external_id=string(message.get("id"))
-                or string(message.get("conversation_message_id")) or missing("id"),
-                event_key=event_key, chat_ref=string(message.get("peer_id")) or author,
+                action="new", kind=MESSAGE, external_id=message_id,
+                event_key=event_key, chat_ref=peer,
                 author_ref=author, text=said, text_cut=cut,
                 received_at=when(message.get("date")), raw=data,
             )]
         if kind == "wall_repost":
-            history = obj.get("copy_history") or [{}]
-            original = mapping(history[0] if isinstance(history, list) else {}, "copy_history")
+            # The callback schema's object is the repost itself (a wall_wallpost): it
+            # guarantees the event is a repost of our community's wall, not which post.
+            # copy_history, when VK sends it, names the post: a bonus, used only when it is
+            # one of ours.
+            history = obj.get("copy_history")
+            original = history[0] if isinstance(history, list) and history else {}
+            original = mapping(original, "copy_history")
+            post = (string(original.get("id"))
+                    if string(original.get("owner_id")) == own else "")
             said, cut = text(obj.get("text"))
             return [Incoming(
                 action="new", kind=REPOST,
                 external_id=f"{string(obj.get('owner_id'))}_{string(obj.get('id')) or missing('id')}",
-                event_key=event_key, post_ref=string(original.get("id")),
+                event_key=event_key, post_ref=post,
                 author_ref=string(obj.get("from_id") or obj.get("owner_id")), text=said,
                 text_cut=cut, received_at=when(obj.get("date")), raw=data,
             )]
@@ -226,12 +238,20 @@ class VkInbound(Inbound):
         token, kind = (user, USER) if user else (community, GROUP)
         if not token:
             raise AuthRevoked(_("The VK channel has no token to comment with."))
-        # https://dev.vk.com/ru/method/wall.createComment — from_group is the community id here.
+        # https://dev.vk.com/ru/method/wall.createComment — from_group is the community id here;
+        # guid ("unique identifier to avoid repeated comments") makes a resend after a lost
+        # answer a no-op, so it is safe to retry.
         sent = VkClient(token, kind=kind).call("wall.createComment", {
             "owner_id": f"-{self.group}", "post_id": to.post_ref, "message": text,
-            "reply_to_comment": to.external_id, "from_group": self.group,
+            "reply_to_comment": to.external_id, "from_group": self.group, "guid": key,
         }, publishing=True)
         return str(sent.get("comment_id", "")) if isinstance(sent, dict) else str(sent)
+
+    def find_reply(self, credentials: dict[str, Any], to: ReplyTo, key: str) -> str | None:
+        """VK deduplicates by the keys we send (``guid`` on wall.createComment, ``random_id`` on
+        messages.send): a resend with the same key cannot post twice and answers with the
+        reply's id, so "not found" is the safe answer that lets the inbox resend."""
+        return None
 
 
 def _refuse(step: str, reason: str, detail: str = "") -> Received:
