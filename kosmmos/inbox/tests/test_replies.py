@@ -39,7 +39,7 @@ def test_it_posts_a_reply_in_the_discussion_thread(world: World, tg: Channel) ->
     assert response.status_code == 302
     assert json.loads(route.calls.last.request.content) == {
         "chat_id": "-1002000000001", "text": "Ольга, простите!",
-        "reply_parameters": {"message_id": 41, "allow_sending_without_reply": True},
+        "reply_parameters": {"message_id": 41, "allow_sending_without_reply": False},
     }
     reply = Reply.objects.get()
     assert (reply.status, reply.external_id, reply.attempts) == ("sent", "-1002000000001:43", 1)
