@@ -46,6 +46,8 @@ def save_channel(
     channel.external_id = external_id
     channel.credentials = credentials
     channel.config = {**channel.config, **(config or {})}
+    if info is not None:
+        _adopt_id(channel, info)
     channel.name = (name or (info.title if info else "") or external_id)[:200]
     if info is not None:
         _store_info(channel, info)
@@ -56,6 +58,16 @@ def save_channel(
     channel.save()
     resolve_cleared_alerts(channel)
     return channel
+
+
+def _adopt_id(channel: Channel, info: ChannelInfo) -> None:
+    """Key the channel by the id the network gave (Telegram: the numeric chat id for an
+    @username), keeping the name a person entered for display."""
+    if info.external_id and info.external_id != channel.external_id:
+        channel.external_id = info.external_id
+    if info.handle:
+        channel.config["username"] = info.handle
+    channel.config.pop("resolve_id", None)
 
 
 def _store_info(channel: Channel, info: ChannelInfo) -> None:
@@ -86,9 +98,19 @@ def run_check(channel: Channel) -> ChannelInfo | None:
         channel.last_error = str(exc)
     else:
         _store_info(channel, info)
+    fields = ["status", "last_error", "followers", "token_expires_at", "last_checked_at"]
+    if info is not None and (info.external_id or info.handle):
+        known = channel.external_id
+        _adopt_id(channel, info)
+        if channel.external_id != known and Channel.objects.filter(
+                workspace_id=channel.workspace_id, network=channel.network,
+                external_id=channel.external_id).exclude(pk=channel.pk).exists():
+            channel.external_id = known  # another channel here already has this id
+            channel.last_error = "\n".join(filter(None, [channel.last_error, _(
+                "Another channel of this workspace is the same network channel.")]))
+        fields += ["external_id", "config"]
     channel.last_checked_at = timezone.now()
-    channel.save(update_fields=["status", "last_error", "followers", "token_expires_at",
-                                "last_checked_at"])
+    channel.save(update_fields=fields)
     resolve_cleared_alerts(channel)
     return info
 

@@ -9,11 +9,12 @@ of tickers may run this at once and each condition is raised exactly once.
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from kosmmos.channels.actions import EXPIRY_WARNING, raise_alert
+from kosmmos.channels.actions import EXPIRY_WARNING, raise_alert, run_check
 from kosmmos.channels.models import AlertKind, Channel, ChannelAlert, ChannelStatus
 
 # The ticker runs every second; tokens expire in days. Looking once a minute is plenty.
@@ -54,4 +55,24 @@ def check_tokens(force: bool = False) -> int:
         for channel in channels.select_related("organisation")[:200]:
             if raise_alert(channel, kind) is not None:
                 raised += 1
+    resolve_ids()
     return raised
+
+
+RESOLVE_BATCH = 5
+RESOLVE_RETRY = timedelta(hours=1)
+
+
+def resolve_ids() -> int:
+    """Check the channels marked ``resolve_id`` (Telegram channels saved by @username before
+    Kosmmos stored numeric ids): the check asks getChat and stores the id. A few per run, so a
+    tick stays short; a channel whose check fails stays marked and is tried again later."""
+    done = 0
+    recent = timezone.now() - RESOLVE_RETRY
+    pending = (Channel.objects.filter(config__resolve_id=True)
+               .exclude(status=ChannelStatus.DISABLED).exclude(last_checked_at__gt=recent)
+               .order_by("last_checked_at")[:RESOLVE_BATCH])
+    for channel in pending:
+        run_check(channel)
+        done += 1
+    return done

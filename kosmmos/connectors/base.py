@@ -107,6 +107,10 @@ class ChannelInfo:
     followers: int | None = None
     token_expires_at: datetime | None = None
     problems: tuple[str, ...] = ()
+    # The id the network itself keys the channel by, when it differs from what a person
+    # entered (Telegram: the numeric chat id for an @username), and the name shown for it.
+    external_id: str = ""
+    handle: str = ""
 
 
 class Connector(Protocol):

@@ -35,6 +35,7 @@ from kosmmos.accounts.access import (
     staff_required,
 )
 from kosmmos.accounts.models import STAFF_ROLES, Membership, Role, Workspace
+from kosmmos.connectors.telegram.connector import deletable as telegram_deletable
 from kosmmos.content import actions, calendar, importer, labels
 from kosmmos.content.access import get_post_for_user, get_target_for_user
 from kosmmos.content.forms import (
@@ -266,10 +267,14 @@ def post_detail(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
                                                             PostStatus.APPROVED} else []
     is_client = membership.role == Role.CLIENT
     can_edit = membership.is_staff_role
+    targets = list(post.targets.select_related("channel").order_by("channel__network"))
+    # The Bot API deletes only messages under 48 hours old: say so before a delete is asked.
+    undeletable = [t.channel.name for t in targets if t.channel.network == "telegram"
+                   and t.published_at and not telegram_deletable(t.published_at)]
     return render(request, "content/post_detail.html", {
         "post": post, "workspace": post.workspace, "previews": previews(draft, media, problems),
         "problems": [p for p in problems if p.blocking],
-        "targets": post.targets.select_related("channel").order_by("channel__network"),
+        "targets": targets, "undeletable": undeletable,
         "comments": post.comments.select_related("author"),
         "events": post.events.select_related("author"),
         "can_edit": can_edit, "is_client": is_client,

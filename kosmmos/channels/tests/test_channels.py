@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -148,10 +149,54 @@ def test_it_connects_a_telegram_channel_and_reports_missing_rights(
     response = browser.post(connect_url(world, "telegram"), {
         "chat": "https://t.me/matrasy", "bot_token": TG_TOKEN}, follow=True)
     channel = Channel.objects.get()
-    assert (channel.external_id, channel.name, channel.followers) == ("@matrasy", "Матрасы", 5120)
+    # Stored by the numeric id getChat gave (updates name chats by number), the username kept.
+    assert (channel.external_id, channel.name, channel.followers) == (
+        "-1001234567890", "Матрасы", 5120)
+    assert channel.config["username"] == "matrasy"
     assert channel.status == ChannelStatus.ERROR and "@poster_bot" in channel.last_error
     body = response.content.decode()
     assert "@poster_bot" in body and TG_TOKEN not in body
+
+
+def _telegram_answers(respx_mock: respx.MockRouter) -> respx.Route:
+    respx_mock.post(TG + "getMe").mock(return_value=httpx.Response(200, json={
+        "ok": True, "result": {"id": 7012345678, "is_bot": True, "first_name": "Poster",
+                               "username": "poster_bot"}}))
+    chat = respx_mock.post(TG + "getChat").mock(return_value=httpx.Response(200, json={
+        "ok": True, "result": {"id": -1001234567890, "type": "channel", "title": "Матрасы",
+                               "username": "matrasy"}}))
+    respx_mock.post(TG + "getChatMember").mock(return_value=httpx.Response(200, json={
+        "ok": True, "result": {"user": {"id": 7012345678, "is_bot": True, "first_name": "P"},
+                               "status": "administrator", "can_post_messages": True}}))
+    respx_mock.post(TG + "getChatMemberCount").mock(
+        return_value=httpx.Response(200, json={"ok": True, "result": 5120}))
+    return chat
+
+
+def test_it_resolves_a_channel_saved_by_username_on_the_next_check(
+    world: World, respx_mock: respx.MockRouter
+) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    chat = _telegram_answers(respx_mock)
+    channel = make_channel(world, network="telegram", external_id="@matrasy",
+                           config={"discussion_chat_id": "-1001"})
+    channel.credentials = {"bot_token": TG_TOKEN}
+    channel.save()
+    migration = importlib.import_module("kosmmos.channels.migrations.0003_telegram_numeric_ids")
+    migration.mark(apps, None)
+    channel.refresh_from_db()
+    assert channel.config == {"discussion_chat_id": "-1001", "username": "matrasy",
+                              "resolve_id": True}
+    check_tokens(force=True)
+    channel.refresh_from_db()
+    assert json.loads(chat.calls.last.request.content) == {"chat_id": "@matrasy"}
+    assert channel.external_id == "-1001234567890"
+    assert channel.config == {"discussion_chat_id": "-1001", "username": "matrasy"}
+    check_tokens(force=True)
+    assert chat.call_count == 1  # resolved: not asked again
 
 
 def test_it_connects_an_ok_group_with_a_thirty_day_token(world: World,

@@ -55,6 +55,24 @@ def _topic_text(topic: dict[str, Any]) -> str:
     ).strip()
 
 
+def _memberships(found: Any) -> list[dict[str, Any]]:
+    """group.getUserGroupsByIds answers {"memberships": [...]} on its page; a bare list is
+    accepted too. Anything else is a connector error, not a KeyError."""
+    if isinstance(found, dict):
+        found = found.get("memberships")
+    if found is None:
+        return []
+    if not isinstance(found, list) or not all(isinstance(e, dict) for e in found):
+        raise ConnectorError(f"OK group.getUserGroupsByIds: unexpected answer {str(found)[:200]}")
+    return found
+
+
+def _may_post(entry: dict[str, Any]) -> bool:
+    """ADMIN, MODERATOR and EDITOR post; the page gives EDITOR as a ``role`` (``status`` is
+    ACTIVE for any member), older answers gave the role in ``status``."""
+    return any(str(entry.get(key) or "").upper() in POSTING_ROLES for key in ("role", "status"))
+
+
 def _int(value: Any) -> int | None:
     return int(value) if value is not None else None
 
@@ -96,7 +114,10 @@ class OkConnector:
     def _group(self, fields: str) -> dict[str, Any]:
         # https://apiok.ru/dev/methods/rest/group/group.getInfo
         found = self.api.call("group.getInfo", {"uids": self.gid, "fields": fields})
-        if not found:
+        # The page shows {"groups": [...]}; a bare list is accepted too (older answers).
+        if isinstance(found, dict):
+            found = found.get("groups")
+        if not isinstance(found, list) or not found or not isinstance(found[0], dict):
             raise ConnectorError(_("OK did not return the group; check its id."), permanent=True)
         return dict(found[0])
 
@@ -108,10 +129,10 @@ class OkConnector:
         can_post = False
         try:
             # https://apiok.ru/dev/methods/rest/group/group.getUserGroupsByIds
-            roles = self.api.call("group.getUserGroupsByIds", {
+            found = self.api.call("group.getUserGroupsByIds", {
                 "group_id": self.gid, "uids": me.get("uid"),
             })
-            can_post = any(str(r.get("status", "")).upper() in POSTING_ROLES for r in roles or [])
+            can_post = any(_may_post(entry) for entry in _memberships(found))
         except AuthRevoked:
             raise
         except ConnectorError as exc:

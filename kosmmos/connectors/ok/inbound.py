@@ -1,4 +1,4 @@
-"""OK inbound: the comments of our recent group topics, polled; no replies yet.
+"""OK inbound: the comments of our recent group topics, polled; replies as the group.
 
 ``discussions.getComments(discussionId=<topic>, discussionType=GROUP_TOPIC)`` for each recent
 topic (B: the method is listed in OK's method index; response fields
@@ -12,18 +12,27 @@ from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from kosmmos.connectors.base import COMMENT, ConnectorError, Drop, Inbound, Incoming, Polled, ReplyTo
+from kosmmos.connectors.base import (
+    COMMENT,
+    ConnectorError,
+    Drop,
+    Inbound,
+    Incoming,
+    Polled,
+    ReplyTo,
+)
 from kosmmos.connectors.ok.client import OkClient
 from kosmmos.connectors.payload import mapping, missing, string, text, when
+
+PAGE = 100
+MAX_PAGES = 20  # per topic and poll: 2,000 comments; the next poll goes on from the start
 
 
 class OkInbound(Inbound):
     code = "ok"
     polls_by_post = True
-    no_reply_note = gettext_lazy("Replies to OK comments are not supported yet: answer in OK "
-                                 "itself.")
+    replies = True
 
     def mode(self, credentials: dict[str, Any]) -> str:
         return "poll"
@@ -48,22 +57,44 @@ class OkInbound(Inbound):
 
     def poll(self, credentials: dict[str, Any], cursor: dict[str, Any],
              posts: list[str]) -> Polled:
-        client = OkClient(str(credentials.get("application_key") or ""),
-                          str(credentials.get("application_secret_key") or ""),
-                          str(credentials.get("access_token") or ""))
+        client = _client(credentials)
         polled = Polled()
         for topic in posts:
-            body = client.call("discussions.getComments", {
-                "discussionId": topic, "discussionType": "GROUP_TOPIC", "count": 100,
-            })
-            comments = body.get("comments") if isinstance(body, dict) else None
-            polled.payloads += [(c, topic) for c in comments or []]
+            anchor = ""
+            for _page in range(MAX_PAGES):
+                # https://apiok.ru/dev/methods/rest/discussions/discussions.getComments — pages
+                # of up to 100, continued from the ``anchor`` the previous page returned.
+                params: dict[str, Any] = {"discussionId": topic,
+                                          "discussionType": "GROUP_TOPIC", "count": PAGE}
+                if anchor:
+                    params["anchor"] = anchor
+                body = client.call("discussions.getComments", params)
+                comments = body.get("comments") if isinstance(body, dict) else None
+                if not isinstance(comments, list):
+                    break
+                polled.payloads += [(c, topic) for c in comments]
+                anchor = str(body.get("anchor") or "")
+                if len(comments) < PAGE or not anchor or body.get("has_more") is False:
+                    break
         return polled
 
     def reply(self, credentials: dict[str, Any], to: ReplyTo, text: str, *, random_id: int,
               key: str) -> str:
-        # No method to answer a group topic comment is documented in a source we could verify:
-        # refuse clearly rather than guess.
-        raise ConnectorError(_("Replies to OK comments are not supported yet: answer in OK "
-                               "itself. (No documented API method was verified.)"),
-                             permanent=True)
+        if not to.post_ref:
+            raise ConnectorError(_("This OK comment is not linked to a topic, so it cannot be "
+                                   "answered from Kosmmos."), permanent=True)
+        # https://apiok.ru/dev/methods/rest/discussions/discussions.addDiscussionComment —
+        # the group topic's discussion, answering the comment, written as the group.
+        sent = _client(credentials).call("discussions.addDiscussionComment", {
+            "entityId": to.post_ref, "entityType": "GROUP_TOPIC", "comment": text,
+            "reply_to_comment_id": to.external_id, "as_admin": "true",
+        }, publishing=True)
+        if isinstance(sent, dict):
+            sent = sent.get("id") or sent.get("comment_id") or ""
+        return str(sent or "")
+
+
+def _client(credentials: dict[str, Any]) -> OkClient:
+    return OkClient(str(credentials.get("application_key") or ""),
+                    str(credentials.get("application_secret_key") or ""),
+                    str(credentials.get("access_token") or ""))

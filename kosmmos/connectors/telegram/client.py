@@ -77,7 +77,8 @@ class TelegramClient:
         ratelimit.acquire(self.bot_bucket, *PER_BOT_SECOND)
 
     def call(self, method: str, params: dict[str, Any], *, publishing: bool = False,
-             files: dict[str, tuple[str, Any, str]] | None = None) -> Any:
+             files: dict[str, tuple[str, Any, str]] | None = None,
+             timeout: httpx.Timeout | None = None) -> Any:
         url = API.format(token=self.token, method=method)
         try:
             if files:
@@ -87,7 +88,7 @@ class TelegramClient:
                 response = http.post(url, data=data, files=files, timeout=UPLOAD_TIMEOUT)
             else:
                 response = http.post(url, json={k: v for k, v in params.items()
-                                                if v is not None})
+                                                if v is not None}, timeout=timeout)
         except http.HttpError as exc:
             what = self._scrub(f"Telegram {method}: {exc}")
             if exc.maybe_sent and publishing:

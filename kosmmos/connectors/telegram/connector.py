@@ -1,7 +1,13 @@
 """Telegram channel connector (Bot API).
 
-Credentials: ``bot_token``. Config: ``external_id`` = the channel's ``@username`` or numeric chat
-id (``-100…``). The bot must be an administrator of the channel with ``can_post_messages``.
+Credentials: ``bot_token``. Config: ``external_id`` = the channel's numeric chat id (``-100…``);
+a person may enter the ``@username``, and ``check()`` returns the numeric id ``getChat`` gives
+(updates name chats by number only), kept with the username (config ``username``) for display.
+The bot must be an administrator of the channel with ``can_post_messages``.
+
+``deleteMessage`` removes only messages sent less than 48 hours ago (its Bot API entry):
+Telegram's refusal of an older one is a permanent error that says so (never retried), and
+``deletable()`` lets the UI warn before the delete is asked for.
 
 What the Bot API cannot do, and what we do instead:
 - **No lookup of a sent message**: ``find()`` raises AmbiguousOutcome("cannot verify; needs a
@@ -26,7 +32,7 @@ from __future__ import annotations
 import html
 import json
 from contextlib import ExitStack
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +51,21 @@ from kosmmos.connectors.base import (
 )
 from kosmmos.connectors.telegram.client import TelegramClient
 from kosmmos.connectors.text import compose_text
+
+# https://core.telegram.org/bots/api#deletemessage — "A message can only be deleted if it was
+# sent less than 48 hours ago." A little margin: our clock and Telegram's need not agree.
+DELETE_WINDOW = timedelta(hours=48) - timedelta(minutes=5)
+
+
+def DELETE_TOO_OLD() -> str:
+    return _("Telegram deletes only messages sent less than 48 hours ago; delete this post in "
+             "Telegram itself.")
+
+
+def deletable(sent_at: datetime, now: datetime | None = None) -> bool:
+    """Whether the Bot API still deletes a message sent at ``sent_at``."""
+    return (now or datetime.now(UTC)) - sent_at < DELETE_WINDOW
+
 
 SEND_ONE = {"photo": ("sendPhoto", "photo"), "video": ("sendVideo", "video")}
 
@@ -104,7 +125,8 @@ class TelegramConnector:
         return ChannelInfo(
             title=str(chat.get("title") or chat.get("username") or self.chat_id),
             can_post=can_post, followers=self.followers(), token_expires_at=None,
-            problems=tuple(problems),
+            problems=tuple(problems), external_id=str(chat.get("id") or ""),
+            handle=str(chat.get("username") or ""),
         )
 
     def followers(self) -> int | None:
@@ -182,6 +204,11 @@ class TelegramConnector:
                     "chat_id": self.chat_id, "media": json.dumps(media, ensure_ascii=False),
                 }, files=parts, publishing=True)
         first = messages[0]
+        if any(not isinstance(m.get("message_id"), int) or m["message_id"] <= 0
+               for m in messages):
+            # A message Telegram schedules itself carries message_id 0: not an id to keep.
+            raise AmbiguousOutcome(_("Telegram did not return the message's id; needs a manual "
+                                     "check of the channel."))
         ids = ",".join(str(m["message_id"]) for m in messages)
         return PublishedPost(
             external_id=ids, url=self.url(first.get("chat") or {}, first["message_id"]),
@@ -225,6 +252,9 @@ class TelegramConnector:
                 self.api.call("deleteMessage", {"chat_id": self.chat_id,
                                                 "message_id": int(message_id)})
             except ConnectorError as exc:
+                if "message can't be deleted" in exc.message:
+                    raise ConnectorError(DELETE_TOO_OLD(), permanent=True,
+                                         code=exc.code) from exc
                 if "message to delete not found" not in exc.message:
                     raise
 

@@ -13,9 +13,12 @@ or a private chat with the bot, ``channel_post`` and ``message_reaction_count``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
+import httpx
+from django.conf import settings
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +27,7 @@ from kosmmos.connectors.base import (
     COMMENT,
     MESSAGE,
     AuthRevoked,
+    ConnectorError,
     Drop,
     HookAnswer,
     Inbound,
@@ -37,6 +41,12 @@ from kosmmos.connectors.payload import answer, integer, mapping, missing, string
 from kosmmos.connectors.telegram.client import TelegramClient
 
 JSON = "application/json"
+# What the inbox reads; setWebhook and getUpdates ask for exactly these (message_reaction_count
+# is sent only when asked for: https://core.telegram.org/bots/api#update).
+ALLOWED_UPDATES = ("message", "edited_message", "channel_post", "message_reaction_count")
+# https://core.telegram.org/bots/api#setwebhook — secret_token: 1-256 characters, only A-Z,
+# a-z, 0-9, _ and -.
+SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 REFUSED = json.dumps({"ok": False})
 ANSWERS = {"ok": HookAnswer(200, json.dumps({"ok": True}), JSON),
            "retry": HookAnswer(503, REFUSED, JSON), "unknown": HookAnswer(404, REFUSED, JSON),
@@ -58,10 +68,9 @@ class TelegramInbound(Inbound):
                 token_chars=True),
     )
     setup_help = gettext_lazy(
-        "Set the webhook with setWebhook(url, secret_token, allowed_updates=[message, "
-        "edited_message, channel_post, message_reaction_count]). Without a secret, Kosmmos "
-        "polls getUpdates. The bot must be a member of the discussion group and an "
-        "administrator of the channel.")
+        "With a secret, Kosmmos sets the bot's webhook itself (setWebhook with this secret and "
+        "the updates it reads); without one, Kosmmos polls getUpdates. The bot must be a member "
+        "of the discussion group and an administrator of the channel.")
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
@@ -82,7 +91,8 @@ class TelegramInbound(Inbound):
                 credentials: dict[str, Any]) -> Received:
         expected = str(credentials.get("webhook_secret") or "")
         given = headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-        if not expected or not constant_time_compare(given, expected):
+        if (not SECRET.fullmatch(expected) or not SECRET.fullmatch(given)
+                or not constant_time_compare(given, expected)):
             return Received(answer=ANSWERS["bad_secret"], step="webhook", reason="bad_secret")
         if not isinstance(payload, dict):
             return Received(answer=ANSWERS["bad_payload"], step="parse", reason="bad_payload")
@@ -102,7 +112,7 @@ class TelegramInbound(Inbound):
         if "message_reaction_count" in data:
             body = mapping(data["message_reaction_count"], "message_reaction_count")
             chat = mapping(body.get("chat"), "chat")
-            if string(chat.get("id")) != channel_chat:
+            if not _ours(chat, channel_chat):
                 raise Drop("foreign_chat")
             counts: dict[str, int] = {}
             reactions = body.get("reactions") or []
@@ -125,6 +135,8 @@ class TelegramInbound(Inbound):
         chat = mapping(message.get("chat"), "chat")
         chat_id = string(chat.get("id"))
         message_id = string(message.get("message_id")) or missing("message_id")
+        if message_id == "0":  # a message Telegram schedules itself: no id yet
+            raise Drop("bad_payload", "message_id 0")
         author, name = _author(message)
         said, cut = text(message.get("text") or message.get("caption"))
         common = {"event_key": key, "external_id": f"{chat_id}:{message_id}", "chat_ref": chat_id,
@@ -141,7 +153,9 @@ class TelegramInbound(Inbound):
                 raise Drop("foreign_forward")
             return [Incoming(action="link", event_key=key, thread_ref=message_id, post_ref=post,
                              raw=data)]
-        if author in {channel_chat, chat_id}:  # as the channel, or as the group (anonymous admin)
+        sender = message.get("sender_chat")
+        if author == chat_id or (isinstance(sender, dict) and _ours(sender, channel_chat)):
+            # as the channel, or as the group (an anonymous admin)
             replied = message.get("reply_to_message")
             answered = None
             if not edited and isinstance(replied, dict) and not replied.get("is_automatic_forward"):
@@ -171,20 +185,36 @@ class TelegramInbound(Inbound):
     def poll(self, credentials: dict[str, Any], cursor: dict[str, Any],
              posts: list[str]) -> Polled:
         client = TelegramClient(str(credentials.get("bot_token") or ""))
-        params: dict[str, Any] = {
-            "timeout": 0, "limit": 100,
-            "allowed_updates": ["message", "edited_message", "channel_post",
-                                "message_reaction_count"],
-        }
+        wait = int(settings.INBOX_LONGPOLL_WAIT)
+        # A real long poll: Telegram holds the request up to ``timeout`` seconds until an
+        # update comes ("Should be positive, short polling should be used for testing purposes
+        # only"); our HTTP timeout waits longer than that.
+        params: dict[str, Any] = {"timeout": wait, "limit": 100,
+                                  "allowed_updates": list(ALLOWED_UPDATES)}
         if cursor.get("offset"):
             params["offset"] = int(cursor["offset"])
-        updates = client.call("getUpdates", params) or []
+        updates = client.call("getUpdates", params,
+                              timeout=httpx.Timeout(wait + 10.0, connect=5.0)) or []
         ids = [u["update_id"] for u in updates if isinstance(u, dict)
                and isinstance(u.get("update_id"), int)]
         # The offset confirms everything up to here to Telegram on the next call; it is stored
         # only after the batch committed, so a crash re-reads the batch.
         return Polled([(update, "") for update in updates],
                       {"offset": max(ids) + 1} if ids else {})
+
+    # --- the webhook, set from Kosmmos -------------------------------------------------------
+
+    def set_webhook(self, credentials: dict[str, Any], url: str) -> None:
+        """Point the bot's updates at ``url`` (our hook for this channel), with the channel's
+        secret and the updates the inbox reads; getUpdates stops working while it is set."""
+        secret = str(credentials.get("webhook_secret") or "")
+        if not SECRET.fullmatch(secret):
+            raise ConnectorError(_("The webhook secret may hold only letters, digits, _ and -."),
+                                 permanent=True)
+        client = TelegramClient(str(credentials.get("bot_token") or ""))
+        # https://core.telegram.org/bots/api#setwebhook
+        client.call("setWebhook", {"url": url, "secret_token": secret,
+                                   "allowed_updates": list(ALLOWED_UPDATES)})
 
     # --- replies ---------------------------------------------------------------------------
 
@@ -197,14 +227,25 @@ class TelegramInbound(Inbound):
         client = TelegramClient(token)
         client.pace(chat)
         # https://core.telegram.org/bots/api#sendmessage — a reply in the discussion group lands
-        # in the post's comment thread; allow_sending_without_reply keeps it if the comment was
-        # removed.
+        # in the post's comment thread because it replies to a comment there. Sent without its
+        # comment (deleted meanwhile) it would land in the group outside any thread, so
+        # Telegram is asked to refuse it instead (allow_sending_without_reply false).
         sent = client.call("sendMessage", {
             "chat_id": to.chat_ref or chat, "text": text,
             "reply_parameters": {"message_id": int(message_id),
-                                 "allow_sending_without_reply": True},
+                                 "allow_sending_without_reply": False},
         }, publishing=True)
         return f"{chat}:{sent.get('message_id', '')}" if isinstance(sent, dict) else ""
+
+
+def _ours(chat: dict[str, Any], channel_chat: str) -> bool:
+    """Whether a Chat is our channel: by its numeric id; a channel still saved by its
+    @username (until the channel check stores the id getChat gives) by the username."""
+    if string(chat.get("id")) == channel_chat:
+        return True
+    username = string(chat.get("username"))
+    return bool(username) and channel_chat.startswith("@") and (
+        username.lower() == channel_chat[1:].lower())
 
 
 def _author(message: dict[str, Any]) -> tuple[str, str]:
@@ -228,11 +269,11 @@ def _forwarded_post(message: dict[str, Any], channel_chat: str) -> str:
     origin = message.get("forward_origin")
     if isinstance(origin, dict) and origin.get("type") == "channel":
         chat = mapping(origin.get("chat"), "forward_origin.chat")
-        if string(chat.get("id")) == channel_chat:
+        if _ours(chat, channel_chat):
             return string(origin.get("message_id"))
         return ""
     # Before Bot API 7.0 the same facts came as forward_from_chat / forward_from_message_id.
     old = message.get("forward_from_chat")
-    if isinstance(old, dict) and string(old.get("id")) == channel_chat:
+    if isinstance(old, dict) and _ours(old, channel_chat):
         return string(message.get("forward_from_message_id"))
     return ""

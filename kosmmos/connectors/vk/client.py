@@ -20,8 +20,9 @@ from kosmmos.lib import http
 
 API = "https://api.vk.com/method/"
 VERSION = "5.199"
-USER_RATE = 3.0
-COMMUNITY_RATE = 20.0
+USER = "user"  # the token types of the schema's access_token_type
+GROUP = "group"
+RATES = {USER: 3.0, GROUP: 20.0}
 # Uploads can be large; the API calls themselves keep the default timeout.
 UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=5.0)
 
@@ -78,11 +79,13 @@ def transport_error(what: str, exc: http.HttpError, *, publishing: bool) -> Conn
 
 
 class VkClient:
-    """One token's view of the API. ``rate`` is that token's requests per second."""
+    """One token's view of the API. ``kind`` is the token's type, USER or GROUP (a community
+    token): it sets the request rate, and the schema says which methods take which."""
 
-    def __init__(self, token: str, *, rate: float) -> None:
+    def __init__(self, token: str, *, kind: str) -> None:
         self.token = token
-        self.rate = rate
+        self.kind = kind
+        self.rate = RATES[kind]
         self.bucket = ratelimit.key_for("vk", token)
 
     def call(self, method: str, params: dict[str, Any], *, publishing: bool = False) -> Any:

@@ -29,7 +29,7 @@ from kosmmos.connectors.base import (
     PublishRequest,
 )
 from kosmmos.connectors.text import compose_text
-from kosmmos.connectors.vk.client import COMMUNITY_RATE, USER_RATE, VkClient
+from kosmmos.connectors.vk.client import GROUP, USER, VkClient
 
 # VK posts a postponed post itself when publish_date is in the future; closer than this we post
 # at once (the engine already waited for the slot, and VK refuses a date in the past).
@@ -84,9 +84,9 @@ class VkConnector:
         user_token = str(credentials.get("user_token") or "")
         if not user_token:
             raise AuthRevoked(_("No VK user token is saved for this channel."))
-        self.user = VkClient(user_token, rate=USER_RATE)
+        self.user = VkClient(user_token, kind=USER)
         community_token = str(credentials.get("community_token") or "")
-        self.community = VkClient(community_token, rate=COMMUNITY_RATE) if community_token else None
+        self.community = VkClient(community_token, kind=GROUP) if community_token else None
         self.token_expires_at = _parse_time(credentials.get("user_token_expires_at"))
 
     # --- Channel ---------------------------------------------------------------------------------
@@ -105,9 +105,10 @@ class VkConnector:
             problems.append(_("No community token: comments and events will not be read."))
         else:
             try:
-                # https://dev.vk.com/ru/method/groups.getById — a community token sees its own
-                # community; a token of another community would answer with another id.
-                own = _group_of(self.community.call("groups.getById", {"group_id": self.group_id}))
+                # https://dev.vk.com/ru/method/groups.getById — asked without group_id, a
+                # community token answers with its own community (with a group_id it would
+                # answer that group for any token, and the check could never fire).
+                own = _group_of(self.community.call("groups.getById", {}))
                 if int(own.get("id") or 0) != self.group_id:
                     problems.append(_("The community token belongs to another community."))
             except AuthRevoked:

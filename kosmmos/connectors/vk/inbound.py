@@ -39,7 +39,7 @@ from kosmmos.connectors.base import (
     Setting,
 )
 from kosmmos.connectors.payload import answer, mapping, missing, string, text, when
-from kosmmos.connectors.vk.client import COMMUNITY_RATE, USER_RATE, VkClient
+from kosmmos.connectors.vk.client import GROUP, USER, VkClient
 from kosmmos.lib import http
 
 HANDLED = {"wall_reply_new", "wall_reply_edit", "wall_reply_delete", "message_new",
@@ -145,22 +145,34 @@ class VkInbound(Inbound):
             message = mapping(obj.get("message", obj), "message")  # API < 5.103 sent it flat
             author = string(message.get("from_id"))
             said, cut = text(message.get("text"))
+            peer = string(message.get("peer_id")) or author
+            # VK sends id=0 for a message in a group chat; there the conversation_message_id
+            # is the id, unique within its conversation (peer).
+            message_id = string(message.get("id"))
+            if message_id in ("", "0"):
+                local = string(message.get("conversation_message_id"))
+                message_id = f"{peer}_{local}" if local not in ("", "0") else missing("id")
             return [Incoming(
-                action="new", kind=MESSAGE,
-                external_id=string(message.get("id"))
-                or string(message.get("conversation_message_id")) or missing("id"),
-                event_key=event_key, chat_ref=string(message.get("peer_id")) or author,
+                action="new", kind=MESSAGE, external_id=message_id,
+                event_key=event_key, chat_ref=peer,
                 author_ref=author, text=said, text_cut=cut,
                 received_at=when(message.get("date")), raw=data,
             )]
         if kind == "wall_repost":
-            history = obj.get("copy_history") or [{}]
-            original = mapping(history[0] if isinstance(history, list) else {}, "copy_history")
+            # The callback schema's object is the repost itself (a wall_wallpost): it
+            # guarantees the event is a repost of our community's wall, not which post.
+            # copy_history, when VK sends it, names the post: a bonus, used only when it is
+            # one of ours.
+            history = obj.get("copy_history")
+            original = history[0] if isinstance(history, list) and history else {}
+            original = mapping(original, "copy_history")
+            post = (string(original.get("id"))
+                    if string(original.get("owner_id")) == own else "")
             said, cut = text(obj.get("text"))
             return [Incoming(
                 action="new", kind=REPOST,
                 external_id=f"{string(obj.get('owner_id'))}_{string(obj.get('id')) or missing('id')}",
-                event_key=event_key, post_ref=string(original.get("id")),
+                event_key=event_key, post_ref=post,
                 author_ref=string(obj.get("from_id") or obj.get("owner_id")), text=said,
                 text_cut=cut, received_at=when(obj.get("date")), raw=data,
             )]
@@ -174,7 +186,7 @@ class VkInbound(Inbound):
 
     def poll(self, credentials: dict[str, Any], cursor: dict[str, Any],
              posts: list[str]) -> Polled:
-        client = VkClient(str(credentials.get("community_token") or ""), rate=COMMUNITY_RATE)
+        client = VkClient(str(credentials.get("community_token") or ""), kind=GROUP)
         if not cursor.get("server") or not cursor.get("key"):
             # https://dev.vk.com/ru/method/groups.getLongPollServer
             server = client.call("groups.getLongPollServer", {"group_id": self.group})
@@ -218,20 +230,28 @@ class VkInbound(Inbound):
                 raise AuthRevoked(_("Answering VK messages needs a community token. Add one to "
                                     "the channel."))
             # https://dev.vk.com/ru/method/messages.send — random_id makes a resend a no-op.
-            sent = VkClient(community, rate=COMMUNITY_RATE).call("messages.send", {
+            sent = VkClient(community, kind=GROUP).call("messages.send", {
                 "peer_id": to.chat_ref or to.author_ref, "random_id": random_id,
                 "message": text,
             }, publishing=True)
             return str(sent)
-        token, rate = (user, USER_RATE) if user else (community, COMMUNITY_RATE)
+        token, kind = (user, USER) if user else (community, GROUP)
         if not token:
             raise AuthRevoked(_("The VK channel has no token to comment with."))
-        # https://dev.vk.com/ru/method/wall.createComment — from_group is the community id here.
-        sent = VkClient(token, rate=rate).call("wall.createComment", {
+        # https://dev.vk.com/ru/method/wall.createComment — from_group is the community id here;
+        # guid ("unique identifier to avoid repeated comments") makes a resend after a lost
+        # answer a no-op, so it is safe to retry.
+        sent = VkClient(token, kind=kind).call("wall.createComment", {
             "owner_id": f"-{self.group}", "post_id": to.post_ref, "message": text,
-            "reply_to_comment": to.external_id, "from_group": self.group,
+            "reply_to_comment": to.external_id, "from_group": self.group, "guid": key,
         }, publishing=True)
         return str(sent.get("comment_id", "")) if isinstance(sent, dict) else str(sent)
+
+    def find_reply(self, credentials: dict[str, Any], to: ReplyTo, key: str) -> str | None:
+        """VK deduplicates by the keys we send (``guid`` on wall.createComment, ``random_id`` on
+        messages.send): a resend with the same key cannot post twice and answers with the
+        reply's id, so "not found" is the safe answer that lets the inbox resend."""
+        return None
 
 
 def _refuse(step: str, reason: str, detail: str = "") -> Received:

@@ -6,6 +6,7 @@ import pytest
 
 from kosmmos.channels.models import Channel
 from kosmmos.conftest import World
+from kosmmos.connectors.testing import spec_checked  # noqa: F401
 from kosmmos.inbox.testing import make_channel
 
 VK_GROUP = "200100"

@@ -39,7 +39,7 @@ def test_it_posts_a_reply_in_the_discussion_thread(world: World, tg: Channel) ->
     assert response.status_code == 302
     assert json.loads(route.calls.last.request.content) == {
         "chat_id": "-1002000000001", "text": "Ольга, простите!",
-        "reply_parameters": {"message_id": 41, "allow_sending_without_reply": True},
+        "reply_parameters": {"message_id": 41, "allow_sending_without_reply": False},
     }
     reply = Reply.objects.get()
     assert (reply.status, reply.external_id, reply.attempts) == ("sent", "-1002000000001:43", 1)
@@ -90,7 +90,9 @@ def test_it_shows_a_failed_reply_with_its_error_and_retries_it(world: World, tg:
     item.refresh_from_db()
     assert item.first_response_at is None
 
-    respx.post(TG_SEND).mock(return_value=httpx.Response(200, json={"ok": True, "result": {"message_id": 44}}))
+    respx.post(TG_SEND).mock(return_value=httpx.Response(200, json={"ok": True, "result": {
+        "message_id": 44, "date": 1717000700,
+        "chat": {"id": -1002000000001, "type": "supergroup"}}}))
     assert browser.post(f"/inbox/replies/{reply.pk}/retry/").status_code == 302
     reply.refresh_from_db()
     assert (reply.status, reply.attempts, reply.attempt_rows.count()) == ("sent", 2, 2)

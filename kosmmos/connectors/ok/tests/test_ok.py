@@ -19,10 +19,11 @@ from kosmmos.connectors.base import (
     Media,
     PublishRequest,
     RateLimited,
+    ReplyTo,
 )
 from kosmmos.connectors.ok.client import signature
 from kosmmos.connectors.ok.connector import OkConnector
-from kosmmos.connectors.registry import build
+from kosmmos.connectors.registry import build, inbound
 from kosmmos.connectors.testing import load, media_file
 
 HERE = Path(__file__).parent
@@ -40,7 +41,7 @@ class FakeOk:
     def __init__(self, router: respx.MockRouter) -> None:
         self.answers: dict[str, Any] = {}
         self.sent: list[dict[str, str]] = []
-        router.post(API).mock(side_effect=self._answer)
+        self.route = router.post(API).mock(side_effect=self._answer)
 
     def _answer(self, request: httpx.Request) -> httpx.Response:
         form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
@@ -232,6 +233,68 @@ def test_it_says_when_the_user_is_only_a_member(ok: FakeOk) -> None:
     ok.fixture("group.getUserGroupsByIds", "group_getUserGroupsByIds_member.json")
     info = connector().check()
     assert not info.can_post and "not an administrator" in info.problems[0]
+
+
+def test_it_takes_an_editor_role_as_allowed_to_post(ok: FakeOk) -> None:
+    ok.fixture("group.getInfo", "group_getInfo.json")
+    ok.fixture("users.getCurrentUser", "users_getCurrentUser.json")
+    ok.answers["group.getUserGroupsByIds"] = {"memberships": [
+        {"groupId": "57812345", "userId": "574829", "status": "ACTIVE", "role": "EDITOR"}]}
+    assert connector().check().can_post
+
+
+def test_it_still_reads_the_bare_list_answers(ok: FakeOk) -> None:
+    ok.answers["group.getInfo"] = [{"uid": "57812345", "name": "Матрасы", "members_count": 5}]
+    ok.fixture("users.getCurrentUser", "users_getCurrentUser.json")
+    ok.answers["group.getUserGroupsByIds"] = [
+        {"groupId": "57812345", "userId": "574829", "status": "ADMIN"}]
+    info = connector().check()
+    assert info.can_post and info.followers == 5
+
+
+@pytest.mark.parametrize("answer", [{"memberships": "ADMIN"}, {"memberships": [1]}])
+def test_it_reports_an_unreadable_role_answer_as_a_problem(ok: FakeOk, answer: Any) -> None:
+    ok.fixture("group.getInfo", "group_getInfo.json")
+    ok.fixture("users.getCurrentUser", "users_getCurrentUser.json")
+    ok.answers["group.getUserGroupsByIds"] = answer
+    info = connector().check()
+    assert not info.can_post and "Could not verify" in info.problems[0]
+
+
+def test_it_reports_an_unreadable_group_answer_as_a_connector_error(ok: FakeOk) -> None:
+    ok.answers["group.getInfo"] = {"groups": "none"}
+    with pytest.raises(ConnectorError, match="did not return the group"):
+        connector().followers()
+
+
+def test_it_answers_a_comment_as_the_group(ok: FakeOk) -> None:
+    ok.answers["discussions.addDiscussionComment"] = "C42"
+    sent = inbound("ok", {"external_id": "57812345"}).reply(
+        CREDENTIALS, ReplyTo(kind="comment", external_id="C1", post_ref="T7"), "Спасибо!",
+        random_id=1, key="k")
+    assert sent == "C42"
+    form = ok.of("discussions.addDiscussionComment")
+    assert {k: form[k] for k in ("entityId", "entityType", "comment", "reply_to_comment_id",
+                                  "as_admin")} == {
+        "entityId": "T7", "entityType": "GROUP_TOPIC", "comment": "Спасибо!",
+        "reply_to_comment_id": "C1", "as_admin": "true"}
+
+
+def test_it_pages_a_topic_with_more_than_a_hundred_comments(ok: FakeOk) -> None:
+    first = {"comments": [{"id": f"c{n}", "text": "x"} for n in range(100)], "anchor": "A1",
+             "has_more": True}
+    second = {"comments": [{"id": "c100", "text": "y"}], "anchor": "A2", "has_more": False}
+    pages = iter([first, second])
+    ok.answers["discussions.getComments"] = None
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        ok.sent.append({k: v[0] for k, v in parse_qs(request.content.decode()).items()})
+        return httpx.Response(200, json=next(pages))
+
+    ok.route.mock(side_effect=answer)
+    polled = inbound("ok", {"external_id": "57812345"}).poll(CREDENTIALS, {}, ["T7"])
+    assert len(polled.payloads) == 101
+    assert "anchor" not in ok.sent[0] and ok.sent[1]["anchor"] == "A1"
 
 
 def test_it_refuses_incomplete_credentials() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from email.parser import BytesParser
 from email.policy import default
 from pathlib import Path
@@ -16,12 +17,18 @@ from kosmmos.connectors.base import (
     AmbiguousOutcome,
     AuthRevoked,
     ConnectorError,
+    Drop,
     Media,
     PublishRequest,
     RateLimited,
 )
-from kosmmos.connectors.registry import build
-from kosmmos.connectors.telegram.connector import TelegramConnector, as_html, tg_length
+from kosmmos.connectors.registry import build, inbound
+from kosmmos.connectors.telegram.connector import (
+    TelegramConnector,
+    as_html,
+    deletable,
+    tg_length,
+)
 from kosmmos.connectors.testing import FakeClock, load, media_file
 
 HERE = Path(__file__).parent
@@ -273,3 +280,87 @@ def test_it_paces_messages_to_one_chat(respx_mock: respx.MockRouter, fake_clock:
         tg.publish(request(text="", media=photos))
     assert 5 < caught.value.retry_after < 10
     assert TOKEN not in caught.value.message
+
+
+# --- what the Bot API entries say ------------------------------------------------------------
+
+def test_it_says_a_message_older_than_48_hours_cannot_be_deleted(
+    respx_mock: respx.MockRouter,
+) -> None:
+    respx_mock.post(API + "deleteMessage").mock(return_value=httpx.Response(400, json={
+        "ok": False, "error_code": 400, "description": "Bad Request: message can't be deleted"}))
+    with pytest.raises(ConnectorError, match="less than 48 hours ago") as caught:
+        connector().delete("15")
+    assert caught.value.permanent
+
+
+def test_it_knows_which_messages_the_bot_api_still_deletes() -> None:
+    now = datetime(2026, 6, 20, 12, 0, tzinfo=UTC)
+    assert deletable(now - timedelta(hours=47), now)
+    assert not deletable(now - timedelta(hours=48), now)
+
+
+def test_it_does_not_keep_message_id_zero_as_an_id(respx_mock: respx.MockRouter) -> None:
+    body = load(HERE, "sendMessage.json")
+    body["result"]["message_id"] = 0
+    respx_mock.post(API + "sendMessage").mock(return_value=httpx.Response(200, json=body))
+    with pytest.raises(AmbiguousOutcome, match="did not return the message's id"):
+        connector().publish(PublishRequest(key="t1", text="Привет"))
+
+
+def _reader(chat: str = "-1002000000000") -> Any:
+    return inbound("telegram", {"external_id": chat, "discussion_chat_id": "-1002000000001"})
+
+
+REACTIONS = {"update_id": 5, "message_reaction_count": {
+    "chat": {"id": -1002000000000, "type": "channel", "title": "Матрасы", "username": "matrasy"},
+    "message_id": 15, "date": 1717000000,
+    "reactions": [{"type": {"type": "emoji", "emoji": "👍"}, "total_count": 3}]}}
+
+
+def test_it_reads_reactions_of_a_channel_still_saved_by_username() -> None:
+    assert _reader("@Matrasy").parse(REACTIONS)[0].counts == {"👍": 3}
+    with pytest.raises(Drop, match="foreign_chat"):
+        _reader("@other").parse(REACTIONS)
+
+
+def test_it_takes_a_comment_with_message_id_zero_for_no_item() -> None:
+    update = {"update_id": 6, "message": {
+        "message_id": 0, "date": 1717000000, "text": "x",
+        "chat": {"id": -1002000000001, "type": "supergroup"},
+        "from": {"id": 5, "is_bot": False, "first_name": "Оля"}}}
+    with pytest.raises(Drop, match="bad_payload"):
+        _reader().parse(update)
+
+
+@pytest.mark.parametrize("secret", ["", "with space", "кириллица", "a" * 257])
+def test_it_accepts_only_the_secret_characters_telegram_sends(secret: str) -> None:
+    received = _reader().receive({"update_id": 1},
+                                 {"X-Telegram-Bot-Api-Secret-Token": secret},
+                                 {"webhook_secret": secret})
+    assert received.reason == "bad_secret"
+
+
+def test_it_sets_the_webhook_with_the_secret_and_the_updates_it_reads(
+    respx_mock: respx.MockRouter,
+) -> None:
+    route = respx_mock.post(API + "setWebhook").mock(
+        return_value=httpx.Response(200, json={"ok": True, "result": True,
+                                               "description": "Webhook was set"}))
+    _reader().set_webhook({"bot_token": TOKEN, "webhook_secret": "tg_secret-1"},
+                          "https://kosmmos.example/hooks/telegram/abc/")
+    assert sent_json(route) == {
+        "url": "https://kosmmos.example/hooks/telegram/abc/", "secret_token": "tg_secret-1",
+        "allowed_updates": ["message", "edited_message", "channel_post",
+                            "message_reaction_count"]}
+    with pytest.raises(ConnectorError, match="only letters"):
+        _reader().set_webhook({"bot_token": TOKEN, "webhook_secret": "a b"}, "https://x/")
+
+
+def test_it_long_polls_get_updates(respx_mock: respx.MockRouter, settings: Any) -> None:
+    settings.INBOX_LONGPOLL_WAIT = 25
+    route = respx_mock.post(API + "getUpdates").mock(
+        return_value=httpx.Response(200, json={"ok": True, "result": []}))
+    _reader().poll({"bot_token": TOKEN}, {"offset": 7}, [])
+    assert sent_json(route)["timeout"] == 25 and sent_json(route)["offset"] == 7
+    assert route.calls.last.request.extensions["timeout"]["read"] == 35.0

@@ -1,1 +1,1 @@
-from kosmmos.connectors.testing import english, fake_clock  # noqa: F401
+from kosmmos.connectors.testing import english, fake_clock, spec_checked  # noqa: F401

@@ -18,8 +18,9 @@ from kosmmos.connectors.base import (
     Media,
     PublishRequest,
     RateLimited,
+    ReplyTo,
 )
-from kosmmos.connectors.registry import build
+from kosmmos.connectors.registry import build, inbound
 from kosmmos.connectors.testing import FakeClock, load, media_file
 from kosmmos.connectors.vk.connector import VkConnector
 
@@ -309,7 +310,19 @@ def test_it_checks_the_community_and_the_editor_rights(respx_mock: respx.MockRou
     assert info.token_expires_at == expires and info.problems == ()
     assert form(route, 0) == {"group_id": "123456", "fields": "members_count,can_post",
                               "access_token": "vk1.a.user-token", "v": "5.199"}
-    assert form(route, 1)["access_token"] == "vk1.a.group-token"
+    # The community token is asked without group_id: then VK answers with its own community.
+    assert form(route, 1) == {"access_token": "vk1.a.group-token", "v": "5.199"}
+
+
+def test_it_says_when_the_community_token_belongs_to_another_community(
+    respx_mock: respx.MockRouter,
+) -> None:
+    other = load(HERE, "groups_getById.json")
+    other["response"]["groups"][0]["id"] = 999
+    respx_mock.post(API + "groups.getById").mock(side_effect=[
+        fixture("groups_getById.json"), httpx.Response(200, json=other)])
+    info = connector().check()
+    assert "The community token belongs to another community." in info.problems
 
 
 def test_it_says_when_the_user_cannot_post(respx_mock: respx.MockRouter) -> None:
@@ -342,3 +355,51 @@ def test_it_paces_a_user_token_at_three_requests_a_second(
 def test_it_refuses_a_channel_without_a_user_token() -> None:
     with pytest.raises(AuthRevoked):
         connector(user_token="")
+
+
+# --- inbound -----------------------------------------------------------------------------------
+
+def _event(kind: str, obj: dict[str, Any]) -> dict[str, Any]:
+    return {"type": kind, "group_id": 123456, "event_id": "e1", "v": "5.199", "object": obj}
+
+
+def test_it_ids_a_group_chat_message_by_its_conversation() -> None:
+    reader = inbound("vk", {"external_id": "123456"})
+    first, second = (reader.parse(_event("message_new", {"message": {
+        "id": 0, "date": 1717000100, "from_id": 5, "peer_id": 2000000001, "out": 0,
+        "version": 1, "text": text, "conversation_message_id": cmid}}))[0]
+        for text, cmid in (("a", 7), ("b", 8)))
+    assert (first.external_id, second.external_id) == ("2000000001_7", "2000000001_8")
+
+
+def test_it_keeps_the_id_of_a_private_message() -> None:
+    parsed = inbound("vk", {"external_id": "123456"}).parse(_event("message_new", {"message": {
+        "id": 9001, "date": 1717000100, "from_id": 5, "peer_id": 5, "out": 0, "version": 1,
+        "text": "a", "conversation_message_id": 7}}))[0]
+    assert parsed.external_id == "9001"
+
+
+def test_it_links_a_repost_only_to_a_post_of_ours() -> None:
+    reader = inbound("vk", {"external_id": "123456"})
+    repost = {"inner_type": "wall_wallpost", "id": 3001, "owner_id": 42, "from_id": 42,
+              "date": 1717000200, "text": ""}
+    assert reader.parse(_event("wall_repost", repost))[0].post_ref == ""
+    ours = {**repost, "copy_history": [{"id": 77, "owner_id": -123456}]}
+    assert reader.parse(_event("wall_repost", ours))[0].post_ref == "77"
+    foreign = {**repost, "copy_history": [{"id": 77, "owner_id": -5}]}
+    assert reader.parse(_event("wall_repost", foreign))[0].post_ref == ""
+
+
+def test_it_answers_a_comment_with_a_guid_so_a_resend_is_safe(
+    respx_mock: respx.MockRouter,
+) -> None:
+    route = respx_mock.post(API + "wall.createComment").mock(
+        return_value=httpx.Response(200, json={"response": {"comment_id": 611}}))
+    sent = inbound("vk", {"external_id": "123456"}).reply(
+        {"user_token": "vk1.a.user-token"},
+        ReplyTo(kind="comment", external_id="610", post_ref="77"), "Спасибо!",
+        random_id=1, key="reply-key-1")
+    assert sent == "611"
+    assert form(route)["guid"] == "reply-key-1"
+    assert inbound("vk", {"external_id": "123456"}).find_reply({}, ReplyTo("comment", "610"),
+                                                              "reply-key-1") is None
