@@ -126,7 +126,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "kosmmos.sqlite3",
+            "NAME": str(VAR_DIR / "kosmmos.sqlite3"),
             "OPTIONS": {
                 # WAL lets the web server read while the worker writes; IMMEDIATE transactions
                 # take the write lock up front instead of failing on a lock upgrade.

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 SAVED = _("•••• saved")
 
 
-def _secret(label: str, *, required: bool = True, help_text: str = "") -> forms.CharField:
+def _secret(label: StrOrPromise, *, required: bool = True, help_text: StrOrPromise = "") -> forms.CharField:
     return forms.CharField(
         label=label, required=required, help_text=help_text, strip=True, max_length=2000,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),

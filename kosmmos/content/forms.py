@@ -52,7 +52,7 @@ class PostForm(forms.Form):
     channels = forms.ModelMultipleChoiceField(
         label=_("Channels"), queryset=Channel.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple)
-    media = forms.ModelMultipleChoiceField(
+    media = forms.ModelMultipleChoiceField(  # type: ignore[assignment]  # a field: Form.media stays (the metaclass takes it)
         label=_("Media"), queryset=MediaItem.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple)
     is_ad = forms.BooleanField(label=_("Advertising post"), required=False,
@@ -150,12 +150,12 @@ class RubricForm(forms.ModelForm):
 
 
 class UploadForm(forms.Form):
-    files = forms.FileField(label=_("Photos and videos"),
+    files = forms.FileField(label=_("Photos and videos"),  # type: ignore[assignment]  # a field; Form.files stays
                             widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["files"].widget.allow_multiple_selected = True  # type: ignore[attr-defined]
+        self.fields["files"].widget.allow_multiple_selected = True
         self.fields["files"].widget.attrs["multiple"] = True
 
 
