@@ -21,10 +21,10 @@ from django.shortcuts import redirect
 from kosmmos.accounts.models import STAFF_ROLES, Membership, Organisation, Role, User, Workspace
 
 
-def membership_in(request: HttpRequest, organisation: Organisation | uuid.UUID) -> Membership:
-    """The user's membership in the organisation, or 404."""
+def membership_in(request: HttpRequest, organisation: Organisation | uuid.UUID | None) -> Membership:
+    """The user's membership in the organisation, or 404 (for no organisation too)."""
     org_id = organisation.pk if isinstance(organisation, Organisation) else organisation
-    if not request.user.is_authenticated:
+    if org_id is None or not request.user.is_authenticated:
         raise Http404
     found = (
         Membership.objects.select_related("organisation", "user")

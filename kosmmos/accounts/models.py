@@ -36,7 +36,7 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """A person; signs in with their email."""
 
-    username = None  # type: ignore[assignment]
+    username = None  # type: ignore[assignment]  # none: the email signs in
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField(_("email"), unique=True)
     language = models.CharField(

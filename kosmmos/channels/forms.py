@@ -145,7 +145,7 @@ class OkForm(ChannelForm):
         found["application_key"] = self.cleaned_data["application_key"].strip()
         day = self.cleaned_data.get("access_token_expires") or (
             timezone.localdate() + timedelta(days=30))
-        found["access_token_expires_at"] = _end_of_day(day).astimezone(UTC).isoformat()  # type: ignore[union-attr]
+        found["access_token_expires_at"] = _end_of_day(day).astimezone(UTC).isoformat()  # type: ignore[union-attr]  # a day
         return found
 
 

@@ -17,6 +17,7 @@ from kosmmos.content.actions import PostData
 from kosmmos.content.media import ACCEPT
 from kosmmos.content.models import MediaItem, Post, Rubric
 from kosmmos.content.validation import Draft, MediaInfo, network_name
+from kosmmos.lib.forms import model_choices
 
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -67,11 +68,11 @@ class PostForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.workspace = workspace
         self.locked_channels = locked_channels
-        self.fields["rubric"].queryset = Rubric.objects.filter(workspace=workspace)  # type: ignore[attr-defined]
+        model_choices(self, "rubric").queryset = Rubric.objects.filter(workspace=workspace)
         channels = workspace_channels(workspace)
-        self.fields["channels"].queryset = channels  # type: ignore[attr-defined]
+        model_choices(self, "channels").queryset = channels
         self.fields["channels"].disabled = locked_channels
-        self.fields["media"].queryset = MediaItem.objects.filter(workspace=workspace)  # type: ignore[attr-defined]
+        model_choices(self, "media").queryset = MediaItem.objects.filter(workspace=workspace)
         self.networks: list[str] = []
         for channel in channels:
             if channel.network not in self.networks:

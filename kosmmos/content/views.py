@@ -13,11 +13,11 @@ import uuid
 import zoneinfo
 from collections.abc import Callable
 from datetime import datetime, time
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,13 +31,12 @@ from kosmmos.accounts.access import (
     current_user,
     get_workspace_for_user,
     member_required,
-    membership_in,
     require_role,
     staff_required,
 )
 from kosmmos.accounts.models import STAFF_ROLES, Membership, Role, Workspace
 from kosmmos.content import actions, calendar, importer, labels
-from kosmmos.content.access import get_post_for_user, get_target_for_user
+from kosmmos.content.access import get_owned, get_post_for_user, get_target_for_user
 from kosmmos.content.forms import (
     ApprovalLinkForm,
     CommentForm,
@@ -63,28 +62,6 @@ from kosmmos.content.models import (
 from kosmmos.content.validation import Draft, Problem, check_schedulable, limits_for, network_name
 from kosmmos.lib.dates import query_date
 from kosmmos.lib.htmx import is_htmx
-
-M = TypeVar("M", bound=models.Model)
-
-# --- Access -------------------------------------------------------------------------------------
-
-
-def get_owned(request: HttpRequest, model: type[M], pk: uuid.UUID, *, write: bool = False,
-              agency: bool = True) -> tuple[M, Membership]:
-    """A workspace object (media, rubric, template, import, link) of the user's visible
-    workspaces; ``agency`` hides it from clients altogether."""
-    obj = model._default_manager.filter(pk=pk).first()
-    if obj is None:
-        raise Http404
-    workspace_id = obj.workspace_id  # type: ignore[attr-defined]
-    membership = membership_in(request, obj.organisation_id)  # type: ignore[attr-defined]
-    if agency and membership.role == Role.CLIENT:
-        raise Http404
-    if not membership.visible_workspaces().filter(pk=workspace_id).exists():
-        raise Http404
-    if write:
-        require_role(membership, STAFF_ROLES)
-    return obj, membership
 
 
 def _zone(workspace: Workspace) -> zoneinfo.ZoneInfo:
@@ -288,7 +265,8 @@ def _done(request: HttpRequest, post: Post | None, message: str, *, error: bool 
     (messages.error if error else messages.success)(request, message)
     if to:
         return redirect(to)
-    return redirect("content:post_detail", post_id=post.pk)  # type: ignore[union-attr]
+    assert post is not None, "a post or a page to go to"
+    return redirect("content:post_detail", post_id=post.pk)
 
 
 def _act(request: HttpRequest, post: Post, act: Callable[[], Any],
@@ -379,9 +357,9 @@ def post_reschedule(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
         except actions.ContentError as exc:
             error = str(exc)
     if _wants_json(request):
-        if error:
+        if error or when is None:
             return JsonResponse({"ok": False, "error": error}, status=400)
-        return JsonResponse({"ok": True, "publish_at": when.isoformat(),  # type: ignore[union-attr]
+        return JsonResponse({"ok": True, "publish_at": when.isoformat(),
                              "message": _("Moved to %(when)s.") % {"when": actions.local(post, when)}})
     if error:
         return _done(request, post, error, error=True)

@@ -237,7 +237,7 @@ def _render_list(request: HttpRequest, workspace: Workspace | None) -> HttpRespo
     now = timezone.now()
     for item in page:
         minutes = sla.get(item.workspace_id, DEFAULT_SLA_MINUTES)
-        item.overdue = item.is_overdue(timedelta(minutes=minutes), now)  # type: ignore[attr-defined]
+        item.overdue = item.is_overdue(timedelta(minutes=minutes), now)  # type: ignore[attr-defined]  # for the page
     org = membership.organisation
     channels = Channel.objects.filter(organisation=org)
     if workspace:
@@ -481,7 +481,7 @@ def workspace_analytics(request: HttpRequest, workspace_id: uuid.UUID) -> HttpRe
         per_channel.append((channel, sum(channel_series.totals), channel_series.negative_share()))
     runs = list(RetrainRun.objects.filter(workspace=workspace)[:5])
     for found in runs:
-        found.active = found.status in {RunStatus.PENDING, RunStatus.QUEUED,  # type: ignore[attr-defined]
+        found.active = found.status in {RunStatus.PENDING, RunStatus.QUEUED,  # type: ignore[attr-defined]  # for the page
                                         RunStatus.RUNNING}
     drops = (DropCount.objects.filter(organisation=workspace.organisation,
                                       scope__in=[str(c.pk) for c in channels],
