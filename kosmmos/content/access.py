@@ -1,4 +1,5 @@
-"""How a view reaches a post or a post's target: the one place for their tenant isolation.
+"""How a view reaches a post, a post's target or another workspace object (media, a rubric, a
+template, an import, an approval link): the one place for their tenant isolation.
 
 Another organisation's object (or a workspace a client was not given) is a 404; a role that may
 not act is a 403.
