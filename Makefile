@@ -41,10 +41,12 @@ test: dev
 bench: $(VENV)/.bench-installed
 	$(if $(NAME),$(BIN)/kosmmos bench $(NAME) --json $(ARGS),@echo "usage: make bench NAME=<name>; names: $(BIN)/kosmmos help")
 
-# ruff, then the import contracts: the layers (pyproject.toml) and no cycles (tools/).
+# ruff, the import contracts (the layers in pyproject.toml, no cycles in tools/), then mypy
+# (configured in pyproject.toml).
 lint: dev
 	$(BIN)/ruff check kosmmos tests benches
 	$(BIN)/lint-imports --no-cache --no-logo pyproject.toml tools/import-cycles.toml
+	$(BIN)/mypy
 
 # Refresh the Russian catalogue after changing user-facing strings, then translate and compile.
 messages: dev

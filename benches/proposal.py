@@ -28,7 +28,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from typing import Any
+from typing import Any, cast
 
 from aiosmtpd.controller import Controller
 
@@ -56,7 +56,7 @@ class _Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         at = time.monotonic()
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        pdf = [p.get_payload(decode=True) for p in message.walk()
+        pdf = [cast(bytes, p.get_payload(decode=True)) for p in message.walk()
                if p.get_content_type() == "application/pdf"]
         if pdf:
             with self.changed:

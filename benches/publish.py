@@ -88,11 +88,11 @@ class Db:
 
             with psycopg.connect(self.url.replace("postgres://", "postgresql://", 1)) as conn:
                 return list(conn.execute(sql.replace("?", "%s"), params).fetchall())
-        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+        lite = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
         try:
-            return list(conn.execute(sql, params).fetchall())
+            return list(lite.execute(sql, params).fetchall())
         finally:
-            conn.close()
+            lite.close()
 
 
 def _ts(value: Any) -> float:

@@ -73,7 +73,7 @@ def _wait(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=1)
+            conn = http.client.HTTPConnection(parts.netloc, timeout=1)
             conn.request("GET", parts.path)
             conn.getresponse().read()
             conn.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseRedirect
 from django.urls import path
@@ -16,7 +17,7 @@ from kosmmos.links.classify import classify
 from kosmmos.links.redirect import NOT_FOUND_HTML, Entry, LinkSource
 from kosmmos.links.spool import format_line
 
-_state: dict[str, object] = {}
+_state: dict[str, Any] = {}  # the links, the click-id maker and the spool writer, loaded once
 _lock = threading.Lock()
 
 
@@ -36,7 +37,7 @@ def _load() -> dict[str, Entry]:
         _state["links"] = {k: v for k, v in found.items() if v is not None}
         _state["kids"] = KidMaker()
         _state["spool"] = SpoolWriter(settings.LINKS_SPOOL_DIR)
-    return _state["links"]  # type: ignore[return-value]
+    return _state["links"]
 
 
 def follow(request: HttpRequest, code: str) -> HttpResponse:
@@ -44,9 +45,9 @@ def follow(request: HttpRequest, code: str) -> HttpResponse:
     if entry is None:
         return HttpResponseNotFound(NOT_FOUND_HTML)
     now = time.time()
-    kid = _state["kids"].make(code, now)  # type: ignore[attr-defined]
+    kid = _state["kids"].make(code, now)
     host = request.META.get("HTTP_REFERER", "")
-    _state["spool"].write(format_line(  # type: ignore[attr-defined]
+    _state["spool"].write(format_line(
         int(now * 1000), kid, entry.ids, host[:0], classify(request.META.get("HTTP_USER_AGENT", "")[:512])))
     response = HttpResponseRedirect(entry.before + kid + entry.fragment)
     response["Cache-Control"] = "private, no-store"

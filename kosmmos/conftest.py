@@ -1,6 +1,6 @@
 """Shared fixtures: a two-agency world and the three people of every access test.
 
-STYLE §11: every view is tried by an owner, a teammate and an outsider. ``world`` builds two
+Every view is tried by an owner, a teammate and an outsider. ``world`` builds two
 organisations, Alpha and Beta, each with an owner, a manager, an analyst, a client who sees one of
 the two workspaces, leads with briefs, an invitation and a failed delivery. Every name and address
 in it is unique, so a test can search a response for another tenant's data by plain text.
@@ -161,7 +161,7 @@ def world(db: None) -> World:
     return build_world()
 
 
-# The three people of STYLE §11.
+# The three people: an owner, a teammate and an outsider.
 @pytest.fixture
 def owner(world: World) -> User:
     return world.alpha.owner

@@ -126,7 +126,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "kosmmos.sqlite3",
+            "NAME": str(VAR_DIR / "kosmmos.sqlite3"),
             "OPTIONS": {
                 # WAL lets the web server read while the worker writes; IMMEDIATE transactions
                 # take the write lock up front instead of failing on a lock upgrade.
@@ -281,7 +281,7 @@ LOGGING = {
 }
 
 
-# --- Links, clicks and money (issue #6: kosmmos/links) ------------------------------------------
+# --- Links, clicks and money (kosmmos/links) ----------------------------------------------------
 # Short links are served by the lean redirect service (`kosmmos redirect`, port 8001 embedded).
 LINKS_BASE_URL = env("LINKS_BASE_URL", "http://127.0.0.1:8001").rstrip("/")
 # Clicks go to an append-only local spool first (no database write in the request path); the
@@ -302,7 +302,7 @@ LINKS_COLLECT_RATE_LIMIT = int(env("LINKS_COLLECT_RATE_LIMIT", "60"))
 METRICA_API_URL = env("METRICA_API_URL", "https://api-metrika.yandex.net").rstrip("/")
 
 
-# --- Publishing and the sandbox network (issue #4: kosmmos/publishing, connectors/sandbox) -------
+# --- Publishing and the sandbox network (kosmmos/publishing, connectors/sandbox) -----------------
 # The local simulated network (`kosmmos sandbox`, a child of `kosmmos serve` in the embedded set-up).
 SANDBOX_URL = env("SANDBOX_URL", "http://127.0.0.1:8002").rstrip("/")
 # A worker holding a post this long without finishing is presumed dead: the post is then looked up
@@ -317,7 +317,7 @@ PUBLISH_THREADS = int(env("PUBLISH_THREADS", "256"))
 PUBLISH_BATCH = int(env("PUBLISH_BATCH", "50"))
 
 
-# --- Inbox (issue #5: kosmmos/inbox) -------------------------------------------------------------
+# --- Inbox (kosmmos/inbox) -----------------------------------------------------------------------
 # Polling channels without a webhook: VK long poll / Telegram getUpdates are due again this soon
 # after an answer; OK and the sandbox (comment lists of recent posts) less often.
 INBOX_POLL_SECONDS = float(env("INBOX_POLL_SECONDS", "2"))

@@ -76,10 +76,11 @@ def test_make_bench_installs_what_the_benches_need_then_runs_one() -> None:
     ])
 
 
-def test_make_lint_runs_ruff_then_the_import_contracts() -> None:
+def test_make_lint_runs_ruff_then_the_import_contracts_then_mypy() -> None:
     lines = dry_run("lint")
     assert_in_order(lines, [
         r"^\.venv/bin/python -m pip install .*-e '?\.\[dev\]'?$",
         r"^\.venv/bin/ruff check kosmmos tests benches$",
         r"^\.venv/bin/lint-imports .*pyproject\.toml tools/import-cycles\.toml$",
+        r"^\.venv/bin/mypy$",
     ])

@@ -14,16 +14,17 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 
-from kosmmos.accounts.models import STAFF_ROLES, Membership, Organisation, Role, Workspace
+from kosmmos.accounts.models import STAFF_ROLES, Membership, Organisation, Role, User, Workspace
 
 
-def membership_in(request: HttpRequest, organisation: Organisation | uuid.UUID) -> Membership:
-    """The user's membership in the organisation, or 404."""
+def membership_in(request: HttpRequest, organisation: Organisation | uuid.UUID | None) -> Membership:
+    """The user's membership in the organisation, or 404 (for no organisation too)."""
     org_id = organisation.pk if isinstance(organisation, Organisation) else organisation
-    if not request.user.is_authenticated:
+    if org_id is None or not request.user.is_authenticated:
         raise Http404
     found = (
         Membership.objects.select_related("organisation", "user")
@@ -43,17 +44,24 @@ def current_membership(request: HttpRequest) -> Membership:
     return membership
 
 
+def current_user(request: HttpRequest) -> User:
+    """The signed-in user, in a view behind ``login_required`` or one of the checks below."""
+    user = request.user
+    assert isinstance(user, User), "the view has no sign-in check"
+    return user
+
+
 def require_role(membership: Membership, roles: frozenset[str] | set[str]) -> None:
     if membership.role not in roles:
         raise PermissionDenied
 
 
-def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def member_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Signed in and a member of some organisation; users with none are sent to create one."""
 
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if getattr(request, "membership", None) is None:
             return redirect("accounts:create_organisation")
         return view(request, *args, **kwargs)
@@ -61,25 +69,25 @@ def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     return wrapped
 
 
-def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def staff_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """A member with a role that may change agency data (owner or manager)."""
 
     @member_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         require_role(current_membership(request), STAFF_ROLES)
         return view(request, *args, **kwargs)
 
     return wrapped
 
 
-def agency_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def agency_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Owners, managers and analysts; to clients agency pages do not exist (404, like the team
     and settings pages), so the leads board and a lead's page reveal nothing to them."""
 
     @member_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if current_membership(request).role == Role.CLIENT:
             raise Http404
         return view(request, *args, **kwargs)

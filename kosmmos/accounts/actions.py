@@ -50,7 +50,7 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
         organisation=locked.organisation, user=user, defaults={"role": locked.role}
     )
     if locked.workspace_id:
-        membership.workspaces.add(locked.workspace_id)
+        membership.workspaces.add(locked.workspace_id)  # type: ignore[arg-type]  # a UUID pk; the stubs know int ones
     locked.accepted_at = timezone.now()
     locked.save(update_fields=["accepted_at"])
     return membership

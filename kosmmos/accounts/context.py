@@ -11,7 +11,7 @@ def organisation(request: HttpRequest) -> dict[str, object]:
     if membership is not None:
         others = list(
             Membership.objects.select_related("organisation")
-            .filter(user=request.user)
+            .filter(user_id=membership.user_id)
             .exclude(pk=membership.pk)
         )
     return {

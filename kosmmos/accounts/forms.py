@@ -8,6 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from kosmmos.accounts.models import Invitation, Organisation, Role, Workspace
+from kosmmos.lib.forms import model_choices
 
 User = get_user_model()
 
@@ -87,7 +88,7 @@ class InvitationForm(forms.ModelForm):
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.organisation = organisation
-        self.fields["workspace"].queryset = Workspace.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        model_choices(self, "workspace").queryset = Workspace.objects.filter(organisation=organisation)
         self.fields["workspace"].help_text = _("Required for the client role: what they will see.")
 
     def clean_email(self) -> str:

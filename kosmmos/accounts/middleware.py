@@ -27,7 +27,7 @@ class LanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         language = pick_language(request)
         translation.activate(language)
-        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = language
         response = self.get_response(request)
         patch_vary_headers(response, ["Cookie"])
         response.headers.setdefault("Content-Language", language)
@@ -51,10 +51,10 @@ class OrganisationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.membership = self._membership(request)  # type: ignore[attr-defined]
-        if request.membership is not None:  # type: ignore[attr-defined]
-            tz = request.membership.organisation.timezone  # type: ignore[attr-defined]
-            timezone.activate(zoneinfo.ZoneInfo(tz))
+        membership = self._membership(request)
+        request.membership = membership  # type: ignore[attr-defined]  # ours; read by accounts/access.py
+        if membership is not None:
+            timezone.activate(zoneinfo.ZoneInfo(membership.organisation.timezone))
         else:
             timezone.deactivate()
         return self.get_response(request)

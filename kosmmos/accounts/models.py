@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 import zoneinfo
 from datetime import timedelta
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -35,7 +36,7 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """A person; signs in with their email."""
 
-    username = None  # type: ignore[assignment]
+    username = None  # type: ignore[assignment]  # none: the email signs in
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField(_("email"), unique=True)
     language = models.CharField(
@@ -43,8 +44,8 @@ class User(AbstractUser):
     )
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
-    objects = UserManager()  # type: ignore[assignment,misc]
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]  # ours is not AbstractUser's UserManager
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email

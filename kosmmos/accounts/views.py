@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from kosmmos.accounts import actions
 from kosmmos.accounts.access import (
     current_membership,
+    current_user,
     get_workspace_for_user,
     member_required,
     membership_in,
@@ -57,7 +58,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 def create_organisation(request: HttpRequest) -> HttpResponse:
     form = OrganisationCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        org = actions.create_organisation(request.user, form.cleaned_data["organisation"])  # type: ignore[arg-type]
+        org = actions.create_organisation(current_user(request), form.cleaned_data["organisation"])
         request.session[SESSION_KEY] = str(org.pk)
         return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "accounts/create_organisation.html", {"form": form})
@@ -83,8 +84,8 @@ def set_language(request: HttpRequest) -> HttpResponse:
             settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax"
         )
         if request.user.is_authenticated:
-            request.user.language = language  # type: ignore[union-attr]
-            request.user.save(update_fields=["language"])  # type: ignore[union-attr]
+            request.user.language = language
+            request.user.save(update_fields=["language"])
     return response
 
 
@@ -116,7 +117,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             )
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         if user is not None:
-            membership = actions.accept_invitation(invitation, user)  # type: ignore[arg-type]
+            membership = actions.accept_invitation(invitation, user)
             request.session[SESSION_KEY] = str(membership.organisation_id)
             messages.success(request, _("You joined %(org)s.") % {"org": invitation.organisation})
             return redirect(settings.LOGIN_REDIRECT_URL)
@@ -135,7 +136,7 @@ def team(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             actions.invite(
                 org, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
-                workspace=form.cleaned_data["workspace"], by=request.user,  # type: ignore[arg-type]
+                workspace=form.cleaned_data["workspace"], by=current_user(request),
             )
             messages.success(request, _("Invitation sent to %(email)s.") % {
                 "email": form.cleaned_data["email"]})

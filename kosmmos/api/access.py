@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import uuid
 
+from django.db.models import QuerySet
+
 from kosmmos.accounts.models import Role, Workspace
 from kosmmos.api import errors
 from kosmmos.api.security import Caller
@@ -32,7 +34,7 @@ def workspace_for(call: Caller, workspace_id: uuid.UUID, *, agency: bool = False
     return workspace
 
 
-def visible_posts(call: Caller, workspace: Workspace) -> object:
+def visible_posts(call: Caller, workspace: Workspace) -> QuerySet[Post]:
     """The live posts of the workspace the member may see; clients do not see unsent drafts."""
     posts = Post.objects.filter(workspace=workspace, deleted_at__isnull=True)
     if call.membership.role == Role.CLIENT:

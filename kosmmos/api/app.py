@@ -14,8 +14,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, path
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation.trans_real import parse_accept_lang_header
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 from ninja.responses import Response
@@ -23,6 +23,7 @@ from ninja.responses import Response
 from kosmmos.api import errors, schemas
 from kosmmos.api.endpoints import PATH_PARAMS, router
 from kosmmos.api.idempotency import HEADER, MAX_KEY
+from kosmmos.api.text import gettext_lazy as _
 
 BASE = "/api/v1"
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
@@ -55,8 +56,7 @@ def _answering(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
         patch_vary_headers(response, ["Accept-Language", "Authorization"])
         return response
 
-    answer.csrf_exempt = True  # type: ignore[attr-defined]
-    return answer
+    return csrf_exempt(answer)
 
 
 def unknown(request: HttpRequest, **_kwargs: Any) -> HttpResponse:
@@ -73,9 +73,12 @@ class KosmmosAPI(NinjaAPI):
     @property
     def urls(self) -> tuple[list[Any], str, str]:
         patterns, app_name, namespace = super().urls
-        views = {"openapi-json": self.openapi_view, "api-root": unknown}
-        routed = [URLPattern(p.pattern, _answering(views.get(p.name, p.callback)), p.default_args, p.name)
-                  for p in patterns]
+        views: dict[str | None, Callable[..., HttpResponse]] = {"openapi-json": self.openapi_view,
+                                                                 "api-root": unknown}
+        routed: list[Any] = []
+        for p in patterns:
+            assert isinstance(p, URLPattern)  # ninja routes each operation with path(), never include()
+            routed.append(URLPattern(p.pattern, _answering(views.get(p.name, p.callback)), p.default_args, p.name))
         # Last: whatever the operations do not route gets the API's JSON 404.
         return [*routed, path("<path:unknown>", _answering(unknown), name="unknown")], app_name, namespace
 

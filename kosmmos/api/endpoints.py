@@ -12,7 +12,6 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from ninja import Query, Router
 from ninja.pagination import paginate
 
@@ -21,7 +20,8 @@ from kosmmos.api.access import post_for, visible_posts, workspace_for
 from kosmmos.api.errors import ApiError
 from kosmmos.api.idempotency import idempotent
 from kosmmos.api.pagination import CursorPagination
-from kosmmos.api.security import READ, WRITE
+from kosmmos.api.security import READ, WRITE, caller
+from kosmmos.api.text import gettext_lazy
 from kosmmos.content import actions as content
 from kosmmos.content.forms import PostForm
 from kosmmos.content.models import Post
@@ -46,13 +46,13 @@ PATH_PARAMS = {
             tags=["workspaces"])
 @paginate(CursorPagination, field="created_at")
 def list_workspaces(request: HttpRequest) -> Any:
-    return request.auth.membership.visible_workspaces()  # type: ignore[attr-defined]
+    return caller(request).membership.visible_workspaces()
 
 
 @router.get("/workspaces/{uuid:workspace_id}", response=schemas.Workspace, operation_id="getWorkspace",
             url_name="getWorkspace", summary=gettext_lazy("A client workspace"), tags=["workspaces"])
 def get_workspace(request: HttpRequest, workspace_id: uuid.UUID) -> Any:
-    return workspace_for(request.auth, workspace_id)  # type: ignore[arg-type]
+    return workspace_for(caller(request), workspace_id)
 
 
 @router.get("/workspaces/{uuid:workspace_id}/channels", response=schemas.ChannelList,
@@ -60,7 +60,7 @@ def get_workspace(request: HttpRequest, workspace_id: uuid.UUID) -> Any:
             summary=gettext_lazy("Channels of a workspace with their health (agency roles)"),
             tags=["channels"])
 def list_channels(request: HttpRequest, workspace_id: uuid.UUID) -> Any:
-    workspace = workspace_for(request.auth, workspace_id, agency=True)  # type: ignore[arg-type]
+    workspace = workspace_for(caller(request), workspace_id, agency=True)
     return {"results": list(workspace.channels.all())}
 
 
@@ -73,21 +73,21 @@ def list_channels(request: HttpRequest, workspace_id: uuid.UUID) -> Any:
 @paginate(CursorPagination, field="created_at")
 def list_posts(request: HttpRequest, workspace_id: uuid.UUID,
                filters: Query[schemas.PostFilters]) -> Any:
-    workspace = workspace_for(request.auth, workspace_id)  # type: ignore[arg-type]
-    posts = visible_posts(request.auth, workspace)  # type: ignore[arg-type]
+    call = caller(request)
+    posts = visible_posts(call, workspace_for(call, workspace_id))
     if filters.status:
-        posts = posts.filter(status=filters.status)  # type: ignore[attr-defined]
+        posts = posts.filter(status=filters.status)
     if filters.start is not None:
-        posts = posts.filter(publish_at__gte=filters.start)  # type: ignore[attr-defined]
+        posts = posts.filter(publish_at__gte=filters.start)
     if filters.end is not None:
-        posts = posts.filter(publish_at__lte=filters.end)  # type: ignore[attr-defined]
-    return posts.prefetch_related("variants", "post_media", "targets__channel")  # type: ignore[attr-defined]
+        posts = posts.filter(publish_at__lte=filters.end)
+    return posts.prefetch_related("variants", "post_media", "targets__channel")
 
 
 @router.get("/posts/{uuid:post_id}", response=schemas.Post, operation_id="getPost", url_name="getPost",
             summary=gettext_lazy("A post with its per-channel publication state"), tags=["posts"])
 def get_post(request: HttpRequest, post_id: uuid.UUID) -> Any:
-    return post_for(request.auth, post_id)  # type: ignore[arg-type]
+    return post_for(caller(request), post_id)
 
 
 def _form_data(body: schemas.PostIn) -> dict[str, Any]:
@@ -125,7 +125,7 @@ def create_post(request: HttpRequest, workspace_id: uuid.UUID, body: schemas.Pos
     with blocking problems: an integration has no preview to read them in.
     """
     body = body or schemas.PostIn()
-    workspace = workspace_for(request.auth, workspace_id)  # type: ignore[arg-type]
+    workspace = workspace_for(caller(request), workspace_id)
     form = PostForm(_form_data(body), workspace=workspace)
     valid = form.is_valid()
     fields = _form_errors(form)
@@ -143,17 +143,18 @@ def create_post(request: HttpRequest, workspace_id: uuid.UUID, body: schemas.Pos
             fields.setdefault(f"networks.{problem.network}" if problem.network else "content",
                               []).append(problem.message)
         raise errors.invalid(fields, refused[0].message)
-    post = content.save_post(workspace, form.to_data(), by=request.auth.user,  # type: ignore[attr-defined]
+    post = content.save_post(workspace, form.to_data(), by=caller(request).user,
                              note=_("Created through the API"))
-    post.warnings = [p.message for p in found if not p.blocking]  # type: ignore[attr-defined]
+    post.warnings = [p.message for p in found if not p.blocking]  # type: ignore[attr-defined]  # for PostCreated
     return schemas.PostCreated.from_orm(post)
 
 
 def _transition(request: HttpRequest, post_id: uuid.UUID, action: Any) -> schemas.Post:
     """A status change through the content app's own action, with its rules and history."""
-    post = post_for(request.auth, post_id)  # type: ignore[arg-type]
+    call = caller(request)
+    post = post_for(call, post_id)
     try:
-        action(post, by=request.auth.user)  # type: ignore[attr-defined]
+        action(post, by=call.user)
     except content.ContentError as error:
         raise ApiError(409, "conflict", str(error)) from error
     return schemas.Post.from_orm(
@@ -188,7 +189,7 @@ _transition_operation("unschedule_post", "unschedulePost",
             tags=["inbox"])
 @paginate(CursorPagination, field="received_at")
 def list_inbox(request: HttpRequest, workspace_id: uuid.UUID, filters: Query[schemas.InboxFilters]) -> Any:
-    workspace = workspace_for(request.auth, workspace_id, agency=True)  # type: ignore[arg-type]
+    workspace = workspace_for(caller(request), workspace_id, agency=True)
     items = Item.objects.filter(workspace=workspace, deleted_at__isnull=True)
     for name in ("network", "sentiment", "status", "kind"):
         if value := getattr(filters, name):
@@ -202,7 +203,7 @@ def list_inbox(request: HttpRequest, workspace_id: uuid.UUID, filters: Query[sch
 
 
 def _period(request: HttpRequest, months: schemas.Months) -> stats.Period:
-    return stats.Period.from_query(months.query(), request.auth.membership.organisation.timezone)  # type: ignore
+    return stats.Period.from_query(months.query(), caller(request).membership.organisation.timezone)
 
 
 def _with_figures(links: list[TrackedLink], *, request: HttpRequest, months: schemas.Months,
@@ -219,7 +220,7 @@ def _with_figures(links: list[TrackedLink], *, request: HttpRequest, months: sch
             tags=["money"])
 @paginate(CursorPagination, field="created_at", prepare=_with_figures)
 def list_links(request: HttpRequest, workspace_id: uuid.UUID, months: Query[schemas.Months]) -> Any:
-    workspace = workspace_for(request.auth, workspace_id)  # type: ignore[arg-type]
+    workspace = workspace_for(caller(request), workspace_id)
     return TrackedLink.objects.filter(workspace=workspace).select_related("campaign", "workspace")
 
 
@@ -227,6 +228,6 @@ def list_links(request: HttpRequest, workspace_id: uuid.UUID, months: Query[sche
             url_name="getPnl", summary=gettext_lazy("Revenue, costs and profit by month (P&L)"),
             tags=["money"])
 def get_pnl(request: HttpRequest, workspace_id: uuid.UUID, months: Query[schemas.Months]) -> Any:
-    workspace = workspace_for(request.auth, workspace_id)  # type: ignore[arg-type]
+    workspace = workspace_for(caller(request), workspace_id)
     period = _period(request, months)
     return schemas.Pnl.of(stats.pnl(workspace, period), f"{period.start:%Y-%m}", f"{period.end:%Y-%m}")

@@ -9,10 +9,11 @@ Messages are lazy translations, rendered in the language the request asked for (
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
@@ -21,6 +22,7 @@ from ninja.errors import HttpError, ValidationError
 from kosmmos.api.schemas import EXPECTED
 
 logger = logging.getLogger(__name__)
+E = TypeVar("E", bound=Exception)
 
 
 class ApiError(Exception):
@@ -131,11 +133,15 @@ def _http_error(request: HttpRequest, exc: HttpError) -> JsonResponse:
 
 def install(api: NinjaAPI) -> None:
     """Every exception an operation raises, answered in the error shape."""
-    api.add_exception_handler(ApiError, lambda request, exc: exc.response())
-    api.add_exception_handler(ValidationError, lambda request, exc: from_validation(exc.errors).response())
-    api.add_exception_handler(HttpError, _http_error)
-    api.add_exception_handler(Http404, lambda request, exc: not_found().response())
-    api.add_exception_handler(PermissionDenied, lambda request, exc: forbidden().response())
-    api.add_exception_handler(RequestDataTooBig, lambda request, exc: ApiError(
+    _handle(api, ApiError, lambda request, exc: exc.response())
+    _handle(api, ValidationError, lambda request, exc: from_validation(exc.errors).response())
+    _handle(api, HttpError, _http_error)
+    _handle(api, Http404, lambda request, exc: not_found().response())
+    _handle(api, PermissionDenied, lambda request, exc: forbidden().response())
+    _handle(api, RequestDataTooBig, lambda request, exc: ApiError(
         413, "too_large", _("The request body is too large.")).response())
-    api.add_exception_handler(Exception, _server_error)
+    _handle(api, Exception, _server_error)
+
+
+def _handle(api: NinjaAPI, kind: type[E], handler: Callable[[HttpRequest, E], HttpResponse]) -> None:
+    api.add_exception_handler(kind, handler)  # type: ignore[arg-type]  # ninja's stubs: the handler may get the class

@@ -18,6 +18,7 @@ from ninja.responses import NinjaJSONEncoder
 from kosmmos.api import errors
 from kosmmos.api.errors import ApiError
 from kosmmos.api.models import IdempotentResponse
+from kosmmos.api.security import caller
 
 # How long a stored answer is replayed: long enough for any client's retries, short enough that
 # the table stays small (older rows are deleted as the token writes again).
@@ -47,8 +48,8 @@ def idempotent(status: int) -> Callable[[Callable[..., Any]], Callable[..., Any]
                 return view(request, *args, **kwargs)
             if len(key) > MAX_KEY:
                 raise errors.invalid_parameter(HEADER, _("The key is longer than 200 characters."))
-            token = request.auth.token  # type: ignore[attr-defined]
-            digest = hashlib.sha256(b"%s %s\n%s" % (request.method.encode(), request.path.encode(),
+            token = caller(request).token
+            digest = hashlib.sha256(b"%s %s\n%s" % ((request.method or "").encode(), request.path.encode(),
                                                     request.body)).hexdigest()
 
             def replay(stored: IdempotentResponse) -> HttpResponse:

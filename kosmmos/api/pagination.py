@@ -19,12 +19,12 @@ from typing import Annotated, Any
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 from pydantic import BeforeValidator, WithJsonSchema
 
 from kosmmos.api.schemas import storable
+from kosmmos.api.text import gettext_lazy
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -64,10 +64,10 @@ class CursorPagination(PaginationBase):
     class Input(Schema):
         cursor: Annotated[tuple[datetime, uuid.UUID] | None, BeforeValidator(decode_cursor),
                           WithJsonSchema({"type": "string", "pattern": r"^[A-Za-z0-9_-]*$"})] = Field(
-            None, description=gettext_lazy("The next_cursor of the previous page."))
+            default=None, description=gettext_lazy("The next_cursor of the previous page."))
         limit: Annotated[int, BeforeValidator(read_limit), WithJsonSchema(
             {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT})] = Field(
-            DEFAULT_LIMIT, description=gettext_lazy("Rows per page, 1–200 (50 by default)."))
+            default=DEFAULT_LIMIT, description=gettext_lazy("Rows per page, 1–200 (50 by default)."))
 
     class Output(Schema):
         results: list[Any]

@@ -18,10 +18,10 @@ from typing import Annotated, Any, Literal
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from ninja import Field, Schema
 from pydantic import BeforeValidator, ConfigDict, StrictBool, WithJsonSchema
 
+from kosmmos.api.text import gettext_lazy
 from kosmmos.channels.models import ChannelStatus, Network
 from kosmmos.content.models import Post as PostRow
 from kosmmos.content.models import PostStatus, TargetStatus
@@ -79,10 +79,10 @@ class Workspace(Schema):
 
 class Channel(Schema):
     id: uuid.UUID
-    network: choice(Network.values)  # type: ignore[valid-type]
+    network: choice(Network.values)  # type: ignore[valid-type]  # a type built at run time
     name: str
     external_id: str
-    status: choice(ChannelStatus.values)  # type: ignore[valid-type]
+    status: choice(ChannelStatus.values)  # type: ignore[valid-type]  # a type built at run time
     last_error: str
     last_checked_at: datetime | None
     token_expires_at: datetime | None
@@ -102,7 +102,7 @@ class TargetChannel(Schema):
 class PostTarget(Schema):
     id: uuid.UUID
     channel: TargetChannel
-    status: choice(TargetStatus.values)  # type: ignore[valid-type]
+    status: choice(TargetStatus.values)  # type: ignore[valid-type]  # a type built at run time
     publish_at: datetime | None
     attempts: int
     last_error: str
@@ -118,7 +118,7 @@ class Post(Schema):
     text: str
     variants: dict[str, str]
     hashtags: str
-    status: choice(PostStatus.values)  # type: ignore[valid-type]
+    status: choice(PostStatus.values)  # type: ignore[valid-type]  # a type built at run time
     publish_at: datetime | None
     is_ad: bool
     advertiser: str
@@ -150,14 +150,14 @@ class InboxItem(Schema):
     id: uuid.UUID
     channel_id: uuid.UUID
     network: str
-    kind: choice(Kind.values)  # type: ignore[valid-type]
+    kind: choice(Kind.values)  # type: ignore[valid-type]  # a type built at run time
     post_id: uuid.UUID | None
     author_name: str
     text: str
-    sentiment: choice(Sentiment.values) | None  # type: ignore[valid-type]
+    sentiment: choice(Sentiment.values) | None  # type: ignore[valid-type]  # a type built at run time
     sentiment_manual: bool
     maybe_complaint: bool
-    status: choice(ItemStatus.values)  # type: ignore[valid-type]
+    status: choice(ItemStatus.values)  # type: ignore[valid-type]  # a type built at run time
     needs_response: bool
     received_at: datetime | None
     first_response_at: datetime | None
@@ -192,7 +192,7 @@ class Link(Schema):
         return cls(
             id=lk.pk, code=lk.code, short_url=lk.short_url, title=lk.title,
             target_url=lk.target_url, network=lk.network, medium=lk.medium,
-            campaign=lk.campaign.name if lk.campaign_id else None, post_ref=lk.post_ref,
+            campaign=lk.campaign.name if lk.campaign else None, post_ref=lk.post_ref,
             tags=lk.tag_list(), is_active=lk.is_active, created_at=lk.created_at,
             clicks=row.clicks, bot_clicks=row.bot_clicks, conversions=row.conversions,
             revenue=_money(row.revenue))
@@ -234,7 +234,7 @@ class Pnl(Schema):
     @classmethod
     def of(cls, figures: Figures, start: str, end: str) -> Pnl:
         f = figures
-        return cls(
+        return cls(  # type: ignore[call-arg]  # populate_by_name: the names work beside the aliases
             period_from=start, period_to=end, currency="RUB",
             revenue=_money(f.revenue), costs=_money(f.costs), profit=_money(f.profit),
             ad_spend=_money(f.ad_spend), clicks=f.clicks, bot_clicks=f.bot_clicks,
@@ -317,31 +317,31 @@ Month = Annotated[str | None, BeforeValidator(_month), WithJsonSchema(
 
 
 class PostFilters(Schema):
-    status: _one_of(PostStatus.values) = Field(  # type: ignore[valid-type]
-        None, description=gettext_lazy("Only posts in this status."))
-    start: _moment(end_of_day=False) = Field(  # type: ignore[valid-type]
-        None, alias="from", description=gettext_lazy("Publication time from (date or date-time)."))
-    end: _moment(end_of_day=True) = Field(  # type: ignore[valid-type]
-        None, alias="to", description=gettext_lazy("Publication time up to (date or date-time)."))
+    status: _one_of(PostStatus.values) = Field(  # type: ignore[valid-type]  # a type built at run time
+        default=None, description=gettext_lazy("Only posts in this status."))
+    start: _moment(end_of_day=False) = Field(  # type: ignore[valid-type]  # a type built at run time
+        default=None, alias="from", description=gettext_lazy("Publication time from (date or date-time)."))
+    end: _moment(end_of_day=True) = Field(  # type: ignore[valid-type]  # a type built at run time
+        default=None, alias="to", description=gettext_lazy("Publication time up to (date or date-time)."))
 
 
 class InboxFilters(Schema):
-    network: _one_of(Network.values) = Field(  # type: ignore[valid-type]
-        None, description=gettext_lazy("Only this network."))
-    sentiment: _one_of(Sentiment.values) = Field(  # type: ignore[valid-type]
-        None, description=gettext_lazy("Only this sentiment."))
-    status: _one_of(ItemStatus.values) = Field(  # type: ignore[valid-type]
-        None, description=gettext_lazy("Only open or closed items."))
-    kind: _one_of(Kind.values) = Field(  # type: ignore[valid-type]
-        None, description=gettext_lazy("Only this kind."))
-    since: _moment(end_of_day=False) = Field(  # type: ignore[valid-type]
-        None, description=gettext_lazy("Received at or after (date or date-time)."))
+    network: _one_of(Network.values) = Field(  # type: ignore[valid-type]  # a type built at run time
+        default=None, description=gettext_lazy("Only this network."))
+    sentiment: _one_of(Sentiment.values) = Field(  # type: ignore[valid-type]  # a type built at run time
+        default=None, description=gettext_lazy("Only this sentiment."))
+    status: _one_of(ItemStatus.values) = Field(  # type: ignore[valid-type]  # a type built at run time
+        default=None, description=gettext_lazy("Only open or closed items."))
+    kind: _one_of(Kind.values) = Field(  # type: ignore[valid-type]  # a type built at run time
+        default=None, description=gettext_lazy("Only this kind."))
+    since: _moment(end_of_day=False) = Field(  # type: ignore[valid-type]  # a type built at run time
+        default=None, description=gettext_lazy("Received at or after (date or date-time)."))
 
 
 class Months(Schema):
-    start: Month = Field(None, alias="from", description=gettext_lazy(
+    start: Month = Field(default=None, alias="from", description=gettext_lazy(
         "First month, YYYY-MM (default: five months before “to”)."))
-    end: Month = Field(None, alias="to", description=gettext_lazy(
+    end: Month = Field(default=None, alias="to", description=gettext_lazy(
         "Last month, YYYY-MM (default: this month)."))
 
     def query(self) -> dict[str, str]:
@@ -373,18 +373,18 @@ class PostIn(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = Field(None, json_schema_extra={"maxLength": 200})
+    title: str | None = Field(default=None, json_schema_extra={"maxLength": 200})
     text: str | None = None
     variants: dict[str, str] = Field(default_factory=dict, description=(
         "network code → text for that network (vk, ok, telegram, sandbox)"))
-    hashtags: str | None = Field(None, json_schema_extra={"maxLength": 500})
+    hashtags: str | None = Field(default=None, json_schema_extra={"maxLength": 500})
     rubric: Id | None = None
     channels: list[Id] = Field(default_factory=list)
     media: list[Id] = Field(default_factory=list, description="media library ids, in order")
     publish_at: Annotated[datetime | None, BeforeValidator(_publish_at)] = None
     is_ad: StrictBool = False
-    advertiser: str | None = Field(None, json_schema_extra={"maxLength": 300})
-    erid: str | None = Field(None, json_schema_extra={"maxLength": 100})
+    advertiser: str | None = Field(default=None, json_schema_extra={"maxLength": 300})
+    erid: str | None = Field(default=None, json_schema_extra={"maxLength": 100})
 
 
 # What a field of a body expects, for the type errors pydantic finds (its own words are English).

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -17,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja.security import HttpBearer
 
-from kosmmos.accounts.models import STAFF_ROLES, Membership
+from kosmmos.accounts.models import STAFF_ROLES, Membership, User
 from kosmmos.api import errors
 from kosmmos.api.errors import ApiError
 from kosmmos.api.models import ApiToken
@@ -36,8 +35,15 @@ class Caller:
     membership: Membership
 
     @property
-    def user(self) -> Any:
+    def user(self) -> User:
         return self.membership.user
+
+
+def caller(request: HttpRequest) -> Caller:
+    """The ``Caller`` that ``Bearer`` returned, which ninja keeps as ``request.auth``."""
+    call = request.auth  # type: ignore[attr-defined]  # ninja sets it; Django's stubs do not declare it
+    assert isinstance(call, Caller)
+    return call
 
 
 def _rate_limit(token: ApiToken) -> None:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kosmmos.accounts.models import Membership
@@ -50,8 +51,8 @@ def revoke_token(token: ApiToken) -> bool:
                 .update(revoked_at=timezone.now()))
 
 
-def _unauthenticated(message: object) -> ApiError:
-    return ApiError(401, "unauthenticated", message,  # type: ignore[arg-type]
+def _unauthenticated(message: str | Promise) -> ApiError:
+    return ApiError(401, "unauthenticated", message,
                     headers={"WWW-Authenticate": 'Bearer realm="kosmmos"'})
 
 

@@ -12,6 +12,7 @@ from datetime import datetime, time
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,7 +27,7 @@ from kosmmos.api.forms import TokenForm
 from kosmmos.api.models import ApiToken
 
 
-def _visible_tokens(membership: Membership) -> object:
+def _visible_tokens(membership: Membership) -> QuerySet[ApiToken]:
     """Your own tokens in this organisation; owners see (and may revoke) everyone's."""
     found = ApiToken.objects.filter(organisation=membership.organisation).select_related("user")
     if membership.role != Role.OWNER:
@@ -36,10 +37,10 @@ def _visible_tokens(membership: Membership) -> object:
 
 def get_token_for_user(request: HttpRequest, token_id: uuid.UUID) -> ApiToken:
     membership = current_membership(request)
-    found = _visible_tokens(membership).filter(pk=token_id).first()  # type: ignore[attr-defined]
+    found = _visible_tokens(membership).filter(pk=token_id).first()
     if found is None:
         raise Http404
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 @member_required

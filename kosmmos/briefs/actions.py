@@ -57,7 +57,7 @@ def notify_new_lead(lead: Lead) -> None:
 
 
 @transaction.atomic
-def change_lead_status(lead: Lead, status: str, by: User) -> bool:
+def change_lead_status(lead: Lead, status: str, by: User | None) -> bool:
     if lead.status == status:
         return False
     old = lead.get_status_display()
@@ -88,8 +88,8 @@ def add_lead_note(lead: Lead, text: str, by: User) -> LeadEvent:
 def convert_lead(lead: Lead, by: User | None) -> Workspace:
     """Make the lead a client workspace (once); the lead is then won."""
     locked = Lead.objects.select_for_update().get(pk=lead.pk)
-    if locked.workspace_id:
-        return locked.workspace  # type: ignore[return-value]
+    if locked.workspace is not None:
+        return locked.workspace
     brief = locked.brief
     workspace = Workspace.objects.create(
         organisation=locked.organisation,

@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# Shown next to Instagram and Facebook wherever they are named (Russian law, see
-# ../shared/docs/network-api-facts.md).
+# Shown next to Instagram and Facebook wherever they are named: Russian law requires the note
+# since Meta was recognised as extremist and banned in Russia (2022).
 EXTREMIST_NOTE = _("* Recognised as an extremist organisation and banned in the Russian Federation")
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kosmmos.briefs.choices import Goal, Messenger, Network, ProductType
 from kosmmos.briefs.models import Brief, Lead, LeadStatus
+from kosmmos.lib.forms import model_choices
 
 # The field bots fill and people never see; named like a real field so bots take the bait.
 HONEYPOT = "fax_number"
@@ -148,7 +149,7 @@ class LeadAssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         from kosmmos.accounts.models import STAFF_ROLES
 
-        self.fields["assignee"].queryset = get_user_model().objects.filter(  # type: ignore[attr-defined]
+        model_choices(self, "assignee").queryset = get_user_model().objects.filter(
             memberships__organisation=lead.organisation, memberships__role__in=STAFF_ROLES
         ).order_by("email")
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from kosmmos.accounts.access import (
     agency_required,
     current_membership,
+    current_user,
     membership_in,
     require_role,
     staff_required,
@@ -24,6 +25,7 @@ from kosmmos.briefs import actions
 from kosmmos.briefs.choices import EXTREMIST_NOTE, FLAGGED_NETWORKS
 from kosmmos.briefs.forms import HONEYPOT, BriefForm, LeadAssignForm, LeadNoteForm, LeadStatusForm
 from kosmmos.briefs.models import Lead, LeadStatus
+from kosmmos.lib.htmx import is_htmx
 from kosmmos.lib.ratelimit import Window, client_ip
 from kosmmos.lib.search import containing
 
@@ -111,7 +113,7 @@ def lead_board(request: HttpRequest) -> HttpResponse:
     )
     mine = request.GET.get("assignee") == "me"
     if mine:
-        leads = leads.filter(assignee=request.user)
+        leads = leads.filter(assignee_id=membership.user_id)
     query = request.GET.get("q", "").strip()
     if query:
         leads = containing(leads, query, ("title", "brief__email", "brief__contact_name"))
@@ -150,8 +152,8 @@ def lead_status(request: HttpRequest, lead_id: uuid.UUID) -> HttpResponse:
     lead, _membership = get_lead_for_user(request, lead_id, write=True)
     form = LeadStatusForm(request.POST)
     if form.is_valid():
-        actions.change_lead_status(lead, form.cleaned_data["status"], request.user)  # type: ignore[arg-type]
-    if request.htmx:  # type: ignore[attr-defined]
+        actions.change_lead_status(lead, form.cleaned_data["status"], current_user(request))
+    if is_htmx(request):
         return render(request, "briefs/_lead_card.html", {
             "lead": lead, "can_edit": True, "statuses": LeadStatus.choices, "moved": True,
         })
@@ -164,7 +166,7 @@ def lead_assign(request: HttpRequest, lead_id: uuid.UUID) -> HttpResponse:
     lead, _membership = get_lead_for_user(request, lead_id, write=True)
     form = LeadAssignForm(request.POST, lead=lead)
     if form.is_valid():
-        actions.assign_lead(lead, form.cleaned_data["assignee"], request.user)  # type: ignore[arg-type]
+        actions.assign_lead(lead, form.cleaned_data["assignee"], current_user(request))
         messages.success(request, _("Assignee saved."))
     else:
         messages.error(request, _("Choose a member of the agency."))
@@ -181,7 +183,7 @@ def lead_note(request: HttpRequest, lead_id: uuid.UUID) -> HttpResponse:
             request, "briefs/lead_detail.html", _lead_context(lead, membership, note_form=form),
             status=400,
         )
-    actions.add_lead_note(lead, form.cleaned_data["text"], request.user)  # type: ignore[arg-type]
+    actions.add_lead_note(lead, form.cleaned_data["text"], current_user(request))
     return redirect("briefs:lead_detail", lead_id=lead.pk)
 
 
@@ -189,6 +191,6 @@ def lead_note(request: HttpRequest, lead_id: uuid.UUID) -> HttpResponse:
 @staff_required
 def lead_convert(request: HttpRequest, lead_id: uuid.UUID) -> HttpResponse:
     lead, _membership = get_lead_for_user(request, lead_id, write=True)
-    workspace = actions.convert_lead(lead, request.user)  # type: ignore[arg-type]
+    workspace = actions.convert_lead(lead, current_user(request))
     messages.success(request, _("Workspace “%(name)s” created.") % {"name": workspace.name})
     return redirect("accounts:workspace_detail", workspace_id=workspace.pk)

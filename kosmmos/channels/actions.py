@@ -150,7 +150,7 @@ def resolve_cleared_alerts(channel: Channel) -> int:
 def alert_message(channel: Channel, kind: str) -> str:
     label = f"«{channel.name}» ({channel.get_network_display()})"
     if kind == AlertKind.TOKEN_EXPIRING:
-        when = timezone.localtime(channel.token_expires_at).strftime("%d.%m.%Y %H:%M")  # type: ignore[arg-type]
+        when = timezone.localtime(channel.token_expires_at).strftime("%d.%m.%Y %H:%M")
         return _("The access token of the channel %(channel)s expires on %(when)s. Reconnect "
                  "the channel with a new token before then, or publishing will stop.") % {
                      "channel": label, "when": when}

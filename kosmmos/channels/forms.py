@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 SAVED = _("•••• saved")
 
 
-def _secret(label: str, *, required: bool = True, help_text: str = "") -> forms.CharField:
+def _secret(label: StrOrPromise, *, required: bool = True, help_text: StrOrPromise = "") -> forms.CharField:
     return forms.CharField(
         label=label, required=required, help_text=help_text, strip=True, max_length=2000,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
@@ -142,7 +145,7 @@ class OkForm(ChannelForm):
         found["application_key"] = self.cleaned_data["application_key"].strip()
         day = self.cleaned_data.get("access_token_expires") or (
             timezone.localdate() + timedelta(days=30))
-        found["access_token_expires_at"] = _end_of_day(day).astimezone(UTC).isoformat()  # type: ignore[union-attr]
+        found["access_token_expires_at"] = _end_of_day(day).astimezone(UTC).isoformat()  # type: ignore[union-attr]  # a day
         return found
 
 

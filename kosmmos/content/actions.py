@@ -210,14 +210,14 @@ def save_post(workspace: Workspace, data: PostData, *, by: User | None,
     if post.status in {PostStatus.DRAFT, PostStatus.IN_REVIEW, PostStatus.APPROVED}:
         _set_channels(post, data.channels)
 
-    if creating:
+    if before is None:  # created
         record(post, Kind.CREATED, by=by, text=note)
         return post
     after = _snapshot(post)
-    lines = describe_changes(before, after)  # type: ignore[arg-type]
+    lines = describe_changes(before, after)
     if not lines:
         return post
-    if post.status == PostStatus.APPROVED and _content_changed(before, after):  # type: ignore[arg-type]
+    if post.status == PostStatus.APPROVED and _content_changed(before, after):
         post.status = PostStatus.DRAFT
         post.save(update_fields=["status", "updated_at"])
         lines.append(_("The approval was withdrawn: the content changed after it."))
@@ -225,8 +225,8 @@ def save_post(workspace: Workspace, data: PostData, *, by: User | None,
     if moved and post.status == PostStatus.SCHEDULED:
         targets.unschedule_post(post)
         targets.schedule_post(post)
-        record(post, Kind.RESCHEDULED, by=by, text=f"{before['publish_at']} → {after['publish_at']}")  # type: ignore[index]
-    if published and _content_changed(before, after):  # type: ignore[arg-type]
+        record(post, Kind.RESCHEDULED, by=by, text=f"{before['publish_at']} → {after['publish_at']}")
+    if published and _content_changed(before, after):
         targets.propagate_edit(post)
     return post
 

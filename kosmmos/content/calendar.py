@@ -92,6 +92,6 @@ def annotate(posts: list[Post]) -> list[Any]:
     """Attach what the cards show without more queries: networks and failed targets."""
     for post in posts:
         targets = list(post.targets.all())
-        post.networks = list(dict.fromkeys(t.channel.network for t in targets))  # type: ignore[attr-defined]
-        post.troubles = [t for t in targets if t.status in {"failed", "needs_check"}]  # type: ignore[attr-defined]
+        post.networks = list(dict.fromkeys(t.channel.network for t in targets))  # type: ignore[attr-defined]  # for the card
+        post.troubles = [t for t in targets if t.status in {"failed", "needs_check"}]  # type: ignore[attr-defined]  # for the card
     return posts

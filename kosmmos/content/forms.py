@@ -17,6 +17,7 @@ from kosmmos.content.actions import PostData
 from kosmmos.content.media import ACCEPT
 from kosmmos.content.models import MediaItem, Post, Rubric
 from kosmmos.content.validation import Draft, MediaInfo, network_name
+from kosmmos.lib.forms import model_choices
 
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -52,7 +53,7 @@ class PostForm(forms.Form):
     channels = forms.ModelMultipleChoiceField(
         label=_("Channels"), queryset=Channel.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple)
-    media = forms.ModelMultipleChoiceField(
+    media = forms.ModelMultipleChoiceField(  # type: ignore[assignment]  # a field: Form.media stays (the metaclass takes it)
         label=_("Media"), queryset=MediaItem.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple)
     is_ad = forms.BooleanField(label=_("Advertising post"), required=False,
@@ -67,11 +68,11 @@ class PostForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.workspace = workspace
         self.locked_channels = locked_channels
-        self.fields["rubric"].queryset = Rubric.objects.filter(workspace=workspace)  # type: ignore[attr-defined]
+        model_choices(self, "rubric").queryset = Rubric.objects.filter(workspace=workspace)
         channels = workspace_channels(workspace)
-        self.fields["channels"].queryset = channels  # type: ignore[attr-defined]
+        model_choices(self, "channels").queryset = channels
         self.fields["channels"].disabled = locked_channels
-        self.fields["media"].queryset = MediaItem.objects.filter(workspace=workspace)  # type: ignore[attr-defined]
+        model_choices(self, "media").queryset = MediaItem.objects.filter(workspace=workspace)
         self.networks: list[str] = []
         for channel in channels:
             if channel.network not in self.networks:
@@ -150,12 +151,12 @@ class RubricForm(forms.ModelForm):
 
 
 class UploadForm(forms.Form):
-    files = forms.FileField(label=_("Photos and videos"),
+    files = forms.FileField(label=_("Photos and videos"),  # type: ignore[assignment]  # a field; Form.files stays
                             widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["files"].widget.allow_multiple_selected = True  # type: ignore[attr-defined]
+        self.fields["files"].widget.allow_multiple_selected = True
         self.fields["files"].widget.attrs["multiple"] = True
 
 

@@ -7,8 +7,13 @@ what is sent. The ad label is composed in one place, ``kosmmos/connectors/text.p
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, cast
 
 from kosmmos.connectors.text import ad_label
+
+if TYPE_CHECKING:
+    from kosmmos.content.models import Post
+    from kosmmos.content.validation import Draft
 
 _TAG = re.compile(r"[^\s,;#]+")
 
@@ -34,15 +39,15 @@ def compose(body: str, hashtags: str, label: str) -> str:
     return text
 
 
-def body_for(post: object, network: str) -> str:
+def body_for(post: Post | Draft, network: str) -> str:
     """The network's variant when it has one, else the main text (no hashtags, no label)."""
-    variants = getattr(post, "variant_texts", None)
-    if variants is None:
-        variants = {v.network: v.text for v in post.variants.all()}  # type: ignore[attr-defined]
+    variants: dict[str, str] | None = getattr(post, "variant_texts", None)
+    if variants is None:  # a post whose variants were not loaded beforehand (a draft has them)
+        variants = {v.network: v.text for v in cast("Post", post).variants.all()}
     variant = variants.get(network, "")
-    return variant if variant.strip() else post.text  # type: ignore[attr-defined,no-any-return]
+    return variant if variant.strip() else post.text
 
 
-def text_for(post: object, network: str) -> str:
+def text_for(post: Post | Draft, network: str) -> str:
     """Exactly what is sent to ``network``: body, hashtags and the ad label."""
-    return compose(body_for(post, network), post.hashtags, ad_label(post))  # type: ignore[attr-defined,arg-type]
+    return compose(body_for(post, network), post.hashtags, ad_label(post))

@@ -88,7 +88,8 @@ class Post(models.Model):
     is_ad = models.BooleanField(_("advertising post"), default=False)
     advertiser = models.CharField(_("advertiser"), max_length=300, blank=True)
     erid = models.CharField(_("erid token"), max_length=100, blank=True)
-    media = models.ManyToManyField(MediaItem, through="PostMedia", blank=True)
+    media: models.ManyToManyField[MediaItem, PostMedia] = models.ManyToManyField(
+        MediaItem, through="PostMedia", blank=True)
     # The client asked for changes; cleared when the post is sent for review again.
     changes_requested = models.BooleanField(default=False)
     # A published post removed from the plan: kept (its targets are being deleted from the

@@ -70,7 +70,7 @@ class Draft:
 
         assert isinstance(post, Post)
         networks: list[str] = []
-        for target in post.targets.select_related("channel").order_by("channel__network"):  # type: ignore[attr-defined]
+        for target in post.targets.select_related("channel").order_by("channel__network"):
             if target.channel.network not in networks:
                 networks.append(target.channel.network)
         return cls(

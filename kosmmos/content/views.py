@@ -13,11 +13,11 @@ import uuid
 import zoneinfo
 from collections.abc import Callable
 from datetime import datetime, time
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,16 +28,16 @@ from django.views.decorators.http import require_POST
 from kosmmos.accounts.access import (
     agency_required,
     current_membership,
+    current_user,
     get_workspace_for_user,
     member_required,
-    membership_in,
     require_role,
     staff_required,
 )
 from kosmmos.accounts.models import STAFF_ROLES, Membership, Role, Workspace
 from kosmmos.connectors.telegram.connector import deletable as telegram_deletable
 from kosmmos.content import actions, calendar, importer, labels
-from kosmmos.content.access import get_post_for_user, get_target_for_user
+from kosmmos.content.access import get_owned, get_post_for_user, get_target_for_user
 from kosmmos.content.forms import (
     ApprovalLinkForm,
     CommentForm,
@@ -62,28 +62,7 @@ from kosmmos.content.models import (
 )
 from kosmmos.content.validation import Draft, Problem, check_schedulable, limits_for, network_name
 from kosmmos.lib.dates import query_date
-
-M = TypeVar("M", bound=models.Model)
-
-# --- Access -------------------------------------------------------------------------------------
-
-
-def get_owned(request: HttpRequest, model: type[M], pk: uuid.UUID, *, write: bool = False,
-              agency: bool = True) -> tuple[M, Membership]:
-    """A workspace object (media, rubric, template, import, link) of the user's visible
-    workspaces; ``agency`` hides it from clients altogether."""
-    obj = model._default_manager.filter(pk=pk).first()
-    if obj is None:
-        raise Http404
-    workspace_id = obj.workspace_id  # type: ignore[attr-defined]
-    membership = membership_in(request, obj.organisation_id)  # type: ignore[attr-defined]
-    if agency and membership.role == Role.CLIENT:
-        raise Http404
-    if not membership.visible_workspaces().filter(pk=workspace_id).exists():
-        raise Http404
-    if write:
-        require_role(membership, STAFF_ROLES)
-    return obj, membership
+from kosmmos.lib.htmx import is_htmx
 
 
 def _zone(workspace: Workspace) -> zoneinfo.ZoneInfo:
@@ -119,7 +98,7 @@ def _calendar_context(request: HttpRequest, membership: Membership, workspaces: 
         "undated": undated, "today": today, "workspace": workspace, "status": status,
         "statuses": PostStatus.choices,
         "can_edit": membership.is_staff_role, "is_client": membership.role == Role.CLIENT,
-        "failed_count": sum(1 for p in dated if p.troubles),  # type: ignore[attr-defined]
+        "failed_count": sum(bool(p.troubles) for p in dated),  # type: ignore[attr-defined]  # set by calendar.annotate
         "weekdays": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
     }
 
@@ -185,9 +164,9 @@ def _editor(request: HttpRequest, workspace: Workspace, post: Post | None) -> Ht
                         initial=initial_for(post) if post else None)
         if form.is_valid():
             try:
-                saved = actions.save_post(workspace, form.to_data(), by=request.user, post=post)  # type: ignore[arg-type]
+                saved = actions.save_post(workspace, form.to_data(), by=current_user(request), post=post)
                 if request.POST.get("then") == "review" and saved.status == PostStatus.DRAFT:
-                    actions.send_for_review(saved, by=request.user)  # type: ignore[arg-type]
+                    actions.send_for_review(saved, by=current_user(request))
                     messages.success(request, _("Saved and sent to the client for review."))
                 else:
                     messages.success(request, _("The post is saved."))
@@ -291,7 +270,8 @@ def _done(request: HttpRequest, post: Post | None, message: str, *, error: bool 
     (messages.error if error else messages.success)(request, message)
     if to:
         return redirect(to)
-    return redirect("content:post_detail", post_id=post.pk)  # type: ignore[union-attr]
+    assert post is not None, "a post or a page to go to"
+    return redirect("content:post_detail", post_id=post.pk)
 
 
 def _act(request: HttpRequest, post: Post, act: Callable[[], Any],
@@ -309,7 +289,7 @@ def _act(request: HttpRequest, post: Post, act: Callable[[], Any],
 @staff_required
 def post_review(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
     post, _membership = get_post_for_user(request, post_id, write=True)
-    return _act(request, post, lambda: actions.send_for_review(post, by=request.user),  # type: ignore[arg-type]
+    return _act(request, post, lambda: actions.send_for_review(post, by=current_user(request)),
                 _("Sent to the client for review."))
 
 
@@ -319,7 +299,7 @@ def post_approve(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
     post, membership = get_post_for_user(request, post_id)
     require_role(membership, {Role.CLIENT, *STAFF_ROLES})
     comment = request.POST.get("comment", "")[:4000]
-    return _act(request, post, lambda: actions.approve_post(post, by=request.user, comment=comment),  # type: ignore[arg-type]
+    return _act(request, post, lambda: actions.approve_post(post, by=current_user(request), comment=comment),
                 _("The post is approved."))
 
 
@@ -329,7 +309,7 @@ def post_changes(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
     post, membership = get_post_for_user(request, post_id)
     require_role(membership, {Role.CLIENT, *STAFF_ROLES})
     comment = request.POST.get("comment", "")[:4000]
-    return _act(request, post, lambda: actions.request_changes(post, by=request.user, comment=comment),  # type: ignore[arg-type]
+    return _act(request, post, lambda: actions.request_changes(post, by=current_user(request), comment=comment),
                 _("Your comment was sent to the agency."))
 
 
@@ -341,7 +321,7 @@ def post_comment(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
     form = CommentForm(request.POST)
     if not form.is_valid():
         return _done(request, post, _("The comment is empty."), error=True)
-    actions.add_comment(post, form.cleaned_data["text"], by=request.user)  # type: ignore[arg-type]
+    actions.add_comment(post, form.cleaned_data["text"], by=current_user(request))
     return _done(request, post, _("Comment added."))
 
 
@@ -349,7 +329,7 @@ def post_comment(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
 @staff_required
 def post_schedule(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
     post, _membership = get_post_for_user(request, post_id, write=True)
-    return _act(request, post, lambda: actions.schedule(post, by=request.user),  # type: ignore[arg-type]
+    return _act(request, post, lambda: actions.schedule(post, by=current_user(request)),
                 lambda count: _("Scheduled for %(count)s channel(s).") % {"count": count})
 
 
@@ -357,7 +337,7 @@ def post_schedule(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
 @staff_required
 def post_unschedule(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
     post, _membership = get_post_for_user(request, post_id, write=True)
-    return _act(request, post, lambda: actions.unschedule(post, by=request.user),  # type: ignore[arg-type]
+    return _act(request, post, lambda: actions.unschedule(post, by=current_user(request)),
                 _("The post is unscheduled; it stays approved."))
 
 
@@ -378,13 +358,13 @@ def post_reschedule(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
     error = "" if when is not None else _("Choose a date and time.")
     if when is not None:
         try:
-            actions.reschedule(post, when, by=request.user)  # type: ignore[arg-type]
+            actions.reschedule(post, when, by=current_user(request))
         except actions.ContentError as exc:
             error = str(exc)
     if _wants_json(request):
-        if error:
+        if error or when is None:
             return JsonResponse({"ok": False, "error": error}, status=400)
-        return JsonResponse({"ok": True, "publish_at": when.isoformat(),  # type: ignore[union-attr]
+        return JsonResponse({"ok": True, "publish_at": when.isoformat(),
                              "message": _("Moved to %(when)s.") % {"when": actions.local(post, when)}})
     if error:
         return _done(request, post, error, error=True)
@@ -397,7 +377,7 @@ def post_delete(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
     post, _membership = get_post_for_user(request, post_id, write=True)
     to = reverse("content:workspace_calendar", args=[post.workspace_id])
     try:
-        remote = actions.delete_post(post, by=request.user)  # type: ignore[arg-type]
+        remote = actions.delete_post(post, by=current_user(request))
     except actions.ContentError as error:
         return _done(request, post, str(error), error=True)
     if remote:
@@ -411,7 +391,7 @@ def post_save_template(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse
     post, _membership = get_post_for_user(request, post_id, write=True)
     form = TemplateForm(request.POST)
     name = form.cleaned_data["name"] if form.is_valid() else post.label
-    template = actions.save_as_template(post, name, by=request.user)  # type: ignore[arg-type]
+    template = actions.save_as_template(post, name, by=current_user(request))
     return _done(request, post, _("Saved as the template «%(name)s».") % {"name": template.name})
 
 
@@ -423,7 +403,7 @@ def target_retry(request: HttpRequest, target_id: uuid.UUID) -> HttpResponse:
     back = request.POST.get("next", "")
     to = back if back.startswith("/") and not back.startswith("//") else None
     try:
-        actions.retry(target, by=request.user, confirmed_absent=request.POST.get("confirmed_absent") == "1")  # type: ignore[arg-type]
+        actions.retry(target, by=current_user(request), confirmed_absent=request.POST.get("confirmed_absent") == "1")
     except actions.ContentError as error:
         return _done(request, post, str(error), error=True, to=to)
     return _done(request, post, _("Publishing to %(channel)s is being retried.") % {"channel": target.channel},
@@ -446,10 +426,10 @@ def media_library(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse
             errors.append(_("Choose at least one file."))
         for upload in files:
             try:
-                added.append(add_media(workspace, upload, by=request.user))  # type: ignore[arg-type]
+                added.append(add_media(workspace, upload, by=current_user(request)))
             except ValidationError as error:
                 errors.append(error.messages[0])
-        if request.htmx:  # type: ignore[attr-defined]
+        if is_htmx(request):
             return _picker(request, workspace, errors, added)
         if not errors:
             messages.success(request, _("%(count)s file(s) added to the library.") % {"count": len(added)})
@@ -474,13 +454,13 @@ def _picker(request: HttpRequest, workspace: Workspace, errors: list[str], added
 
 
 @member_required
-def media_file(request: HttpRequest, media_id: uuid.UUID) -> HttpResponse:
+def media_file(request: HttpRequest, media_id: uuid.UUID) -> FileResponse:
     """The file itself, only to members who see its workspace."""
     item, _membership = get_owned(request, MediaItem, media_id, agency=False)
     return _file_response(item)
 
 
-def _file_response(item: MediaItem) -> HttpResponse:
+def _file_response(item: MediaItem) -> FileResponse:
     try:
         handle = item.file.open("rb")
     except (FileNotFoundError, ValueError) as exc:
@@ -536,7 +516,7 @@ def rubric_edit(request: HttpRequest, rubric_id: uuid.UUID) -> HttpResponse:
         form.save()
         messages.success(request, _("The rubric is saved."))
     else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     return redirect("content:rubrics", workspace_id=rubric.workspace_id)
 
 
@@ -562,7 +542,7 @@ def templates(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
 @staff_required
 def template_use(request: HttpRequest, template_id: uuid.UUID) -> HttpResponse:
     template, _membership = get_owned(request, PostTemplate, template_id, write=True)
-    post = actions.create_from_template(template, by=request.user)  # type: ignore[arg-type]
+    post = actions.create_from_template(template, by=current_user(request))
     messages.success(request, _("A new draft from the template; choose the channels and the time."))
     return redirect("content:post_edit", post_id=post.pk)
 
@@ -590,7 +570,7 @@ def import_upload(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse
             upload = form.cleaned_data["file"]
             try:
                 with transaction.atomic():
-                    run = importer.start_import(workspace, upload.name, upload.read(), by=request.user)  # type: ignore[arg-type]
+                    run = importer.start_import(workspace, upload.name, upload.read(), by=current_user(request))
             except importer.ImportFileError as error:
                 form.add_error("file", str(error))
             else:
@@ -626,7 +606,7 @@ def import_detail(request: HttpRequest, import_id: uuid.UUID) -> HttpResponse:
     run, _membership = get_owned(request, ImportRun, import_id)
     context = {"run": run, "workspace": run.workspace, "rows": run.rows.select_related("post"),
                "finished": run.status in {ImportRun.Status.DONE, ImportRun.Status.FAILED}}
-    if request.htmx:  # type: ignore[attr-defined]
+    if is_htmx(request):
         return render(request, "content/_import_report.html", context)
     return render(request, "content/import_detail.html", context)
 
@@ -645,7 +625,7 @@ def approval_links(request: HttpRequest, workspace_id: uuid.UUID) -> HttpRespons
     if request.method == "POST":
         form = ApprovalLinkForm(request.POST)
         if form.is_valid():
-            link = actions.create_approval_link(workspace, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            link = actions.create_approval_link(workspace, by=current_user(request), **form.cleaned_data)
             if link.email:
                 messages.success(request, _("The link is emailed to %(email)s.") % {"email": link.email})
             else:
@@ -719,7 +699,7 @@ def public_decide(request: HttpRequest, approval_token: str, post_id: uuid.UUID)
     return redirect(back)
 
 
-def public_media(request: HttpRequest, approval_token: str, media_id: uuid.UUID) -> HttpResponse:
+def public_media(request: HttpRequest, approval_token: str, media_id: uuid.UUID) -> FileResponse:
     link = _link(approval_token)
     if link is None:
         raise Http404

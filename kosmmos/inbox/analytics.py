@@ -130,6 +130,7 @@ def daily_response_times(items: QuerySet[Item], days: int = 30) -> list[DayRespo
     rows = items.filter(received_at__gte=since, first_response_at__isnull=False).values_list(
         "received_at", "first_response_at")
     for received, responded in rows:
+        assert responded is not None  # filtered above
         day = timezone.localtime(received).date()
         per.setdefault(day, []).append(max(0.0, (responded - received).total_seconds() / 60))
     span = [start + timedelta(days=i) for i in range(days)]
@@ -174,6 +175,7 @@ def sla_summary(items: QuerySet[Item], target_minutes: int, days: int = 30) -> S
     per: dict[str, list[float]] = {}
     minutes = []
     for received, responded, first, last, email in answered:
+        assert responded is not None  # filtered above
         value = max(0.0, (responded - received).total_seconds() / 60)
         minutes.append(value)
         # No responder: the answer was typed on the network, not sent from Kosmmos.

@@ -3,10 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from kosmmos.accounts.models import Workspace
 from kosmmos.connectors.base import Setting
 from kosmmos.inbox.models import CannedReply, InboxProfile, Sentiment
+from kosmmos.lib.forms import model_choices
 
 REPLY_MAX = 4000  # Telegram's message limit; VK allows more, one limit keeps it simple
 
@@ -36,13 +39,13 @@ class CannedReplyForm(forms.ModelForm):
             "workspace": _("Empty: offered in every client's inbox."),
         }
 
-    def __init__(self, *args: object, workspaces: object = None, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["workspace"].queryset = workspaces  # type: ignore[attr-defined]
+    def __init__(self, *args: Any, workspaces: QuerySet[Workspace] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_choices(self, "workspace").queryset = workspaces
         self.fields["workspace"].required = False
         # The inbox calls a workspace a client everywhere else; "empty" means all of them.
         self.fields["workspace"].label = _("Client")
-        self.fields["workspace"].empty_label = _("All clients")  # type: ignore[attr-defined]
+        model_choices(self, "workspace").empty_label = _("All clients")
 
 
 class SlaForm(forms.ModelForm):

@@ -9,7 +9,8 @@ Tables (tenant first, then time, as everywhere):
 - ``Item``: a comment, a private message or an event (repost, join, leave), unique per
   (channel, kind, external_id). Text is stored exactly as the network sent it and only ever
   rendered escaped.
-- ``Reply`` + ``ReplyAttempt``: an answer sent back through the network as a job (STYLE §8–9).
+- ``Reply`` + ``ReplyAttempt``: an answer sent back through the network as a job (the row says
+  what is due, each try is an attempt row shown with its error).
 - ``Note``, ``CannedReply``, ``SentimentCorrection``: the managers' work.
 - ``DropCount``: per (scope, day, step, reason) counters of what the pipeline dropped and why.
 - ``InboxProfile``: per-workspace SLA target and the active sentiment model; ``RetrainRun`` rows.
@@ -19,7 +20,7 @@ Tables (tenant first, then time, as everywhere):
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import models
 from django.utils import timezone
@@ -258,10 +259,10 @@ class Item(models.Model):
             return None
         return max(0.0, (self.first_response_at - self.received_at).total_seconds())
 
-    def is_overdue(self, sla: timedelta, now: object = None) -> bool:
+    def is_overdue(self, sla: timedelta, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         return (self.needs_response and self.status == ItemStatus.OPEN
-                and self.first_response_at is None and self.received_at + sla < now)  # type: ignore[operator]
+                and self.first_response_at is None and self.received_at + sla < now)
 
 
 class ReplyStatus(models.TextChoices):

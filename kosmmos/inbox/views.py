@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from kosmmos.accounts.access import (
     agency_required,
     current_membership,
+    current_user,
     get_workspace_for_user,
     membership_in,
     require_role,
@@ -182,7 +183,7 @@ def filtered_items(request: HttpRequest, membership: Membership,
     if chosen["status"] in ItemStatus.values:
         items = items.filter(status=chosen["status"])
     if chosen["assignee"] == "me":
-        items = items.filter(assignee=request.user)
+        items = items.filter(assignee_id=membership.user_id)
     elif chosen["assignee"] == "none":
         items = items.filter(assignee__isnull=True)
     elif (person := _uuid(chosen["assignee"])) is not None:
@@ -236,7 +237,7 @@ def _render_list(request: HttpRequest, workspace: Workspace | None) -> HttpRespo
     now = timezone.now()
     for item in page:
         minutes = sla.get(item.workspace_id, DEFAULT_SLA_MINUTES)
-        item.overdue = item.is_overdue(timedelta(minutes=minutes), now)  # type: ignore[attr-defined]
+        item.overdue = item.is_overdue(timedelta(minutes=minutes), now)  # type: ignore[attr-defined]  # for the page
     org = membership.organisation
     channels = Channel.objects.filter(organisation=org)
     if workspace:
@@ -336,7 +337,7 @@ def item_reply(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     if not item.is_conversation:
         raise Http404
     if form.is_valid():
-        actions.queue_reply(item, request.user, form.cleaned_data["text"])  # type: ignore[arg-type]
+        actions.queue_reply(item, current_user(request), form.cleaned_data["text"])
         messages.success(request, _("The reply is queued; it is posted in a moment."))
         return redirect("inbox:item", item_id=item.pk)
     return render(request, "inbox/item.html",
@@ -351,7 +352,7 @@ def item_sentiment(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     if not form.is_valid():
         return _bad_request(_("Choose a sentiment: negative, neutral or positive."))
     if form.cleaned_data["sentiment"] != item.sentiment or not item.sentiment_manual:
-        actions.correct_sentiment(item, request.user, form.cleaned_data["sentiment"])  # type: ignore[arg-type]
+        actions.correct_sentiment(item, current_user(request), form.cleaned_data["sentiment"])
         item.refresh_from_db(fields=["sentiment", "sentiment_manual"])
     if request.headers.get("HX-Request"):
         return render(request, "inbox/_sentiment.html", {"item": item, "can_edit": True,
@@ -387,8 +388,8 @@ def item_status(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
         actions.reopen(item)
     else:
         return _bad_request(_("The status must be open or closed."))
-    return redirect(request.POST.get("next") if request.POST.get("next") == reverse("inbox:list")
-                    else reverse("inbox:item", kwargs={"item_id": item.pk}))
+    back = request.POST.get("next", "")
+    return redirect(back if back == reverse("inbox:list") else reverse("inbox:item", kwargs={"item_id": item.pk}))
 
 
 @require_POST
@@ -397,7 +398,7 @@ def item_note(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     item, membership = get_item_for_user(request, item_id, write=True)
     form = NoteForm(request.POST)
     if form.is_valid():
-        actions.add_note(item, request.user, form.cleaned_data["text"])  # type: ignore[arg-type]
+        actions.add_note(item, current_user(request), form.cleaned_data["text"])
         return redirect("inbox:item", item_id=item.pk)
     return render(request, "inbox/item.html",
                   _item_context(request, item, membership, note_form=form), status=400)
@@ -411,7 +412,7 @@ def item_canned(request: HttpRequest, item_id: uuid.UUID, canned_id: uuid.UUID) 
     if canned.organisation_id != item.organisation_id or (
             canned.workspace_id and canned.workspace_id != item.workspace_id):
         raise Http404
-    form = ReplyForm(initial={"text": actions.fill_canned(canned, item, request.user)})  # type: ignore[arg-type]
+    form = ReplyForm(initial={"text": actions.fill_canned(canned, item, current_user(request))})
     return render(request, "inbox/_reply_text.html", {"reply_form": form})
 
 
@@ -480,7 +481,7 @@ def workspace_analytics(request: HttpRequest, workspace_id: uuid.UUID) -> HttpRe
         per_channel.append((channel, sum(channel_series.totals), channel_series.negative_share()))
     runs = list(RetrainRun.objects.filter(workspace=workspace)[:5])
     for found in runs:
-        found.active = found.status in {RunStatus.PENDING, RunStatus.QUEUED,  # type: ignore[attr-defined]
+        found.active = found.status in {RunStatus.PENDING, RunStatus.QUEUED,  # type: ignore[attr-defined]  # for the page
                                         RunStatus.RUNNING}
     drops = (DropCount.objects.filter(organisation=workspace.organisation,
                                       scope__in=[str(c.pk) for c in channels],
@@ -533,7 +534,7 @@ def workspace_retrain(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResp
         use_default_model(profile_for(workspace))
         messages.success(request, _("The workspace uses the default model again."))
     else:
-        request_retrain(workspace, request.user)  # type: ignore[arg-type]
+        request_retrain(workspace, current_user(request))
         messages.success(request, _("Training started."))
     return redirect("inbox:analytics", workspace_id=workspace.pk)
 

@@ -60,7 +60,7 @@ SLOW_LANE_YIELD_SECONDS = 0.5
 
 def _load(path: str) -> Callable[..., int]:
     module, _, name = path.partition(":")
-    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+    return getattr(importlib.import_module(module), name)
 
 
 def tick(paths: list[str] | tuple[str, ...] | None = None) -> dict[str, int]:

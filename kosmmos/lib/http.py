@@ -113,7 +113,7 @@ def check_public_url(url: str, *, resolve: bool | None = None, must_resolve: boo
     except ValueError:
         if resolve if resolve is not None else getattr(settings, "KOSMMOS_RESOLVE_URLS", True):
             try:
-                addresses = [info[4][0] for info in socket.getaddrinfo(host, None)]
+                addresses = [str(info[4][0]) for info in socket.getaddrinfo(host, None)]
             except OSError as exc:
                 if must_resolve:
                     raise UnsafeUrl(f"the host {host} does not resolve") from exc

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
 
-def format_rub(value: object) -> str:
+
+def format_rub(value: Any) -> str:
     """12345.5 → '12 345,50 ₽' — Russian grouping with a narrow no-break space; '' if not a number."""
     try:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)
     except (TypeError, ValueError):
         return ""
     whole = f"{number:,.0f}" if number == int(number) else f"{number:,.2f}"

@@ -32,7 +32,7 @@ class LinkForm(forms.Form):
 class MonthField(forms.CharField):
     widget = forms.TextInput(attrs={"type": "month"})
 
-    def to_python(self, value: Any) -> date | None:  # type: ignore[override]
+    def to_python(self, value: Any) -> date | None:  # type: ignore[override]  # a month as a date
         text = str(value or "").strip()
         if not text:
             return None

@@ -7,7 +7,7 @@ An upload is a row (``MetricaUpload``) claimed like every job (jobs/claims.py): 
 Retrying is only automatic when Metrica surely did not take the file: 429/420 (quota; we wait
 for Retry-After) and connect failures. After a timeout or a 5xx the outcome is unknown (the file
 may have been accepted): the upload is marked failed with that said, and a person checks
-"uploadings" in Metrica before pressing Retry (STYLE §5).
+"uploadings" in Metrica before pressing Retry. A blind retry could count the conversions twice.
 """
 
 from __future__ import annotations

@@ -112,7 +112,7 @@ class TrackedLink(models.Model):
 
     def utm(self) -> dict[str, str]:
         params = {"utm_source": self.network, "utm_medium": self.medium}
-        if self.campaign_id:
+        if self.campaign:
             params["utm_campaign"] = _utm_value(self.campaign.name)
         if self.post_ref:
             params["utm_content"] = _utm_value(self.post_ref)

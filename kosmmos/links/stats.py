@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import uuid
 import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
-from django.http import QueryDict
 
 from kosmmos.accounts.models import Workspace
 from kosmmos.lib.dates import FIRST_YEAR, LAST_YEAR
@@ -43,7 +43,7 @@ class Period:
     tz: zoneinfo.ZoneInfo
 
     @classmethod
-    def from_query(cls, query: QueryDict, tz_name: str, today: date | None = None) -> Period:
+    def from_query(cls, query: Mapping[str, str], tz_name: str, today: date | None = None) -> Period:
         tz = zoneinfo.ZoneInfo(tz_name)
         today = today or datetime.now(tz).date()
         end = _month(query.get("to")) or today.replace(day=1)
@@ -164,7 +164,7 @@ def pnl(workspace: Workspace, period: Period) -> Figures:
     start, end = period.bounds()
     figures = Figures()
     rows = {m: MonthRow(m) for m in period.months()}
-    money = DecimalField(max_digits=16, decimal_places=2)
+    money: DecimalField[Decimal, Decimal] = DecimalField(max_digits=16, decimal_places=2)
     conversions = (
         Conversion.objects.filter(workspace=workspace, occurred_at__gte=start, occurred_at__lt=end)
         .annotate(m=TruncMonth("occurred_at", tzinfo=period.tz)).values("m")

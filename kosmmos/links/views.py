@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kosmmos.accounts.access import member_required
+from kosmmos.accounts.access import current_user, member_required
 from kosmmos.accounts.models import Membership, Workspace
 from kosmmos.lib.crypto import DecryptionError
 from kosmmos.lib.search import containing
@@ -101,7 +101,7 @@ def link_create(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
             link = actions.create_link(
                 workspace, target_url=data["target_url"], network=data["network"],
                 medium=data["medium"], campaign=data["campaign"], post_ref=data["post_ref"],
-                title=data["title"], tags=data["tags"], user=request.user,  # type: ignore[arg-type]
+                title=data["title"], tags=data["tags"], user=current_user(request),
             )
         except ValidationError as exc:
             form.add_error("target_url", exc)
@@ -229,7 +229,7 @@ def costs(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
             data = form.cleaned_data
             actions.add_cost(workspace, month=data["month"], category=data["category"],
                              amount=data["amount"], network=data["network"], note=data["note"],
-                             user=request.user)  # type: ignore[arg-type]
+                             user=current_user(request))
             messages.success(request, _("Cost added."))
             return redirect(f"{reverse('links:costs', args=[workspace.pk])}?{period.query()}")
     rows = CostEntry.objects.filter(workspace=workspace, month__gte=period.start, month__lte=period.end)
@@ -250,7 +250,7 @@ def costs_import(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a CSV file of at most 10 MB."))
         return redirect("links:costs", workspace_id=workspace.pk)
-    report = actions.import_costs(workspace, form.cleaned_data["file"].read(), request.user)  # type: ignore[arg-type]
+    report = actions.import_costs(workspace, form.cleaned_data["file"].read(), current_user(request))
     return render(request, "links/import_report.html", _page(
         request, workspace, membership, "costs", report=report,
         back=reverse("links:costs", args=[workspace.pk]),
@@ -334,7 +334,7 @@ def metrica_upload(request: HttpRequest, workspace_id: uuid.UUID) -> HttpRespons
     money = actions.money_settings(workspace)
     if not (money.metrica_counter and money.metrica_token_encrypted):
         messages.error(request, _("Set the Metrica counter and token in the settings first."))
-    elif metrica.create_upload(workspace, money, request.user) is None:  # type: ignore[arg-type]
+    elif metrica.create_upload(workspace, money, current_user(request)) is None:
         messages.info(request, _("Nothing new to upload."))
     else:
         messages.success(request, _("Upload queued."))

@@ -33,7 +33,7 @@ def queue_email(
     subject: str,
     body: str,
     organisation: Organisation | None = None,
-    organisation_id: object = None,
+    organisation_id: uuid.UUID | str | None = None,
     kind: str = "other",
     html_body: str = "",
     reply_to: Sequence[str] = (),
@@ -70,9 +70,9 @@ def queue_message(message: EmailMessage, *, kind: str = "system") -> Delivery:
         if mimetype == "text/html":
             html = str(content)
     files = [(name, _as_bytes(data), mime or "application/octet-stream")
-             for name, data, mime in message.attachments]  # type: ignore[misc]
+             for name, data, mime in message.attachments]
     return queue_email(
-        to=message.to, subject=message.subject, body=message.body, html_body=html,
+        to=message.to, subject=str(message.subject), body=str(message.body), html_body=html,
         reply_to=message.reply_to, attachments=files, from_email=message.from_email,
         kind=labels.get(KIND_HEADER, kind), organisation_id=labels.get(ORGANISATION_HEADER),
     )

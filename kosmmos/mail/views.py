@@ -22,7 +22,7 @@ def get_delivery_for_user(
     found = Delivery.objects.filter(pk=delivery_id, organisation__isnull=False).first()
     if found is None:
         raise Http404
-    membership = membership_in(request, found.organisation_id)  # type: ignore[arg-type]
+    membership = membership_in(request, found.organisation_id)
     require_role(membership, STAFF_ROLES)
     return found, membership
 

@@ -5,6 +5,7 @@ import time
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 
 from kosmmos.accounts.access import current_membership, member_required
@@ -34,7 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "overview/home.html", context)
 
 
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: HttpRequest) -> HttpResponseBase:
     if request.user.is_authenticated:
         return home(request)
     return redirect("accounts:login")

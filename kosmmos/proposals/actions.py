@@ -197,7 +197,7 @@ def send_proposal(proposal: Proposal, by: User | None) -> Delivery:
         locked.save(update_fields=[
             "status", "sent_version", "sent_at", "token_expires_at", "updated_at"])
         delivery = _email_proposal(locked, version, document)
-        change_lead_status(locked.lead, LeadStatus.PROPOSAL_SENT, by)  # type: ignore[arg-type]
+        change_lead_status(locked.lead, LeadStatus.PROPOSAL_SENT, by)
         _lead_note(locked.lead, by, _("Proposal v%(n)s sent to %(email)s.") % {
             "n": version.number, "email": locked.lead.brief.email})
     proposal.refresh_from_db()
@@ -240,7 +240,8 @@ def accept_proposal(proposal: Proposal) -> Workspace:
         locked = Proposal.objects.select_for_update(of=("self",)).select_related(
             "lead", "sent_version", "organisation").get(pk=proposal.pk)
         if locked.status == ProposalStatus.ACCEPTED:
-            return locked.lead.workspace  # type: ignore[return-value]
+            assert locked.lead.workspace is not None  # accepting made it
+            return locked.lead.workspace
         version = locked.sent_version
         if locked.status != ProposalStatus.SENT or version is None:
             raise ProposalError(_("This proposal is not waiting for an answer."))
@@ -290,7 +291,7 @@ def request_changes(proposal: Proposal, comment: str) -> bool:
             return False
         locked.status = ProposalStatus.CHANGES_REQUESTED
         locked.save(update_fields=["status", "updated_at"])
-        change_lead_status(locked.lead, LeadStatus.IN_WORK, None)  # type: ignore[arg-type]
+        change_lead_status(locked.lead, LeadStatus.IN_WORK, None)
         with translation.override(settings.LANGUAGE_CODE):
             text = _("The client asked for changes to proposal v%(n)s:") % {
                 "n": locked.sent_version.number}

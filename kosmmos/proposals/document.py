@@ -146,7 +146,7 @@ def context(proposal: Proposal, version: ProposalVersion) -> dict[str, Any]:
                 [charts.Slice(label, float(v)) for label, v in by_activity.items()], brand,
                 _("Budget by activity")),
             "months": charts.bars_and_line(
-                [m["short"] for m in months],
+                [str(m["short"]) for m in months],
                 [float(m.figures.subscribers) for m in media.forecast],
                 [float(m.figures.leads) for m in media.forecast], brand,
                 _("Forecast by month"), _("New subscribers"), _("Leads")),

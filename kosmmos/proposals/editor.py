@@ -66,10 +66,10 @@ def initial(edits: Edits, funded: tuple[str, ...], running: Mapping[str, tuple[s
     for net, acts in (overrides.activity_shares or {}).items():
         for act, value in acts.items():
             data[f"ashare.{net}.{act}"] = number_text(value)
-    for net, acts in (overrides.benchmarks or {}).items():
-        for act, values in acts.items():
-            for name, value in values.items():
-                data[f"bm.{net}.{act}.{name}"] = number_text(value)
+    for net, benchmarks in (overrides.benchmarks or {}).items():
+        for act, values in benchmarks.items():
+            for name, figure in values.items():
+                data[f"bm.{net}.{act}.{name}"] = number_text(figure)
     return EditorForm(data)
 
 

@@ -32,7 +32,7 @@ def render_pdf(proposal: Proposal, version: ProposalVersion) -> bytes:
     # Everything (the logo included) is inline as data: URIs; refusing other schemes means a
     # proposal can never make the server fetch a URL or read a file.
     fetcher = URLFetcher(allowed_protocols={"data"})
-    return HTML(string=html, url_fetcher=fetcher).write_pdf()  # type: ignore[no-any-return]
+    return HTML(string=html, url_fetcher=fetcher).write_pdf()
 
 
 def pdf_for(proposal: Proposal, version: ProposalVersion) -> bytes:

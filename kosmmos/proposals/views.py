@@ -21,12 +21,14 @@ from django.views.decorators.http import require_POST
 from kosmmos.accounts.access import (
     agency_required,
     current_membership,
+    current_user,
     membership_in,
     require_role,
     staff_required,
 )
 from kosmmos.accounts.models import STAFF_ROLES, Membership, Role
 from kosmmos.briefs.views import get_lead_for_user
+from kosmmos.lib.htmx import is_htmx
 from kosmmos.proposals import actions, document, editor
 from kosmmos.proposals import benchmarks as org_benchmarks
 from kosmmos.proposals.forms import ChangesForm, ProposalPrefsForm
@@ -131,7 +133,7 @@ def proposal_edit(request: HttpRequest, proposal_id: uuid.UUID) -> HttpResponse:
         edits = editor.parse(form, current.inputs, table)
         if edits is not None:
             try:
-                version = actions.revise_proposal(proposal, edits, request.user)  # type: ignore[arg-type]
+                version = actions.revise_proposal(proposal, edits, current_user(request))
             except PlanError as error:
                 form.general.append(error.message)
             else:
@@ -145,7 +147,7 @@ def proposal_edit(request: HttpRequest, proposal_id: uuid.UUID) -> HttpResponse:
                                                                   current.inputs.networks),
         "languages": actions.Language.choices, "benchmark_fields": editor.BENCHMARK_FIELDS,
     }
-    template = "proposals/_editor.html" if request.htmx else "proposals/edit.html"  # type: ignore[attr-defined]
+    template = "proposals/_editor.html" if is_htmx(request) else "proposals/edit.html"
     return render(request, template, context, status=status)
 
 
@@ -163,7 +165,7 @@ def _initial_form(proposal: Proposal, current: actions.Edits) -> editor.EditorFo
 
 def _redirect(request: HttpRequest, proposal: Proposal) -> HttpResponse:
     url = f"/proposals/{proposal.pk}/"
-    if request.htmx:  # type: ignore[attr-defined]
+    if is_htmx(request):
         # A full page load, so the new version and the message are shown.
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
@@ -176,7 +178,7 @@ def _redirect(request: HttpRequest, proposal: Proposal) -> HttpResponse:
 def proposal_send(request: HttpRequest, proposal_id: uuid.UUID) -> HttpResponse:
     proposal, _membership = get_proposal_for_user(request, proposal_id, write=True)
     try:
-        delivery = actions.send_proposal(proposal, request.user)  # type: ignore[arg-type]
+        delivery = actions.send_proposal(proposal, current_user(request))
     except actions.ProposalError as error:
         messages.error(request, str(error))
     else:
@@ -217,7 +219,7 @@ def benchmark_settings(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Proposal settings saved."))
                 return redirect("proposals:benchmarks")
         else:
-            data = {k: v for k, v in request.POST.items() if k.startswith("r.")}
+            data = {k: v for k, v in request.POST.dict().items() if k.startswith("r.")}
             parsed = _parse_table(table, data, errors)
             if parsed is not None:
                 try:

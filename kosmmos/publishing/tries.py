@@ -150,8 +150,8 @@ def load(token: str, status: str) -> list[PostTarget]:
         media[pm.post_id].append(Media(kind=item.kind, path=item.file.path, mime=item.mime,
                                        name=item.name))
     for t in targets:
-        t.post.variant_texts = variants[t.post_id]  # type: ignore[attr-defined]
-        t.post.media_list = media[t.post_id]  # type: ignore[attr-defined]
+        t.post.variant_texts = variants[t.post_id]  # type: ignore[attr-defined]  # read by labels.body_for
+        t.post.media_list = media[t.post_id]  # type: ignore[attr-defined]  # read by build_request
     return targets
 
 

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kosmmos.accounts.access import agency_required, membership_in
+from kosmmos.accounts.access import agency_required, current_user, membership_in
 from kosmmos.accounts.models import STAFF_ROLES, Membership, Role
 from kosmmos.channels.models import Channel, ChannelStatsSnapshot
 from kosmmos.connectors.base import ConnectorError
@@ -69,7 +69,7 @@ def target_resolve(request: HttpRequest, target_id: uuid.UUID) -> HttpResponse:
     except UnsafeUrl:
         messages.error(request, _("Enter the address of the post on the network."))
         return redirect("publishing:target_detail", target_id=target.pk)
-    if mark_published_manually(target, url, user=request.user):  # type: ignore[arg-type]
+    if mark_published_manually(target, url, user=current_user(request)):
         messages.success(request, _("Marked as published."))
     else:
         messages.info(request, _("This post no longer needs a check."))

@@ -39,7 +39,7 @@ HEALTH_TIMEOUT_S = 30.0
 DEMO_PASSWORD = "kosmmos-demo"  # the demo's users (kosmmos/demo/agency.py)
 
 
-def sign_in(page, base: str, email: str, password: str = DEMO_PASSWORD) -> None:  # type: ignore[no-untyped-def]
+def sign_in(page, base: str, email: str, password: str = DEMO_PASSWORD) -> None:
     """Sign in through the login form, as a person would."""
     page.goto(f"{base}/login/")
     page.locator("input[name=username]").fill(email)
@@ -70,7 +70,7 @@ class Received:
     @property
     def body(self) -> str:
         part = self.message.get_body(preferencelist=("plain", "html"))
-        return part.get_content() if part is not None else ""  # type: ignore[union-attr]
+        return part.get_content() if part is not None else ""
 
 
 @dataclass
@@ -81,15 +81,15 @@ class RecordingHandler:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-        raw = envelope.original_content or envelope.content  # type: ignore[attr-defined]
+        raw = envelope.original_content or envelope.content
         if isinstance(raw, str):
             raw = raw.encode("utf-8")
         message = email.message_from_bytes(raw, policy=email.policy.default)
         with self.lock:
             self.messages.append(Received(
-                mail_from=envelope.mail_from,  # type: ignore[attr-defined]
-                rcpt_tos=list(envelope.rcpt_tos),  # type: ignore[attr-defined]
-                message=message,  # type: ignore[arg-type]
+                mail_from=envelope.mail_from,
+                rcpt_tos=list(envelope.rcpt_tos),
+                message=message,
             ))
         return "250 Message accepted for delivery"
 
@@ -109,7 +109,7 @@ class SmtpServer:
         deadline = time.monotonic() + timeout
         while True:
             for received in self.handler.snapshot():
-                if predicate(received):  # type: ignore[operator]
+                if predicate(received):
                     return received
             if time.monotonic() > deadline:
                 seen = [(r.rcpt_tos, r.subject) for r in self.handler.snapshot()]
@@ -292,7 +292,7 @@ def chromium_browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(chromium_browser: object) -> Iterator[object]:
-    context = chromium_browser.new_context(  # type: ignore[attr-defined]
+    context = chromium_browser.new_context(
         # An English browser on purpose: Kosmmos speaks Russian unless the person switches.
         viewport={"width": 1280, "height": 900}, locale="en-US",
     )

@@ -78,7 +78,7 @@ def sandbox_url(kosmmos_instance: Instance, tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
-def english(page, base: str) -> None:  # type: ignore[no-untyped-def]
+def english(page, base: str) -> None:
     page.context.add_cookies([{"name": "kosmmos_language", "value": "en", "url": base}])
 
 
@@ -89,8 +89,8 @@ def test_post_review_approval_by_link_schedule_and_publish(
     token = secrets.token_hex(3)
     out = kosmmos_instance.kosmmos("shell", "--no-imports", "-c",
                                    SETUP.format(token=token, sandbox=sandbox_url))
-    workspace = re.search(r"^WORKSPACE=(\S+)$", out, re.MULTILINE).group(1)  # type: ignore[union-attr]
-    zone = zoneinfo.ZoneInfo(re.search(r"^TZ=(\S+)$", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
+    workspace = re.search(r"^WORKSPACE=(\S+)$", out, re.MULTILINE).group(1)
+    zone = zoneinfo.ZoneInfo(re.search(r"^TZ=(\S+)$", out, re.MULTILINE).group(1))
     text = f"Осенняя подборка {token}: пять средств для ухода"
     client_email = f"approver.{token}@example.ru"
 
@@ -122,7 +122,7 @@ def test_post_review_approval_by_link_schedule_and_publish(
         return client_email in received.rcpt_tos and "/approve/" in received.body
 
     mail = smtp_server.wait_for(is_link, timeout=30)
-    approval_url = re.search(r"https?://\S+/approve/[\w-]+/", mail.body).group(0)  # type: ignore[union-attr]
+    approval_url = re.search(r"https?://\S+/approve/[\w-]+/", mail.body).group(0)
 
     # The client opens it without an account and approves.
     page.context.clear_cookies()

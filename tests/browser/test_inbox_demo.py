@@ -58,7 +58,7 @@ def test_demo_inbox_from_the_overview_to_the_analytics(page, kosmmos_instance: I
     page.screenshot(path=str(ARTIFACTS / "inbox-analytics.png"), full_page=True)
 
 
-def _analytics_url(page, base: str) -> str:  # type: ignore[no-untyped-def]
+def _analytics_url(page, base: str) -> str:
     """The first client's analytics page, found from the overview's table."""
     page.goto(f"{base}/")
     href = page.locator("a[href*='/inbox/?waiting=1']").first.get_attribute("href") or ""

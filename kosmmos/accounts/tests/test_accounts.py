@@ -28,8 +28,8 @@ def signed_in_user(browser: Client) -> User | None:
     from django.contrib.auth import get_user
 
     request = type("R", (), {"session": browser.session})()
-    user = get_user(request)  # type: ignore[arg-type]
-    return user if user.is_authenticated else None  # type: ignore[return-value]
+    user = get_user(request)
+    return user if user.is_authenticated else None
 
 
 # --- Sign-up and sign-in -----------------------------------------------------------------------

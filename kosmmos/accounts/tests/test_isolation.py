@@ -92,10 +92,10 @@ def _money(t: Target) -> dict[str, Any]:
         upload = MetricaUpload.objects.create(
             organisation_id=ws.organisation_id, workspace=ws, csv_text="x", status="failed"
         )
-        t._money_objects = {  # type: ignore[attr-defined]
+        t._money_objects = {
             "link": link, "cost": cost, "upload": upload, "settings": actions.money_settings(ws),
         }
-    return t._money_objects  # type: ignore[attr-defined,no-any-return]
+    return t._money_objects
 
 
 def _content(t: Target) -> dict[str, Any]:
@@ -130,13 +130,13 @@ def _content(t: Target) -> dict[str, Any]:
             organisation=org, workspace=ws, date_from=timezone.localdate(),
             date_to=timezone.localdate() + timedelta(days=7),
             expires_at=timezone.now() - timedelta(minutes=1))
-        t._content_objects = {  # type: ignore[attr-defined]
+        t._content_objects = {
             "post": post, "target": target, "media": media, "link": link,
             "rubric": Rubric.objects.create(organisation=org, workspace=ws, name=f"{ws.name} rubric"),
             "template": PostTemplate.objects.create(organisation=org, workspace=ws, name="tpl"),
             "import": ImportRun.objects.create(organisation=org, workspace=ws, filename="plan.csv"),
         }
-    return t._content_objects  # type: ignore[attr-defined,no-any-return]
+    return t._content_objects
 
 def _token(t: Target, route: str) -> str:
     if route.startswith("proposals:"):
@@ -153,8 +153,8 @@ def _inbox(t: Target) -> dict[str, Any]:
     from kosmmos.inbox.testing import isolation_objects
 
     if not hasattr(t, "_inbox_objects"):
-        t._inbox_objects = isolation_objects(t.workspace, t.user)  # type: ignore[attr-defined]
-    return t._inbox_objects  # type: ignore[attr-defined,no-any-return]
+        t._inbox_objects = isolation_objects(t.workspace, t.user)
+    return t._inbox_objects
 
 
 FILL: dict[str, Callable[[Target, str], str]] = {
@@ -199,10 +199,10 @@ def _api_token(t: Target) -> Any:
     from kosmmos.lib.ids import short_code
 
     if not hasattr(t, "_api_token"):
-        t._api_token = ApiToken.objects.create(  # type: ignore[attr-defined]
+        t._api_token = ApiToken.objects.create(
             organisation=t.workspace.organisation, user=t.user, name="isolation",
             prefix=short_code(12), secret_hash="0" * 64)
-    return t._api_token  # type: ignore[attr-defined]
+    return t._api_token
 
 # Pages meant for people without an account, reached by a code or a token sent to them: they
 # must answer but show nothing private.

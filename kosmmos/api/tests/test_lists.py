@@ -21,7 +21,7 @@ def _pages(api: object, path: str, **params: object) -> list[list[str]]:
     pages, cursor = [], ""
     while True:
         query = {**params, **({"cursor": cursor} if cursor else {})}
-        body = api.get(path, **query).json()  # type: ignore[attr-defined]
+        body = api.get(path, **query).json()
         pages.append([row["id"] for row in body["results"]])
         cursor = body["next_cursor"]
         if not cursor:

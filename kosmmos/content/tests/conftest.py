@@ -44,7 +44,7 @@ def future(days: int = 3, hour: int = 10) -> datetime:
     return moment.replace(hour=hour, minute=0, second=0, microsecond=0)
 
 
-def make_post(workspace: Workspace, *, channels: list[Channel] = (), status: str = PostStatus.DRAFT,  # type: ignore[assignment]
+def make_post(workspace: Workspace, *, channels: list[Channel] = (), status: str = PostStatus.DRAFT,
               text: str = "Осенняя подборка", at: datetime | None = None, **extra: Any) -> Post:
     post = Post.objects.create(organisation=workspace.organisation, workspace=workspace, text=text,
                                status=status, publish_at=at if at is not None else future(), **extra)

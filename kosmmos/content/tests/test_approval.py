@@ -13,7 +13,7 @@ EN = {"language": "en"}
 Kind = PostEvent.Kind
 
 
-def kinds(post) -> list[str]:  # type: ignore[no-untyped-def]
+def kinds(post) -> list[str]:
     return list(post.events.order_by("created_at", "id").values_list("kind", flat=True))
 
 
@@ -87,7 +87,7 @@ def test_it_lets_a_client_only_decide_not_edit(plan: Plan) -> None:
 # --- The approval link ---------------------------------------------------------------------------
 
 
-def make_link(plan: Plan, **extra) -> ApprovalLink:  # type: ignore[no-untyped-def]
+def make_link(plan: Plan, **extra) -> ApprovalLink:
     today = timezone.localdate()
     return ApprovalLink.objects.create(organisation=plan.workspace.organisation, workspace=plan.workspace,
                                        date_from=today, date_to=today + timedelta(days=30), **extra)

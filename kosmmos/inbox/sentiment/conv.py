@@ -51,7 +51,7 @@ class ConvModel:
 
     def token_ids(self, texts: list[str]) -> list[list[int]]:
         """Token rows per text; an empty text is one unknown token so every text has a row."""
-        ids: dict[str, int] = self._ids  # type: ignore[attr-defined]
+        ids: dict[str, int] = self.__dict__["_ids"]
         out = []
         for text in texts:
             tokens = tokenize(text, self.max_tokens)

@@ -124,6 +124,7 @@ def save(model: LinearModel, path: str | Path) -> Path:
         bias=model.bias.astype(np.float32),
         offsets=model.offsets.astype(np.float32),
         meta_json=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), np.uint8),
+        allow_pickle=True,  # the default; named, or mypy takes **conv as possibly filling it
         **conv,
     )
     return path

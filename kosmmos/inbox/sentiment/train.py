@@ -215,13 +215,19 @@ def holdout_evaluate(
     return model, report
 
 
+# The logit offsets the tuning below tries.
+NEGATIVE_OFFSETS = tuple(i / 10 for i in range(0, 16))
+NEGATIVE_OFFSETS_FINE = tuple(i / 20 for i in range(0, 21))
+POSITIVE_OFFSETS = tuple(i / 10 for i in range(-4, 5))
+
+
 def tune_negative_offset(
     model: LinearModel,
     texts: Sequence[str],
     labels: Sequence[str],
     *,
     max_f1_loss: float = DEFAULTS["max_f1_loss_for_recall"],
-    grid: Sequence[float] = tuple(i / 10 for i in range(0, 16)),
+    grid: Sequence[float] = NEGATIVE_OFFSETS,
 ) -> tuple[float, list[dict[str, float]]]:
     """Largest logit offset for `negative` whose macro-F1 stays within `max_f1_loss` of the
     best offset on this (validation) data. Missing a complaint costs more than a false alarm,
@@ -249,8 +255,8 @@ def tune_offsets(
     labels: Sequence[str],
     *,
     min_negative_recall: float = 0.692,
-    negative_grid: Sequence[float] = tuple(i / 20 for i in range(0, 21)),
-    positive_grid: Sequence[float] = tuple(i / 10 for i in range(-4, 5)),
+    negative_grid: Sequence[float] = NEGATIVE_OFFSETS_FINE,
+    positive_grid: Sequence[float] = POSITIVE_OFFSETS,
 ) -> tuple[dict[str, float], list[dict[str, float]]]:
     """Decision offsets for `negative` and `positive` (neutral stays 0) that maximise
     macro-F1 on these (validation) texts among the pairs whose negative recall is at least

@@ -158,7 +158,7 @@ def train_conv(
             pooled = torch.cat([h.masked_fill(~m, 0).amax(2), (h * m).sum(2) / m.sum(2)], 1)
             return self.out(self.drop(pooled))
 
-    def batch(rows: Sequence[int]) -> tuple[Any, Any]:
+    def batch(rows: np.ndarray) -> tuple[Any, Any]:
         width = max(len(seqs[i]) for i in rows)
         ids = torch.zeros(len(rows), width, dtype=torch.long)
         for j, i in enumerate(rows):

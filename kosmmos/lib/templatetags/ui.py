@@ -29,7 +29,7 @@ def field(bound: BoundField, **options: object) -> SafeString:
     if kind == "choices":
         # Each option renders from the widget's own attrs, not from as_widget(attrs=...).
         widget.attrs["class"] = "form-check-input" + (" is-invalid" if bound.errors else "")
-    attrs = {"class": css.strip()}
+    attrs: dict[str, str | bool] = {"class": css.strip()}
     if bound.errors:
         attrs["aria-invalid"] = "true"
         attrs["aria-describedby"] = f"{bound.auto_id}_error"

@@ -44,7 +44,7 @@ def visit(app: RedirectApp, path: str, *, method: str = "GET", ua: str = BROWSER
         headers = {k: v for k, v in headers.items() if k != "User-Agent"}
 
     async def go() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
             if not ua:
                 client.headers.pop("User-Agent", None)

@@ -28,7 +28,7 @@ def test_it_refuses_unsafe_targets_at_save(target: str) -> None:
 
 
 def test_it_resolves_names_when_dns_checks_are_on(settings: object) -> None:
-    settings.KOSMMOS_RESOLVE_URLS = True  # type: ignore[attr-defined]
+    settings.KOSMMOS_RESOLVE_URLS = True
     with pytest.raises(ValidationError):
         clean_target("http://localhost:8000/")  # resolves to loopback
     # We never fetch targets: a name that does not resolve from here is accepted as typed.

@@ -42,7 +42,7 @@ class Recorder:
             return self.reject
         self.envelopes.append(envelope)
         self.received.append(
-            message_from_bytes(envelope.content, policy=policy.default)  # type: ignore[arg-type]
+            message_from_bytes(envelope.content, policy=policy.default)
         )
         return "250 Message accepted for delivery"
 

@@ -172,7 +172,7 @@ def risks(
             )
         )
     if budget < minimum * COMFORTABLE_BUDGET:
-        params = {"minimum": str(minimum)}
+        params: dict[str, object] = {"minimum": str(minimum)}
         notes.append(
             Note(
                 "budget_tight",

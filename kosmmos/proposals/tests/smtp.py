@@ -28,7 +28,7 @@ class _Handler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.arrived:
-            self.messages.append((list(envelope.rcpt_tos), parsed, time.monotonic()))  # type: ignore[arg-type]
+            self.messages.append((list(envelope.rcpt_tos), parsed, time.monotonic()))
             self.arrived.notify_all()
         return "250 OK"
 

@@ -42,7 +42,7 @@ def test_it_drafts_a_proposal_for_a_new_brief_via_the_dispatcher(new_lead: Lead)
     proposal = Proposal.objects.get(lead=new_lead)
     assert proposal.status == ProposalStatus.DRAFT
     assert [v.number for v in proposal.versions.all()] == [1]
-    assert proposal.latest_version().plan["budget_per_month"] == "150000.00"  # type: ignore[union-attr]
+    assert proposal.latest_version().plan["budget_per_month"] == "150000.00"
     assert not Delivery.objects.filter(kind="proposal").exists()
     assert dispatch_due() == 0  # done rows are not claimed again
 
@@ -92,7 +92,7 @@ def test_it_accepts_once_and_creates_the_workspace_with_the_forecast_as_targets(
     assert new_lead.status == LeadStatus.WON and new_lead.workspace is not None
     targets = WorkspaceTarget.objects.filter(workspace=new_lead.workspace)
     assert targets.count() == 3 * len(TargetMetric)  # 3 months × every metric
-    plan = proposal.sent_version.plan  # type: ignore[union-attr]
+    plan = proposal.sent_version.plan
     first = plan["forecast"][0]
     leads_target = targets.get(metric="leads", month=first["month"])
     assert leads_target.value == first["figures"]["leads"]
@@ -176,7 +176,7 @@ def test_it_shows_the_accepted_targets_on_the_workspace_page(world: World, new_l
     client_for(None).post(f"/p/{proposal.token}/accept/")
     new_lead.refresh_from_db()
     page = client_for(world.alpha.owner, language="en").get(
-        f"/workspaces/{new_lead.workspace.pk}/"  # type: ignore[union-attr]
+        f"/workspaces/{new_lead.workspace.pk}/"
     )
     html = page.content.decode()
     assert page.status_code == 200

@@ -56,7 +56,7 @@ def make_brief(**changes: object) -> BriefInput:
         "start_month": date(2026, 3, 1),
     }
     values.update(changes)
-    return BriefInput(**values)  # type: ignore[arg-type]
+    return BriefInput(**values)
 
 
 def random_brief(rng: random.Random) -> BriefInput:
