@@ -114,8 +114,10 @@ class BriefForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields[HONEYPOT] = forms.CharField(required=False, label=_("Fax"), max_length=200)
-        self.fields["kpis"].max_length = self.KPIS_MAX_LENGTH
-        self.fields["kpis"].validators.append(MaxLengthValidator(self.KPIS_MAX_LENGTH))
+        kpis = self.fields["kpis"]
+        assert isinstance(kpis, forms.CharField)
+        kpis.max_length = self.KPIS_MAX_LENGTH
+        kpis.validators.append(MaxLengthValidator(self.KPIS_MAX_LENGTH))
         self.fields["messenger_handle"].widget.attrs["placeholder"] = "@username"
         self.fields["phone"].widget.attrs["placeholder"] = "+7 900 000-00-00"
 

@@ -29,7 +29,7 @@ def _load(path: str) -> Any:
 
 
 def connector_class(network: str) -> type[Connector]:
-    return _load(CONNECTORS[network])  # type: ignore[no-any-return]
+    return _load(CONNECTORS[network])
 
 
 def build(network: str, credentials: dict[str, Any], config: dict[str, Any]) -> Connector:
@@ -41,7 +41,7 @@ def inbound_class(network: str) -> type[Inbound]:
     """The network's inbound side; the base (polled, nothing to parse, no replies) for a
     network the inbox does not read."""
     path = INBOUND.get(network)
-    return _load(path) if path else Inbound  # type: ignore[no-any-return]
+    return _load(path) if path else Inbound
 
 
 def inbound(network: str, config: dict[str, Any]) -> Inbound:

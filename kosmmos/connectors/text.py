@@ -10,9 +10,12 @@ AD_WORD = "Реклама"
 
 
 class Labelled(Protocol):
-    is_ad: bool
-    advertiser: str
-    erid: str
+    @property
+    def is_ad(self) -> bool: ...
+    @property
+    def advertiser(self) -> str: ...
+    @property
+    def erid(self) -> str: ...
 
 
 def ad_label(post: Labelled) -> str:

@@ -19,6 +19,8 @@ from django.core.cache.backends.filebased import FileBasedCache
 
 
 class LockedFileCache(FileBasedCache):
+    _dir: str  # set by FileBasedCache.__init__; the stubs do not declare it
+
     @contextmanager
     def _locked(self) -> Iterator[None]:
         os.makedirs(self._dir, exist_ok=True)

@@ -62,7 +62,8 @@ class SandboxInbound(Inbound):
         a drop (duplicate or our own reply) every poll. Posts that left the recent window leave
         the cursor too."""
         connector = SandboxConnector(credentials, self.config)
-        seen = cursor.get("seen_at") if isinstance(cursor.get("seen_at"), dict) else {}
+        seen_at = cursor.get("seen_at")
+        seen: dict[str, Any] = seen_at if isinstance(seen_at, dict) else {}
         polled = Polled()
         latest: dict[str, float] = {}
         for ref in posts:

@@ -234,7 +234,7 @@ class Network:
             if scripted:
                 post["scripted"] = sorted(scripted, key=lambda c: c["at"])
             self._index(post)
-            self._dirty_posts.add(post["id"])
+            self._dirty_posts.add(self.seq)
             for answer in answers or ():
                 # Stored like the channel's replies from the comment API (persisted the same).
                 self.comment_seq += 1

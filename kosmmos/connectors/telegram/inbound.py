@@ -139,7 +139,7 @@ class TelegramInbound(Inbound):
             raise Drop("bad_payload", "message_id 0")
         author, name = _author(message)
         said, cut = text(message.get("text") or message.get("caption"))
-        common = {"event_key": key, "external_id": f"{chat_id}:{message_id}", "chat_ref": chat_id,
+        common: dict[str, Any] = {"event_key": key, "external_id": f"{chat_id}:{message_id}", "chat_ref": chat_id,
                   "author_ref": author, "author_name": name, "text": said, "text_cut": cut,
                   "received_at": when(message.get("edit_date") if edited else message.get("date")),
                   "raw": data}

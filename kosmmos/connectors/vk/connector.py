@@ -294,6 +294,6 @@ class VkConnector:
             for row in rows:
                 reach[str(row["post_id"])] = int(row.get("reach_total") or 0)
         return {
-            pid: PostStats(reach=reach.get(pid), **counts[pid])  # type: ignore[arg-type]
+            pid: PostStats(reach=reach.get(pid), **counts[pid])
             for pid in external_ids if pid in counts
         }

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Set
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -179,6 +180,11 @@ def _vk_merge(schema: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _fewest(tried: list[list[str]]) -> list[str]:
+    """Of the branches a value failed, the one it came closest to: its problems say the most."""
+    return sorted(tried, key=len)[0]
+
+
 def vk_value(schema: Any, value: Any, where: str) -> list[str]:
     """Problems with a decoded JSON value against a VK schema node."""
     if not isinstance(schema, dict):
@@ -189,7 +195,7 @@ def vk_value(schema: Any, value: Any, where: str) -> list[str]:
     for key in ("oneOf", "anyOf"):
         if key in schema and "properties" not in schema:
             tried = [vk_value(branch, value, where) for branch in schema[key]]
-            return [] if any(not t for t in tried) else min(tried, key=len)
+            return [] if any(not t for t in tried) else _fewest(tried)
     kind = schema.get("type")
     if "enum" in schema and value not in schema["enum"]:
         return [f"{where}: {value!r} is not one of {schema['enum']}"]
@@ -198,11 +204,11 @@ def vk_value(schema: Any, value: Any, where: str) -> list[str]:
         if not isinstance(value, dict):
             return [f"{where}: expected an object, got {type(value).__name__}"]
         merged = _vk_merge(schema)
-        problems = []
+        problems: list[str] = []
         for choices in merged.get("choices", []):
-            tried = [vk_value(branch, value, where) for branch in choices]
-            if all(tried):
-                problems += min(tried, key=len)
+            found = [vk_value(branch, value, where) for branch in choices]
+            if all(found):
+                problems += _fewest(found)
         properties = merged["properties"]
         if properties or not merged.get("open"):
             for name, item in value.items():
@@ -346,7 +352,7 @@ def tg_object(kind: str, value: Any, where: str = "") -> list[str]:
     return problems
 
 
-def tg_request(method: str, params: dict[str, Any], *, files: set[str] = frozenset(),
+def tg_request(method: str, params: dict[str, Any], *, files: Set[str] = frozenset(),
                form: bool = False) -> list[str]:
     """Problems with one Bot API call: ``params`` is the JSON body or the multipart fields
     (``form``), ``files`` the names of the multipart file parts."""
