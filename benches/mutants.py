@@ -47,6 +47,8 @@ RUNNER = "kosmmos/publishing/tests/test_runner.py"
 SCHEDULE = "kosmmos/content/tests/test_schedule.py"
 PUBLISH_VIEWS = "kosmmos/publishing/tests/test_views.py"
 MAIL = "kosmmos/mail/tests/test_delivery.py"
+IN_BOTH = ("kosmmos/inbox/tests/test_views.py::"
+           "test_it_refuses_a_canned_reply_of_another_agency_to_someone_in_both")
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ MUTANTS: list[Mutant] = [
       "canned.workspace_id and canned.workspace_id != item.workspace_id)", "False)", (MIXED,),
       "a canned reply of one workspace used on another's item"),
     m("inbox-canned-org", INBOX_VIEWS, "    if canned.organisation_id != item.organisation_id or (",
-      "    if False or (", (MIXED,), "a canned reply of another agency used on an item"),
+      "    if False or (", (IN_BOTH, MIXED), "a canned reply of another agency used on an item"),
     # --- claims ----------------------------------------------------------------------------
     m("claims-one-status", CLAIMS, ".filter(pk=pk, status__in=statuses).update(**updates)",
       ".filter(pk=pk).update(**updates)", (MAIL, ENGINE), "claim_one takes a row in any state"),
@@ -246,7 +248,8 @@ def run(argv: list[str]) -> dict[str, Any]:
                         help="skip the run of the unmutated tests")
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     opts = parser.parse_args(argv)
-    chosen = [x for x in MUTANTS if opts.only in x.path]
+    # The mutants only the whole isolation walk (minutes) can kill go last.
+    chosen = sorted((x for x in MUTANTS if opts.only in x.path), key=lambda x: WALK in x.tests)
     if opts.list:
         return {"mutants": len(chosen), "list": [f"{x.id} ({x.path}): {x.what}" for x in chosen]}
     stale = check(chosen)

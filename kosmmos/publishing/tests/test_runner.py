@@ -155,3 +155,23 @@ def test_it_releases_a_stopping_workers_unstarted_posts_for_the_next_claim(
     # Another worker's dispatcher claims it again at once (within the look-ahead).
     PostTarget.objects.filter(pk=target.pk).update(next_attempt_at=timezone.now())
     assert dispatch.dispatch_due() == 1
+
+
+@pytest.mark.django_db
+def test_it_hands_back_only_the_rows_its_claim_holds(world, channel, net) -> None:
+    from kosmmos.publishing.leases import release
+    from kosmmos.publishing.tests.conftest import make_post
+
+    _p1, mine = make_post(world, channel, text="mine")
+    _p2, theirs = make_post(world, channel, text="theirs")
+    until = timezone.now() + timedelta(seconds=30)
+    PostTarget.objects.filter(pk=mine.pk).update(status=TargetStatus.PUBLISHING,
+                                                 lease_owner="me", lease_until=until)
+    PostTarget.objects.filter(pk=theirs.pk).update(status=TargetStatus.PUBLISHING,
+                                                   lease_owner="other", lease_until=until)
+    assert release("me", TargetStatus.PUBLISHING, [mine.pk, theirs.pk],
+                   status=TargetStatus.SCHEDULED) == 1
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (mine.status, mine.lease_owner) == (TargetStatus.SCHEDULED, "")
+    assert (theirs.status, theirs.lease_owner) == (TargetStatus.PUBLISHING, "other")
