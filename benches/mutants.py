@@ -192,7 +192,24 @@ MUTANTS: list[Mutant] = [
 ]
 
 # Why a mutant may survive: each survivor needs one, or a test that kills it.
-REASONS: dict[str, str] = {}
+REASONS: dict[str, str] = {
+    "api-post-org": "Defence in depth: post_for then calls workspace_for, which looks the post's "
+                    "workspace up among the token membership's own workspaces, so another "
+                    "organisation's post is a 404 there too (test_access's 404 walk passes "
+                    "through it).",
+    "claims-marked-won": "Within the claim's transaction the picked rows are either locked "
+                         "(PostgreSQL: FOR UPDATE SKIP LOCKED) or the writer is alone (SQLite's "
+                         "IMMEDIATE transactions), so the UPDATE stamps every picked row and the "
+                         "re-read by mark returns the same ids; it guards the claim should the "
+                         "locking ever change. No test can make the UPDATE miss a picked row "
+                         "without replacing the database's locking.",
+    "claims-marked-status": "As claims-marked-won: the pick already filtered the status inside the "
+                            "same locked (PostgreSQL) or serialised (SQLite) transaction, so the "
+                            "UPDATE's own status condition never excludes a row today.",
+    "leases-own-pid": "Our own pid is alive: without the check, os.kill(pid, 0) succeeds and "
+                      "psutil sees a running process, so the answer is the same (not gone); "
+                      "the check only saves two system calls. pid 0 stays refused.",
+}
 
 
 def _copy_checkout(dest: Path) -> None:
