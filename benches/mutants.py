@@ -47,6 +47,7 @@ RUNNER = "kosmmos/publishing/tests/test_runner.py"
 SCHEDULE = "kosmmos/content/tests/test_schedule.py"
 PUBLISH_VIEWS = "kosmmos/publishing/tests/test_views.py"
 MAIL = "kosmmos/mail/tests/test_delivery.py"
+RECORDING = "kosmmos/publishing/tests/test_outcomes.py"
 IN_BOTH = ("kosmmos/inbox/tests/test_views.py::"
            "test_it_refuses_a_canned_reply_of_another_agency_to_someone_in_both")
 
@@ -143,11 +144,12 @@ MUTANTS: list[Mutant] = [
       "a stopping worker hands back rows someone else holds"),
     # --- the publishing state machine ------------------------------------------------------
     m("outcomes-token", OUTCOMES, "mine = PostTarget.objects.filter(pk=t.pk, lease_owner=token)",
-      "mine = PostTarget.objects.filter(pk=t.pk)", (ENGINE, LIVENESS),
+      "mine = PostTarget.objects.filter(pk=t.pk)", (RECORDING, ENGINE, LIVENESS),
       "outcomes written over a row someone else took over"),
     m("outcomes-status", OUTCOMES,
       "            if status is not None:\n                mine = mine.filter(status=status)",
-      "            pass", (ENGINE, LIVENESS), "outcomes written whatever state the row is in"),
+      "            pass", (RECORDING, ENGINE, LIVENESS),
+      "outcomes written whatever state the row is in"),
     m("outcomes-reauth-active", OUTCOMES, "Channel.objects.filter(pk=channel_id, status=ChannelStatus.ACTIVE).update(",
       "Channel.objects.filter(pk=channel_id).update(", (ENGINE,),
       "an old auth failure flips a reconnected channel back"),
@@ -206,6 +208,10 @@ REASONS: dict[str, str] = {
     "claims-marked-status": "As claims-marked-won: the pick already filtered the status inside the "
                             "same locked (PostgreSQL) or serialised (SQLite) transaction, so the "
                             "UPDATE's own status condition never excludes a row today.",
+    "outcomes-status": "Every move of a row away from a claim's status also clears or replaces "
+                       "its lease_owner (the sweep, a hand-back, a new claim), so the token "
+                       "condition already refuses such a row (test_outcomes); the status "
+                       "condition guards a future move that forgets to.",
     "leases-own-pid": "Our own pid is alive: without the check, os.kill(pid, 0) succeeds and "
                       "psutil sees a running process, so the answer is the same (not gone); "
                       "the check only saves two system calls. pid 0 stays refused.",
