@@ -46,3 +46,32 @@ def test_it_never_writes_over_a_row_another_claim_took_over(scheduled) -> None:
     target.refresh_from_db()
     assert (target.status, target.lease_owner, target.external_id) == (
         TargetStatus.PUBLISHED, "", "77")
+
+
+def test_it_marks_only_an_active_channel_as_needing_reconnection(channel) -> None:
+    from kosmmos.channels.models import Channel, ChannelStatus
+
+    Channel.objects.filter(pk=channel.pk).update(status=ChannelStatus.DISABLED)
+    # A revoked token seen by a batch that started before a person disabled the channel.
+    outcomes.mark_needs_reauth({channel.pk: "token revoked"})
+    channel.refresh_from_db()
+    assert (channel.status, channel.last_error) == (ChannelStatus.DISABLED, "")
+    Channel.objects.filter(pk=channel.pk).update(status=ChannelStatus.ACTIVE)
+    outcomes.mark_needs_reauth({channel.pk: "token revoked"})
+    channel.refresh_from_db()
+    assert (channel.status, channel.last_error) == (ChannelStatus.NEEDS_REAUTH, "token revoked")
+
+
+def test_it_gives_up_on_transient_errors_after_the_last_attempt(scheduled) -> None:
+    _post, target = scheduled
+    transient = [Try(1, timezone.now(), 5, PublishAttempt.Outcome.TRANSIENT, error="HTTP 503")]
+    target.attempts = outcomes.MAX_ATTEMPTS - 2
+    again = engine.after_publish(Job(target=target, tries=list(transient)), transient[0],
+                                 timezone.now())
+    assert again.fields["status"] == TargetStatus.SCHEDULED
+    target.attempts = outcomes.MAX_ATTEMPTS - 1
+    last = engine.after_publish(Job(target=target, tries=list(transient)), transient[0],
+                                timezone.now())
+    assert last.fields["status"] == TargetStatus.FAILED
+    assert last.fields["attempts"] == outcomes.MAX_ATTEMPTS
+    assert last.event == ("publish_failed", "HTTP 503")
