@@ -165,7 +165,7 @@ MUTANTS: list[Mutant] = [
     m("engine-max-attempts", ENG, "last.outcome == Outcome.TRANSIENT and attempts < MAX_ATTEMPTS",
       "last.outcome == Outcome.TRANSIENT", (RECORDING, ENGINE), "transient errors are retried for ever"),
     m("reconcile-token", REC, "        lease_owner=dispatch_token,\n    ).update(lease_owner=token):",
-      "    ).update(lease_owner=token):", (ENGINE,), "a duplicated look-up message takes rows over"),
+      "    ).update(lease_owner=token):", (RECORDING, ENGINE), "a duplicated look-up message takes rows over"),
     m("reconcile-cannot-tell", REC, "    if last.outcome == Outcome.ABSENT:",
       "    if last.outcome in (Outcome.ABSENT, Outcome.AMBIGUOUS):", (ENGINE,),
       "a network that cannot tell is taken as 'absent': sent again"),

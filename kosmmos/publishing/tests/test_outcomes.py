@@ -75,3 +75,16 @@ def test_it_gives_up_on_transient_errors_after_the_last_attempt(scheduled) -> No
     assert last.fields["status"] == TargetStatus.FAILED
     assert last.fields["attempts"] == outcomes.MAX_ATTEMPTS
     assert last.event == ("publish_failed", "HTTP 503")
+
+
+def test_it_ignores_a_look_up_message_of_another_claim(scheduled, net) -> None:
+    from kosmmos.publishing import reconcile
+
+    _post, target = scheduled
+    PostTarget.objects.filter(pk=target.pk).update(status=TargetStatus.RECONCILING,
+                                                   lease_owner="dispatch-now")
+    # An old or duplicated message carries the token of a claim that is over.
+    assert reconcile.reconcile_batch([target.pk], "dispatch-before", inline=True) == 0
+    target.refresh_from_db()
+    assert (target.status, target.lease_owner) == (TargetStatus.RECONCILING, "dispatch-now")
+    assert net.calls == [] and not target.attempt_rows.exists()
