@@ -177,7 +177,7 @@ MUTANTS: list[Mutant] = [
     m("dispatch-call-grace", DISPATCH, "looks.setdefault(max(now, last_start + call_grace(network)), [])",
       "looks.setdefault(now, [])", (LIVENESS, ENGINE), "looked up before a call in flight could land"),
     m("targets-needs-check", TARGETS, "    if confirmed_absent:\n        allowed.append(TargetStatus.NEEDS_CHECK)",
-      "    allowed.append(TargetStatus.NEEDS_CHECK)", (PUBLISH_VIEWS, SCHEDULE),
+      "    allowed.append(TargetStatus.NEEDS_CHECK)", (RECORDING, PUBLISH_VIEWS, SCHEDULE),
       "a post that may be out is retried without a person's word"),
     m("targets-roll-up-done", TARGETS, "    if target_statuses <= DONE:", "    if target_statuses & DONE:",
       (SCHEDULE, ENGINE), "one published target makes the post published"),

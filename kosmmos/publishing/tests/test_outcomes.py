@@ -88,3 +88,16 @@ def test_it_ignores_a_look_up_message_of_another_claim(scheduled, net) -> None:
     target.refresh_from_db()
     assert (target.status, target.lease_owner) == (TargetStatus.RECONCILING, "dispatch-now")
     assert net.calls == [] and not target.attempt_rows.exists()
+
+
+def test_it_retries_a_post_that_may_be_out_only_on_a_persons_word(scheduled) -> None:
+    from kosmmos.content.targets import retry_target
+
+    _post, target = scheduled
+    PostTarget.objects.filter(pk=target.pk).update(status=TargetStatus.NEEDS_CHECK)
+    assert retry_target(target) is False  # it may be on the network: sending could double it
+    target.refresh_from_db()
+    assert target.status == TargetStatus.NEEDS_CHECK
+    assert retry_target(target, confirmed_absent=True) is True
+    target.refresh_from_db()
+    assert target.status == TargetStatus.SCHEDULED
