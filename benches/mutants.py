@@ -138,7 +138,7 @@ MUTANTS: list[Mutant] = [
       "a zombie-looking process with live threads is taken for dead"),
     m("leases-extend-shorten", LEASES, "PostTarget.objects.filter(lease_owner=token, status=status,\n"
       "                              lease_until__lt=until)", "PostTarget.objects.filter(lease_owner=token, "
-      "status=status)", (ENGINE, RUNNER), "a heartbeat shortens a lease claimed ahead"),
+      "status=status)", (LIVENESS, ENGINE, RUNNER), "a heartbeat shortens a lease claimed ahead"),
     m("leases-release-token", LEASES, "PostTarget.objects.filter(pk__in=pks, lease_owner=token, status=held_in)",
       "PostTarget.objects.filter(pk__in=pks, status=held_in)", (RUNNER,),
       "a stopping worker hands back rows someone else holds"),
@@ -182,7 +182,7 @@ MUTANTS: list[Mutant] = [
     m("targets-roll-up-done", TARGETS, "    if target_statuses <= DONE:", "    if target_statuses & DONE:",
       (SCHEDULE, ENGINE), "one published target makes the post published"),
     m("targets-roll-up-editor", TARGETS, "changed += Post.objects.filter(pk__in=pks, status__in=ROLLED_UP).exclude(",
-      "changed += Post.objects.filter(pk__in=pks).exclude(", (SCHEDULE, ENGINE),
+      "changed += Post.objects.filter(pk__in=pks).exclude(", (RECORDING, SCHEDULE, ENGINE),
       "the roll-up overwrites a draft or a post in review"),
     m("targets-unschedule", TARGETS,
       "changed = PostTarget.objects.filter(post=post, status=TargetStatus.SCHEDULED).update(",
@@ -190,7 +190,7 @@ MUTANTS: list[Mutant] = [
       "unscheduling pulls back targets already on their way"),
     m("targets-delete-wins", TARGETS,
       "        query = query.exclude(pending_action=PendingAction.DELETE)  # a delete wins",
-      "        pass", (ENGINE, SCHEDULE), "an edit replaces a pending delete"),
+      "        pass", (RECORDING, ENGINE, SCHEDULE), "an edit replaces a pending delete"),
 ]
 
 # Why a mutant may survive: each survivor needs one, or a test that kills it.

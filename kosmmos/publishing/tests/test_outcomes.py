@@ -101,3 +101,31 @@ def test_it_retries_a_post_that_may_be_out_only_on_a_persons_word(scheduled) -> 
     assert retry_target(target, confirmed_absent=True) is True
     target.refresh_from_db()
     assert target.status == TargetStatus.SCHEDULED
+
+
+def test_it_leaves_a_post_in_the_editors_hands_out_of_the_roll_up(scheduled) -> None:
+    from kosmmos.content.models import Post, PostStatus
+    from kosmmos.content.targets import roll_up
+
+    post, target = scheduled
+    PostTarget.objects.filter(pk=target.pk).update(status=TargetStatus.PUBLISHED)
+    Post.objects.filter(pk=post.pk).update(status=PostStatus.IN_REVIEW)
+    assert roll_up([post.pk]) == 0
+    post.refresh_from_db()
+    assert post.status == PostStatus.IN_REVIEW
+    Post.objects.filter(pk=post.pk).update(status=PostStatus.SCHEDULED)
+    assert roll_up([post.pk]) == 1
+    post.refresh_from_db()
+    assert post.status == PostStatus.PUBLISHED
+
+
+def test_it_lets_a_pending_delete_win_over_a_later_edit(scheduled) -> None:
+    from kosmmos.content.models import PendingAction
+    from kosmmos.content.targets import propagate_delete, propagate_edit
+
+    post, target = scheduled
+    PostTarget.objects.filter(pk=target.pk).update(status=TargetStatus.PUBLISHED)
+    assert propagate_delete(post) == 1
+    assert propagate_edit(post) == 0  # the post is on its way out: no edit replaces that
+    target.refresh_from_db()
+    assert target.pending_action == PendingAction.DELETE
