@@ -212,6 +212,11 @@ REASONS: dict[str, str] = {
                        "its lease_owner (the sweep, a hand-back, a new claim), so the token "
                        "condition already refuses such a row (test_outcomes); the status "
                        "condition guards a future move that forgets to.",
+    "acc-workspace-write": "Every page view that asks for write=True in accounts and content is "
+                           "also @staff_required, which refuses the role first (a client's edit "
+                           "of their own workspace is a 403 either way: test_accounts). Left "
+                           "open: links/access.py's money writes rely on it alone for analysts; "
+                           "a test of an analyst writing money data belongs with the links tests.",
     "leases-own-pid": "Our own pid is alive: without the check, os.kill(pid, 0) succeeds and "
                       "psutil sees a running process, so the answer is the same (not gone); "
                       "the check only saves two system calls. pid 0 stays refused.",
