@@ -217,6 +217,11 @@ REASONS: dict[str, str] = {
                            "of their own workspace is a 403 either way: test_accounts). Left "
                            "open: links/access.py's money writes rely on it alone for analysts; "
                            "a test of an analyst writing money data belongs with the links tests.",
+    "con-agency": "Not covered, left open: every view passing agency=True is also "
+                  "@agency_required, which refuses a client of the agency being worked in; the "
+                  "guard matters for a person who is a client in one agency and staff in another, "
+                  "working in the second and opening a post of the first. Needs a test with such "
+                  "a person (the isolation walk has none).",
     "leases-own-pid": "Our own pid is alive: without the check, os.kill(pid, 0) succeeds and "
                       "psutil sees a running process, so the answer is the same (not gone); "
                       "the check only saves two system calls. pid 0 stays refused.",
