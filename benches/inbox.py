@@ -7,7 +7,9 @@ in batches (one transaction each). A share of the events is delivered twice (som
 batch, most in a later one) and a few are malformed (no id), so the drop counters are exercised.
 
 Reports ``items_per_s`` (events handled per second of wall time), ``dropped_by_reason``,
-``lost`` (good unique events not stored) and ``duplicates_stored`` (items stored more than once).
+``lost`` (good unique events whose id, on its channel, is not among the stored items: checked
+per item, so a surplus of stored rows cannot hide a missing one), ``unexpected_stored`` (stored
+items that were never a good event) and ``duplicates_stored`` (items stored more than once).
 Runs on a throw-away SQLite database in a temporary KOSMMOS_VAR unless DATABASE_URL is set (then
 it uses that database and deletes its bench agency afterwards).
 """
@@ -43,14 +45,14 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 
 def _events(args: argparse.Namespace, channels: list[Any], posts: dict[Any, list[str]]
-            ) -> tuple[list[tuple[Any, dict[str, Any], str]], int]:
-    """The delivery stream and how many good unique events are in it."""
+            ) -> tuple[list[tuple[Any, dict[str, Any], str]], set[tuple[str, str]]]:
+    """The delivery stream and the (channel id, comment id) of its good unique events."""
     rng = random.Random(args.seed)
     n_dup = int(args.events * args.duplicates)
     n_unique = args.events - n_dup
     start = time.time() - 86400
     unique = []
-    good = 0
+    good: set[tuple[str, str]] = set()
     for i in range(n_unique):
         channel = channels[i % len(channels)]
         post = rng.choice(posts[channel.pk])
@@ -61,7 +63,7 @@ def _events(args: argparse.Namespace, channels: list[Any], posts: dict[Any, list
         if rng.random() < args.malformed:
             del comment["id"]
         else:
-            good += 1
+            good.add((str(channel.pk), comment["id"]))
         unique.append((channel, comment, post))
     stream = list(unique)
     for _ in range(n_dup):
@@ -111,6 +113,7 @@ def run(argv: list[str]) -> dict[str, Any]:
         tenth = max(1, len(batch_s) // 10)
         items = Item.objects.filter(organisation=org)
         stored = items.count()
+        kept = {(str(c), e) for c, e in items.values_list("channel_id", "external_id")}
         duplicates = (items.values("channel_id", "kind", "external_id")
                       .annotate(n=Count("pk")).filter(n__gt=1).count())
         dropped: dict[str, int] = {}
@@ -128,7 +131,8 @@ def run(argv: list[str]) -> dict[str, Any]:
             "items_per_s_last_tenth": round(tenth * args.batch / sum(batch_s[-tenth:])),
             "matched_to_posts": matched, "classified": labelled,
             "dropped_by_reason": dict(sorted(dropped.items())),
-            "lost": good - stored, "duplicates_stored": duplicates, "batch": args.batch,
+            "lost": len(good - kept), "unexpected_stored": len(kept - good),
+            "duplicates_stored": duplicates, "batch": args.batch,
             "database": connection.vendor,
             "target": {"items_per_s": 3000, "lost": 0, "duplicates_stored": 0},
             "note": "" if own_var else f"ran on {settings.DATABASES['default']['NAME']}",

@@ -7,11 +7,18 @@ Set-up (not timed): a temporary ``KOSMMOS_VAR`` (SQLite), one workspace with 10,
    User-Agent. Max rps at 64 connections.
 2. p99 at about half the max: Debian's wrk has no fixed-rate mode (-R is wrk2), so the
    connection count whose rps is closest to half the max is used (said in the result).
-3. The same redirects through a plain Django view (default middleware) on granian WSGI.
+3. The same redirects through a plain Django view on granian WSGI (see below).
 4. A graceful stop (SIGTERM) of the redirect service; every click wrk got a 302 for must be in
    the event store (clicks_sent = sum of wrk's responses, clicks_stored = rows stored).
 5. The SIGKILL loss: load, then SIGKILL of the web server and flusher mid-load, a fresh flusher
-   drains the spool; lost = answered redirects not stored.
+   drains the spool. wrk writes down the click id (``kid``) of every 302 it got; ``lost_by_id``
+   = answered click ids not in the store (a surplus of stored clicks — requests in flight at the
+   kill, stored but never answered — cannot hide a loss); ``lost`` (answered − stored) is kept
+   beside it for comparison.
+
+The Django baseline is the honest "same product as a Django view": the product's settings with
+its full middleware list (``django_view_rps``); ``django_default_middleware_rps`` is the same
+view with the middleware of a fresh ``startproject`` instead.
 
 Needs wrk (``apt-get install -y wrk``).
 """
@@ -64,6 +71,19 @@ links = [TrackedLink(organisation=org, workspace=ws, code=link_code(), network="
 TrackedLink.objects.bulk_create(links, batch_size=2000)
 open(OUT, "w").write("\\n".join(link.code for link in links))
 print(ws.pk.hex)
+"""
+
+# The SIGKILL round also writes down each answered click id (one per line).
+KIDS_LUA = r"""
+local kids = io.open(os.getenv("KOSMMOS_KIDS"), "a")
+kids:setvbuf("line")
+response = function(status, headers, body)
+  if status == 302 then
+    local location = headers["location"] or headers["Location"] or ""
+    local kid = string.match(location, "[?&]kid=([^&#]+)")
+    if kid then kids:write(kid, "\n") end
+  end
+end
 """
 
 
@@ -146,9 +166,10 @@ def _one_round(env: dict[str, str], var: Path, ws: str, lua: Path, seconds: floa
             "p99_ms_at_max": max_run["p99_us"] / 1000, "sent": sent, "stored_total": stored}
 
 
-def _django_round(env: dict[str, str], lua: Path, seconds: float, var: Path) -> float:
+def _django_round(env: dict[str, str], lua: Path, seconds: float, var: Path,
+                  settings: str = "benches.redirect_settings") -> float:
     port = free_port()
-    denv = {**env, "DJANGO_SETTINGS_MODULE": "benches.redirect_settings",
+    denv = {**env, "DJANGO_SETTINGS_MODULE": settings,
             "LINKS_SPOOL_DIR": str(var / "django-spool")}
     server = _start([sys.executable, "-m", "granian", "--interface", "wsgi", "kosmmos.wsgi:application",
                      "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--no-ws",
@@ -163,13 +184,34 @@ def _django_round(env: dict[str, str], lua: Path, seconds: float, var: Path) -> 
         _stop(server)
 
 
+def _stored_ids(var: Path, workspace_hex: str) -> set[str]:
+    conn = sqlite3.connect(var / "events.sqlite3")
+    try:
+        return {row[0] for row in conn.execute(
+            "SELECT click_id FROM links_click WHERE workspace_id = ?", [bytes.fromhex(workspace_hex)])}
+    except sqlite3.OperationalError:
+        return set()
+    finally:
+        conn.close()
+
+
+def lost_by_id(answered: list[str], stored: set[str]) -> int:
+    """Answered click ids missing from the store (each answered id counts once)."""
+    return len(set(answered) - stored)
+
+
 def _sigkill_round(env: dict[str, str], var: Path, ws: str, lua: Path) -> dict[str, int]:
     before = _stored(var, ws)
+    kids_file = var / "answered-kids.txt"
+    kids_file.unlink(missing_ok=True)
+    kill_lua = var / "bench-kill.lua"
+    kill_lua.write_text(lua.read_text() + KIDS_LUA)
+    env = {**env, "KOSMMOS_KIDS": str(kids_file)}
     port = free_port()
     server = _start([sys.executable, "-m", "kosmmos.cli", "redirect", "--port", str(port)], env)
     base = f"http://127.0.0.1:{port}"
     _wait(f"{base}/-/health")
-    wrk = subprocess.Popen([*_pin(0), "wrk", "-t1", "-c16", "-d4s", "-s", str(lua), base], env=env,
+    wrk = subprocess.Popen([*_pin(0), "wrk", "-t1", "-c16", "-d4s", "-s", str(kill_lua), base], env=env,
                            stdout=subprocess.PIPE, text=True)
     time.sleep(2.0)
     # SIGKILL the supervisor, granian and the flusher at once, mid-load.
@@ -184,7 +226,10 @@ def _sigkill_round(env: dict[str, str], var: Path, ws: str, lua: Path) -> dict[s
     time.sleep(3.0)
     _stop(flusher)
     stored = _stored(var, ws) - before
-    return {"answered": answered, "stored": stored, "lost": max(0, answered - stored)}
+    kids = kids_file.read_text().split() if kids_file.exists() else []
+    return {"answered": answered, "answered_ids": len(kids), "stored": stored,
+            "lost": max(0, answered - stored),
+            "lost_by_id": lost_by_id(kids, _stored_ids(var, ws))}
 
 
 def _tree(pid: int) -> list[int]:
@@ -219,19 +264,23 @@ def run(argv: list[str]) -> dict[str, object]:
         ).stdout.strip().splitlines()[-1]
         lua = var / "bench.lua"
         lua.write_text(LUA)
-        rounds, django_rps = [], []
+        rounds, django_rps, default_rps = [], [], []
         for _ in range(opts.runs):
             before = _stored(var, ws)
             result = _one_round(env, var, ws, lua, opts.seconds)
             result["stored"] = result.pop("stored_total") - before
             rounds.append(result)
             django_rps.append(_django_round(env, lua, opts.seconds, var))
+            default_rps.append(_django_round(env, lua, opts.seconds, var,
+                                             "benches.redirect_settings_default"))
         kill = _sigkill_round(env, var, ws, lua)
     rps = statistics.median(r["rps"] for r in rounds)
     drps = statistics.median(django_rps)
     return {
         "rps": round(rps),
         "django_view_rps": round(drps),
+        "django_view": "the product's settings and full middleware list",
+        "django_default_middleware_rps": round(statistics.median(default_rps)),
         "ratio": round(rps / drps, 2),
         "p99_ms_at_half_load": round(statistics.median(r["p99_ms_at_half_load"] for r in rounds), 2),
         "half_load": "wrk has no fixed rate (-R is wrk2): the connection count whose rps is closest "

@@ -280,7 +280,8 @@ def bench(argv: list[str]) -> int:
     else:
         for key, value in result.items():
             print(f"{key}: {value}")
-    return 0
+    # A bench that says its run failed (an email that never came) fails the command.
+    return 1 if isinstance(result, dict) and result.get("failed") else 0
 
 
 def sentiment(argv: list[str]) -> int:

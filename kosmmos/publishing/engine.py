@@ -27,7 +27,8 @@ from typing import Any
 from django.utils import timezone
 
 from kosmmos.content.models import PostTarget, TargetStatus
-from kosmmos.publishing.leases import Lease, extend, lease, new_token
+from kosmmos.content.targets import roll_up
+from kosmmos.publishing.leases import Lease, extend, lease, new_token, release
 from kosmmos.publishing.models import PublishAttempt
 from kosmmos.publishing.outcomes import MAX_ATTEMPTS, Verdict, backoff, published_fields, record
 from kosmmos.publishing.runner import Batch, start
@@ -70,8 +71,15 @@ def publish_batch(ids: Iterable[Any], *, inline: bool = True) -> int:
     def write() -> None:
         record(token, jobs, after_publish, status=TargetStatus.PUBLISHING)
 
+    def hand_back(unstarted: list[Job]) -> None:
+        # Never sent: scheduled again, still due at their second, for the next claim.
+        if release(token, TargetStatus.PUBLISHING, [j.target.pk for j in unstarted],
+                   status=TargetStatus.SCHEDULED):
+            roll_up({j.target.post_id for j in unstarted})
+
     return start(Batch(jobs=jobs, work=work, record=write,
-                       heartbeat=lambda: extend(token, TargetStatus.PUBLISHING, box)),
+                       heartbeat=lambda: extend(token, TargetStatus.PUBLISHING, box),
+                       hand_back=hand_back),
                  inline=inline)
 
 

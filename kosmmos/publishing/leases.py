@@ -17,6 +17,7 @@ import time
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psutil
 from django.conf import settings
@@ -111,3 +112,11 @@ def extend(token: str, status: str, box: Lease) -> None:
                               lease_until__lt=until).update(lease_until=until)
     box.until = max(box.until, until.timestamp())
 
+
+
+def release(token: str, held_in: str, pks: list[Any], **fields: Any) -> int:
+    """Give back rows claimed with ``token`` on which nothing was done (a stopping worker's
+    calls not started) in status ``held_in``: the claim and its lease go, ``fields`` are written, and the next claim
+    (any worker's) may take them at once. Conditional on the token: rows taken over are kept."""
+    return PostTarget.objects.filter(pk__in=pks, lease_owner=token, status=held_in).update(
+        lease_owner="", lease_until=None, **fields)

@@ -66,6 +66,8 @@ def record(token: str, jobs: list[Job], judge: Callable[[Job, Try, datetime], Ve
         events: list[PostEvent] = []
         reauth: dict[Any, str] = {}
         for job in jobs:
+            if not job.tries:  # never started: handed back when the worker stopped (runner.py)
+                continue
             t = job.target
             rows += attempt_rows(t, job.tries, job.action, worker)
             last = job.tries[-1]

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from kosmmos.connectors.base import AmbiguousOutcome, AuthRevoked, ConnectorError, RateLimited
 from kosmmos.content.models import PostTarget, TargetStatus
-from kosmmos.publishing.leases import new_token
+from kosmmos.publishing.leases import new_token, release
 from kosmmos.publishing.models import PublishAttempt
 from kosmmos.publishing.outcomes import Verdict, backoff, published_fields, record
 from kosmmos.publishing.runner import Batch, start
@@ -54,7 +54,13 @@ def reconcile_batch(ids: Iterable[Any], dispatch_token: str, *, inline: bool = T
     def write() -> None:
         record(token, jobs, after_find, status=TargetStatus.RECONCILING, on_due=on_due)
 
-    return start(Batch(jobs=jobs, work=look_up, record=write), inline=inline)
+    def hand_back(unstarted: list[Job]) -> None:
+        # A look-up is read-only: due again at once, for the next claim.
+        release(token, TargetStatus.RECONCILING, [j.target.pk for j in unstarted],
+                next_attempt_at=timezone.now())
+
+    return start(Batch(jobs=jobs, work=look_up, record=write, hand_back=hand_back),
+                 inline=inline)
 
 
 def look_up(job: Job) -> None:

@@ -10,6 +10,11 @@ Nothing here is the truth: if the process dies, the rows stay *publishing*, thei
 out (or the sweep sees the process gone), and the sweep hands them to reconciliation
 (reconcile.py) — looked up, never re-sent blindly.
 
+When the worker stops (``shutdown``, on Celery's worker_shutdown), the scheduler stops first, so
+it never hands a call to a pool that is shutting down; calls not started yet go back to the
+database at once (each batch's ``hand_back``: lease released, due again) for another worker to
+take, calls in flight end, and the batches they finish are recorded before the process exits.
+
 Publishing comes first in a worker: while calls are due and not yet started, the other work of
 the process (recording finished batches, other Celery tasks, the slow ticker lane) waits a
 moment (``yield_to_publishing``), since under the GIL every thread's Python runs on one core.
@@ -66,6 +71,9 @@ class Batch:
     work: Callable[[Any], None]
     record: Callable[[], None]
     heartbeat: Callable[[], None] = lambda: None
+    # Given the jobs never started when the worker stops: release their rows (the claim's token
+    # and lease) so another worker takes them at once.
+    hand_back: Callable[[list[Any]], None] = lambda jobs: None
     left: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -81,13 +89,23 @@ class Runner:
         self._batches: dict[int, Batch] = {}
         self._guard = threading.Lock()
         self._in_pool = 0  # handed to the pool, not started yet
-        threading.Thread(target=self._schedule, name="publish-scheduler", daemon=True).start()
-        threading.Thread(target=self._recorder, name="publish-recorder", daemon=True).start()
+        self._stopping = False
+        self._scheduler = threading.Thread(target=self._schedule, name="publish-scheduler",
+                                           daemon=True)
+        self._recording = threading.Thread(target=self._recorder, name="publish-recorder",
+                                           daemon=True)
+        self._scheduler.start()
+        self._recording.start()
 
     def submit(self, batch: Batch) -> None:
         if not batch.jobs:
             return
         batch.left = len(batch.jobs)
+        with self._wake:
+            stopping = self._stopping
+        if stopping:  # the worker is stopping: another one takes it
+            _hand_back(batch, list(batch.jobs))
+            return
         with self._guard:
             self._batches[id(batch)] = batch
         with self._wake:
@@ -105,12 +123,39 @@ class Runner:
         with self._wake:
             return self._in_pool > 0 or bool(self._heap and self._heap[0][0] <= time.time())
 
+    def stop(self, timeout: float = 60.0) -> int:
+        """Stop the scheduler, hand the calls not started back, let the calls in flight end on
+        the pool, then record what they finished. Returns how many calls were handed back."""
+        with self._wake:
+            self._stopping = True
+            pending, self._heap = self._heap, []
+            self._wake.notify_all()
+        self._scheduler.join(timeout)
+        unstarted: dict[int, tuple[Batch, list[Any]]] = {}
+        for _due, _n, job, batch in pending:
+            unstarted.setdefault(id(batch), (batch, []))[1].append(job)
+        for batch, jobs in unstarted.values():
+            _hand_back(batch, jobs)
+            with batch.lock:
+                batch.left -= len(jobs)
+                finished = batch.left == 0 and len(jobs) < len(batch.jobs)
+            with self._guard:
+                if batch.left == 0 and not finished:
+                    self._batches.pop(id(batch), None)  # nothing ran: nothing to record
+            if finished:
+                self._done.put(batch)
+        self.pool.shutdown(wait=True)  # the calls in flight end (bounded by their timeouts)
+        self._recording.join(timeout)  # the recorder writes what is left, then ends
+        return sum(len(jobs) for _batch, jobs in unstarted.values())
+
     def _schedule(self) -> None:
         while True:
             with self._wake:
-                while not self._heap or self._heap[0][0] > time.time():
+                while not self._stopping and (not self._heap or self._heap[0][0] > time.time()):
                     timeout = self._heap[0][0] - time.time() if self._heap else None
                     self._wake.wait(timeout)
+                if self._stopping:
+                    return
                 _due, _n, job, batch = heapq.heappop(self._heap)
                 self._in_pool += 1
             self.pool.submit(self._run, job, batch)
@@ -129,6 +174,11 @@ class Runner:
             if finished:
                 self._done.put(batch)
 
+    def pool_idle(self) -> bool:
+        """Stopping, and no batch is waiting for a call: nothing is left to record."""
+        with self._guard:
+            return not self._batches
+
     def _recorder(self) -> None:
         last_beat = time.monotonic()
         while True:
@@ -136,6 +186,8 @@ class Runner:
                 batch = self._done.get(timeout=1.0)
             except queue.Empty:
                 batch = None
+                if self._stopping and self.pool_idle():
+                    return
             close_old_connections()
             if batch is not None:
                 # The outcomes are in memory and the lease is kept below: due calls go first.
@@ -159,6 +211,27 @@ class Runner:
 
 _runner: Runner | None = None
 _lock = threading.Lock()
+
+
+def _hand_back(batch: Batch, jobs: list[Any]) -> None:
+    try:
+        batch.hand_back(jobs)
+    except Exception:  # their lease runs out and the sweep takes over
+        log.exception("could not hand back %d publishing jobs", len(jobs))
+
+
+def shutdown(timeout: float = 60.0) -> int:
+    """The worker stops: stop this process's runner (scheduler first) and then its pool; returns
+    how many calls were handed back. Connected to Celery's worker_shutdown (tasks.py)."""
+    global _runner, _pool
+    with _lock:
+        stopping, _runner = _runner, None
+    handed = stopping.stop(timeout) if stopping is not None else 0
+    with _pool_lock:
+        executor, _pool = _pool, None
+    if executor is not None:
+        executor.shutdown(wait=True)
+    return handed
 
 
 def runner() -> Runner:

@@ -7,18 +7,29 @@ rather than importing them: this module is the top of publishing.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from celery.signals import task_prerun, worker_init
+from celery.signals import task_prerun, worker_init, worker_shutdown
 
 from kosmmos.jobs.app import app
 from kosmmos.publishing import dispatch, edits, engine, reconcile, runner, stats
+
+log = logging.getLogger(__name__)
 
 
 @worker_init.connect
 def _warm_up(**_: Any) -> None:
     # Before the worker takes messages: a burst should not wait for threads and HTTP clients.
     runner.warm_up()
+
+
+@worker_shutdown.connect
+def _stop_runner(**_: Any) -> None:
+    # The scheduler stops before the pool; calls not started go back for another worker.
+    handed = runner.shutdown()
+    if handed:
+        log.warning("handed back %d publishing calls not started", handed)
 
 
 # Publishing tasks only claim and hand over (they return in milliseconds); every other task

@@ -92,5 +92,16 @@ def test_brief_to_sent_proposal_to_acceptance(
     with page.expect_navigation():
         page.locator("main form button").click()
     page.goto(lead_url)
-    workspace_link = page.locator("a[href^='/workspaces/']", has_text=re.compile(".+"))
-    assert workspace_link.count() >= 1, page.locator("main").inner_text()
+    # Not any link to /workspaces/ (the menu has those): the lead's own status and the button to
+    # its own workspace, shown once the lead has one, leading to a workspace named after it.
+    main = page.locator("main")
+    title = main.locator("h1").first.inner_text().strip()
+    assert company in title, title
+    assert main.locator("h1 + .badge").first.inner_text().strip() in {"Won", "Выигран"}, (
+        main.inner_text())
+    own = main.locator("a.btn-success[href^='/workspaces/']")
+    assert own.count() == 1, main.inner_text()
+    with page.expect_navigation():
+        own.click()
+    assert re.search(r"/workspaces/[0-9a-f-]{36}/$", page.url), page.url
+    assert title in page.locator("main h1").first.inner_text(), page.locator("main").inner_text()

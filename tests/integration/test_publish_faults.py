@@ -41,5 +41,10 @@ def test_it_publishes_every_post_once_through_a_killed_worker_and_restarts(
     if scale:
         assert "connections dropped" in struck["redis"], struck
         assert "database connections terminated" in struck["database"], struck
-    # The killed worker held posts (claimed ahead of their second); all were recovered.
-    assert report["killed_worker_recovery_s"] is None or report["killed_worker_recovery_s"] < 60
+    # The kill landed while the worker held posts (claimed ahead of their second), the sweep
+    # found them by its claim token, and every one was recovered.
+    assert report["held_at_kill"] > 0, report
+    assert report["held_by_killed_worker"] > 0, report
+    assert report["killed_worker_recovery_s"] is not None, report
+    assert report["killed_worker_recovery_s"] < 60, report
+    assert report["lateness_p99_all_s"] is not None, report

@@ -416,3 +416,14 @@ def test_it_refuses_an_invitation_to_a_different_signed_in_account(world: World)
     ).exists()
     invitation.refresh_from_db()
     assert invitation.accepted_at is None
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_client_changes_to_the_workspace_they_were_given(world: World) -> None:
+    ws = world.alpha.client_workspace
+    browser = client_for(world.alpha.client)
+    assert browser.get(f"/workspaces/{ws.pk}/").status_code == 200  # they may read it
+    response = browser.post(f"/workspaces/{ws.pk}/edit/", {"name": "Pwned", "description": "x"})
+    assert response.status_code == 403
+    ws.refresh_from_db()
+    assert ws.name != "Pwned"

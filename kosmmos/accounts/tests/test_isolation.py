@@ -468,3 +468,82 @@ def test_it_lets_the_owner_reach_what_the_outsider_cannot(world: World) -> None:
     for url in (f"/workspaces/{alpha.other_workspace.pk}/", f"/leads/{alpha.leads[0].pk}/",
                 f"/outbox/{alpha.delivery.pk}/", "/team/", "/leads/", "/settings/"):
         assert browser.get(url).status_code == 200, url
+
+
+# --- Mixed pairs -------------------------------------------------------------------------------
+
+# A URL with two ids is filled with one id the visitor may reach and one they may not, both ways
+# round: a view that checks each object but not that they belong together must still refuse.
+# The public password-reset page answers a wrong pair with its "invalid link" page (200): there
+# only "nothing changes and nothing shows" is asked.
+MIXED_ANSWERS_PAGE = {"accounts:password_reset_confirm"}
+
+
+def _own_target(tenant: Tenant, workspace: Workspace) -> Target:
+    own = _target_of(tenant)
+    own.workspace = workspace
+    return own
+
+
+def _live(target: Target) -> Target:
+    """The target's approval link made live: a wrong pair must be refused for the pair, not
+    because a link ran out."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    link = _content(target)["link"]
+    link.expires_at = timezone.now() + timedelta(days=1)
+    link.save(update_fields=["expires_at"])
+    return target
+
+
+def _mixed_url(route: Route, victim: Target, own: Target, victim_params: set[str]) -> str:
+    def fill(m: re.Match[str]) -> str:
+        name = m.group("name")
+        return FILL[name](victim if name in victim_params else own, route.name)
+
+    return "/" + PARAM.sub(fill, route.route)
+
+
+@pytest.mark.django_db
+def test_it_refuses_mixed_id_pairs_on_every_multi_id_route(world: World) -> None:
+    alpha, beta = world.alpha, world.beta
+    routes = [r for r in all_routes() if len(r.params) > 1]
+    assert {"inbox:item_canned", "content:public_decide", "content:public_media"} <= {
+        r.name for r in routes}
+    visitors = [
+        # (label, user, what they may reach, what they may not, agencies that must not change)
+        ("outsider (owner of Beta)", beta.owner, _own_target(beta, beta.client_workspace),
+         _target_of(alpha), [alpha.org]),
+        ("client of Alpha", alpha.client, _own_target(alpha, alpha.client_workspace),
+         _target_of(alpha), [alpha.org]),
+        # The owner may reach both workspaces, but not one workspace's object through another's.
+        ("owner of Alpha across workspaces", alpha.owner,
+         _own_target(alpha, alpha.client_workspace), _target_of(alpha), [alpha.org]),
+    ]
+    problems: list[str] = []
+    for label, user, own, victim, victims in visitors:
+        _live(own), _live(victim)
+        cases = [(route, _mixed_url(route, victim, own, {p}))
+                 for route in routes for p in route.params]
+        state = snapshot(victims, user)
+        browser = client_for(user)
+        for route, url in cases:
+            for method in ("GET", "POST"):
+                response = _request(browser, method, url)
+                where = f"{label}: {method} {url} ({route.name}) → {response.status_code}"
+                after = snapshot(victims, user)
+                if after != state:
+                    problems.append(f"{where}: changed data")
+                    state = after
+                if response.status_code >= 500:
+                    problems.append(f"{where}: server error")
+                if route.name not in MIXED_ANSWERS_PAGE and not _is_refusal(response):
+                    problems.append(f"{where}: not refused")
+    assert not problems, "\n".join(problems)
+    # The refusals are about the pair: the owner's own pair is answered.
+    own = _own_target(alpha, alpha.client_workspace)
+    route = next(r for r in routes if r.name == "inbox:item_canned")
+    answer = client_for(alpha.owner).get(route.url(own))
+    assert answer.status_code == 200, answer.status_code

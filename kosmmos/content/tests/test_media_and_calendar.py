@@ -65,11 +65,30 @@ def test_it_shows_month_week_and_list_views(plan: Plan) -> None:
 
 
 def test_it_shows_this_month_for_an_impossible_date(plan: Plan) -> None:
+    import zoneinfo
+
+    from django.utils import translation
+    from django.utils.dateformat import format as date_format
+
     browser = client_for(plan.world.alpha.manager, **EN)
+    today = timezone.now().astimezone(zoneinfo.ZoneInfo(plan.world.alpha.org.timezone)).date()
+    new_url = f"/workspaces/{plan.workspace.pk}/content/new/"
+    # A date it can use is kept: the editor's time is preset to that day (the contrast).
+    given = browser.get(f"{new_url}?date=2026-03-10").context["form"]["publish_at"].value()
+    assert given is not None and given.date().isoformat() == "2026-03-10"
     for typed in ("2024-99-99", "2026-02-30", "0001-01-01", "9999-12-31"):
         for url in (f"/workspaces/{plan.workspace.pk}/content/?date={typed}",
-                    f"/content/?date={typed}", f"/workspaces/{plan.workspace.pk}/content/new/?date={typed}"):
-            assert browser.get(url).status_code == 200, url
+                    f"/content/?date={typed}"):
+            response = browser.get(url)
+            assert response.status_code == 200, url
+            body = response.content.decode()
+            assert response.context["period"].anchor == today, url
+            assert f'name="date" value="{today.isoformat()}"' in body, url
+            with translation.override("en"):
+                assert date_format(today, "F Y") in body, url
+        response = browser.get(f"{new_url}?date={typed}")
+        assert response.status_code == 200, typed
+        assert response.context["form"]["publish_at"].value() in (None, ""), typed
 
 
 def test_it_shows_every_client_on_the_agency_calendar(plan: Plan) -> None:

@@ -203,3 +203,25 @@ def test_it_ignores_impossible_dates_in_the_filters(world: World, vk: Channel) -
     for typed in ("from=2024-99-99", "to=2026-02-30", "from=0001-01-01&to=9999-12-31"):
         page = browser.get(f"/inbox/?{typed}")
         assert page.status_code == 200 and "Где заказ?" in page.content.decode(), typed
+
+
+def test_it_refuses_a_canned_reply_of_another_agency_to_someone_in_both(
+        world: World, vk: Channel) -> None:
+    """One person in two agencies reaches the item and the canned reply one by one; the pair
+    is still refused: the reply text of one agency never fills an answer in the other."""
+    from kosmmos.accounts.models import Membership
+    from kosmmos.inbox.models import CannedReply
+
+    beta = world.beta
+    Membership.objects.create(organisation=beta.org, user=world.alpha.owner, role="owner")
+    item = make_item(vk, "Где мой заказ?")
+    theirs = CannedReply.objects.create(organisation=beta.org, workspace=None,
+                                        title="Beta", text="Beta's private wording")
+    ours = CannedReply.objects.create(organisation=world.alpha.org, workspace=None,
+                                      title="Alpha", text="Alpha's own wording")
+    browser = client_for(world.alpha.owner)
+    answer = browser.get(f"/inbox/items/{item.pk}/canned/{ours.pk}/")
+    assert answer.status_code == 200 and "Alpha&#x27;s own wording" in answer.content.decode()
+    refused = browser.get(f"/inbox/items/{item.pk}/canned/{theirs.pk}/")
+    assert refused.status_code == 404
+    assert "private wording" not in refused.content.decode()

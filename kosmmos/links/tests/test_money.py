@@ -335,4 +335,11 @@ def test_it_treats_a_month_it_cannot_use_as_not_given(world: World, query: str) 
     ws = world.alpha.client_workspace
     browser = client_for(world.alpha.owner, language="en")
     for path in ("", "links/", "clicks/"):
-        assert browser.get(f"/workspaces/{ws.pk}/money/{path}?{query}").status_code == 200, path
+        given = browser.get(f"/workspaces/{ws.pk}/money/{path}?{query}")
+        assert given.status_code == 200, path
+        # Shown as if no month was given: the default period (six months to this one).
+        default = browser.get(f"/workspaces/{ws.pk}/money/{path}").context["period"]
+        shown = given.context["period"]
+        assert (shown.start, shown.end) == (default.start, default.end), (path, shown)
+        assert shown.months()[-1] == timezone.now().astimezone(shown.tz).date().replace(day=1)
+        assert len(shown.months()) == 6, path

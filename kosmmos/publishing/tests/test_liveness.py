@@ -160,3 +160,43 @@ def test_it_leaves_a_live_worker_alone_when_proc_hides_it(
 
     monkeypatch.setattr(leases.psutil, "Process", hidden)
     assert not leases.owner_is_gone(token_of(live_pid))
+
+
+def test_it_takes_a_zombie_looking_process_with_live_threads_for_alive(
+        live_pid: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process whose main thread ended while others run shows as a zombie with threads."""
+    import psutil
+
+    class Looks:
+        threads = 3
+
+        def __init__(self, pid: int) -> None:
+            self.pid = pid
+
+        def status(self) -> str:
+            return psutil.STATUS_ZOMBIE
+
+        def num_threads(self) -> int:
+            return Looks.threads
+
+    monkeypatch.setattr(leases.psutil, "Process", Looks)
+    assert not leases.owner_is_gone(token_of(live_pid))
+    Looks.threads = 1  # exited, not yet reaped
+    assert leases.owner_is_gone(token_of(live_pid))
+
+
+@pytest.mark.django_db
+def test_it_never_shortens_a_lease_when_it_keeps_one_fresh(scheduled) -> None:
+    _post, target = scheduled
+    ahead = timezone.now() + timedelta(minutes=10)  # a batch claimed well ahead
+    PostTarget.objects.filter(pk=target.pk).update(status=TargetStatus.PUBLISHING,
+                                                   lease_owner="tok", lease_until=ahead)
+    box = leases.Lease(ahead)
+    leases.extend("tok", TargetStatus.PUBLISHING, box)
+    target.refresh_from_db()
+    assert target.lease_until == ahead and box.until == ahead.timestamp()
+    soon = timezone.now() + timedelta(seconds=1)
+    PostTarget.objects.filter(pk=target.pk).update(lease_until=soon)
+    leases.extend("tok", TargetStatus.PUBLISHING, leases.Lease(soon))
+    target.refresh_from_db()
+    assert target.lease_until > soon + timedelta(seconds=5)  # kept fresh: a lease ahead

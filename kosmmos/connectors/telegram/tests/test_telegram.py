@@ -230,9 +230,14 @@ def test_it_edits_text_or_caption(respx_mock: respx.MockRouter) -> None:
 
 
 def test_it_accepts_an_edit_that_changes_nothing(respx_mock: respx.MockRouter) -> None:
-    respx_mock.post(API + "editMessageText").mock(
+    route = respx_mock.post(API + "editMessageText").mock(
         return_value=fixture("error_400_not_modified.json"))
-    connector().edit("812", request())
+    assert connector().edit("812", request()) is None  # accepted: no error raised
+    assert route.call_count == 1 and sent_json(route, 0)["message_id"] == 812
+    # Any other 400 is still an error.
+    route.mock(return_value=fixture("error_400_chat_not_found.json"))
+    with pytest.raises(ConnectorError):
+        connector().edit("812", request())
 
 
 def test_it_deletes_every_message_of_a_group(respx_mock: respx.MockRouter) -> None:

@@ -80,11 +80,23 @@ def test_it_trains_on_two_labels_and_scores_the_missing_one_zero(tiny_data, smal
     assert proba.shape == (1, 2) and proba[0, 1] > 0.5
 
 
-def test_it_reports_macro_f1_on_a_held_out_part(tiny_data, small_config) -> None:
-    _model, report = holdout_evaluate(*tiny_data, test_fraction=0.25, config=small_config)
+def test_it_reports_macro_f1_on_a_held_out_part(small_config) -> None:
+    labels = [label for label in ("negative", "neutral", "positive") for _ in range(8)]
+    # One word per label, the same in the kept and the held-out part: every answer is right.
+    words = {"negative": "ужасно", "neutral": "вопрос", "positive": "спасибо"}
+    _model, report = holdout_evaluate([f"{words[x]} {words[x]}" for x in labels], labels,
+                                      test_fraction=0.25, config=small_config)
     assert report["n"] == 6  # 2 of 8 per label
-    assert 0.0 <= report["macro_f1"] <= 1.0
-    assert set(report["per_class"]) <= {"negative", "neutral", "positive"}
+    assert report["macro_f1"] == 1.0
+    assert set(report["per_class"]) == {"negative", "neutral", "positive"}
+    # Neutral and positive texts the same: the four held-out ones get one answer, so one of the
+    # two labels has F1 2/3 (2 right of 4 guesses, both found) and the other 0; negative is 1.
+    words["neutral"] = words["positive"]
+    _model, report = holdout_evaluate([f"{words[x]} {words[x]}" for x in labels], labels,
+                                      test_fraction=0.25, config=small_config)
+    assert report["per_class"]["negative"]["f1"] == 1.0
+    assert sorted(report["per_class"][x]["f1"] for x in ("neutral", "positive")) == [0.0, 0.6667]
+    assert report["macro_f1"] == round((1.0 + 0.6667 + 0.0) / 3, 4)
 
 
 def test_it_raises_negative_recall_with_an_offset(tiny_data, small_config) -> None:
