@@ -11,6 +11,7 @@ BENCHES = {
     "boot": "benches.boot:run",
     "dashboard": "benches.dashboard:run",
     "inbox": "benches.inbox:run",
+    "pages": "benches.pages:run",
     "proposal": "benches.proposal:run",
     "publish": "benches.publish:run",
     "redirect": "benches.redirect:run",

@@ -156,9 +156,12 @@ def grow_demo(scale: float = 1.0, seed: int = 7) -> dict[str, Any]:
             CostEntry(organisation=org, workspace=ws, month=(month - timedelta(days=28 * m)).replace(
                 day=1), category="ad_spend", network="vk", amount=Decimal(40_000))
             for ws in workspaces for m in range(12)])
+    from kosmmos.api.tokens import issue_token
+
+    _token, api_token = issue_token(owner, name="bench pages")
     busiest = workspaces[0]
     post = next(p for p in posts if p.workspace_id == busiest.pk and p.status == "published")
-    return {"workspace": str(busiest.pk), "post": str(post.pk), "owner": str(owner.user_id)}
+    return {"workspace": str(busiest.pk), "post": str(post.pk), "api_token": api_token}
 
 
 if __name__ == "__main__":
