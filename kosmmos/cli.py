@@ -25,6 +25,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kosmmos.settings")
 USAGE = """usage: kosmmos <command> [options]
 
   serve      web server (+ worker in the embedded set-up)
+  web        the web server alone (what serve runs; --workers, --threads)
   worker     a Celery worker with its ticker (scale set-up: run as many as you like)
   redirect   the short-link redirect service and its click flusher (--port 8001)
   sandbox    the sandbox social network for rehearsal channels (--port 8002)
@@ -45,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(USAGE.format(benches=names))
         return 0
     handlers = {
-        "serve": serve, "worker": worker, "bench": bench, "sentiment": sentiment,
+        "serve": serve, "web": web, "worker": worker, "bench": bench, "sentiment": sentiment,
         "redirect": redirect, "sandbox": sandbox,
     }
     if command in handlers:
@@ -99,9 +100,8 @@ def serve(argv: list[str]) -> int:
     embedded = not settings.REDIS_URL
     run_worker = (embedded or opts.with_worker) and not opts.no_worker
     web = [
-        sys.executable, "-m", "granian", "--interface", "wsgi", "kosmmos.wsgi:application",
-        "--host", opts.host, "--port", str(opts.port), "--workers", str(max(1, opts.web_workers)),
-        "--blocking-threads", str(opts.threads), "--no-ws", "--log-level", "warning",
+        sys.executable, "-m", "kosmmos.cli", "web", "--host", opts.host, "--port", str(opts.port),
+        "--workers", str(max(1, opts.web_workers)), "--threads", str(opts.threads),
     ]
     children = {"web": web}
     if run_worker:
@@ -178,6 +178,42 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 proc.kill()
         return 0
+
+
+# --- web ---------------------------------------------------------------------------------------
+
+
+def web(argv: list[str]) -> int:
+    """granian (WSGI) with Django loaded once before it forks its worker processes.
+
+    Each process loading Django on its own cost ~60 MB; loaded in the parent (every view module
+    imported, the objects frozen out of the garbage collector's reach so that collecting does not
+    write to them), the code and most of the data stay pages the processes share.
+    """
+    parser = argparse.ArgumentParser(prog="kosmmos web")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=4)
+    opts = parser.parse_args(argv)
+    import gc
+
+    from django.urls import get_resolver
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    import kosmmos.wsgi  # noqa: F401  (django.setup() before the fork)
+
+    get_resolver().url_patterns  # noqa: B018  (imports every view and its templatetags' modules)
+    from django.db import connections
+
+    connections.close_all()  # a connection must not cross a fork
+    gc.freeze()
+    Server("kosmmos.wsgi:application", address=opts.host, port=opts.port,
+           interface=Interfaces.WSGI, workers=max(1, opts.workers),
+           blocking_threads=opts.threads, websockets=False, log_level=LogLevels.warning).serve()
+    return 0
 
 
 # --- worker ------------------------------------------------------------------------------------
