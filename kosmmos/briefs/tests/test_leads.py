@@ -215,15 +215,12 @@ def test_it_shows_the_banned_network_note_on_a_lead_that_chose_instagram(
     assert note not in browser.get(f"/leads/{plain.pk}/").content.decode()
 
 
-def test_it_shows_a_columns_newest_cards_and_the_rest_on_demand(
-    world: World, owner: Any, settings: Any
-) -> None:
+def test_it_shows_a_columns_newest_cards_and_the_rest_on_demand(world: World, owner: Any) -> None:
     from kosmmos.briefs import views
 
-    settings.LANGUAGE_CODE = "en"
     limit = views.BOARD_COLUMN_CARDS
     made = [make_lead(world.alpha.org, f"Shop {i:03d}") for i in range(limit + 3)]
-    browser = client_for(owner)
+    browser = client_for(owner, language="en")
 
     board = browser.get("/leads/")
     new = next(c for c in board.context["columns"] if c["status"] == "new")
