@@ -12,6 +12,7 @@ BENCHES = {
     "dashboard": "benches.dashboard:run",
     "inbox": "benches.inbox:run",
     "mutants": "benches.mutants:run",
+    "pages": "benches.pages:run",
     "proposal": "benches.proposal:run",
     "publish": "benches.publish:run",
     "redirect": "benches.redirect:run",

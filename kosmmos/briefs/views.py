@@ -105,6 +105,10 @@ def brief_thanks(request: HttpRequest, code: str) -> HttpResponse:
 
 # --- The leads board --------------------------------------------------------------------------
 
+# Cards per board column before "show all": a board of hundreds of leads stays one screen.
+BOARD_COLUMN_CARDS = 30
+
+
 @agency_required
 def lead_board(request: HttpRequest) -> HttpResponse:
     membership = current_membership(request)
@@ -117,13 +121,17 @@ def lead_board(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     if query:
         leads = containing(leads, query, ("title", "brief__email", "brief__contact_name"))
-    columns = [
-        {"status": value, "label": label, "leads": [x for x in leads if x.status == value]}
-        for value, label in LeadStatus.choices
-    ]
-    totals = leads.aggregate(total=Count("pk"))
+    # A column shows its newest cards; "show all" opens one column in full (?column=<status>).
+    counts = dict(leads.values_list("status").annotate(n=Count("pk")).order_by())
+    opened = request.GET.get("column", "")
+    columns = []
+    for value, label in LeadStatus.choices:
+        count = counts.get(value, 0)
+        shown = list(leads.filter(status=value)[: None if opened == value else BOARD_COLUMN_CARDS])
+        columns.append({"status": value, "label": label, "leads": shown, "count": count,
+                        "hidden": count - len(shown)})
     return render(request, "briefs/lead_board.html", {
-        "columns": columns, "mine": mine, "q": query, "total": totals["total"],
+        "columns": columns, "mine": mine, "q": query, "total": sum(counts.values()),
         "can_edit": membership.is_staff_role, "statuses": LeadStatus.choices,
     })
 

@@ -20,6 +20,7 @@ class Day:
     in_period: bool
     today: bool
     posts: list[Post] = field(default_factory=list)
+    more: int = 0  # posts of this day left out of a month cell (see month_window)
 
 
 @dataclass
@@ -67,7 +68,35 @@ def with_targets(posts: QuerySet[Post]) -> QuerySet[Post]:
             "channel__network", "channel__name")))
 
 
-def days(period: Period, posts: list[Post], zone: zoneinfo.ZoneInfo, today: date) -> list[Day]:
+# Cards per day in a month cell; the rest of the day is one click away, in its week. An agency's
+# month holds well over a thousand posts: rendering every card made the page megabytes long.
+MONTH_CARDS_PER_DAY = 5
+TROUBLE = ("failed", "needs_check")
+
+
+def month_window(posts: QuerySet[Post], zone: zoneinfo.ZoneInfo
+                 ) -> tuple[list[Any], dict[date, int], int]:
+    """Which posts of ``posts`` (one period, in order) a month view shows: each day's first
+    ``MONTH_CARDS_PER_DAY`` and every post with a failed or unchecked publication (its card holds
+    the retry button). Returns their ids, how many each day leaves out, and the troubled count."""
+    troubled = set(posts.filter(targets__status__in=TROUBLE).values_list("pk", flat=True))
+    shown: list[Any] = []
+    per_day: dict[date, int] = {}
+    more: dict[date, int] = {}
+    for pk, publish_at in posts.values_list("pk", "publish_at"):
+        if publish_at is None:  # the caller passes dated posts; an undated one has no day
+            continue
+        day = publish_at.astimezone(zone).date()
+        per_day[day] = per_day.get(day, 0) + 1
+        if per_day[day] <= MONTH_CARDS_PER_DAY or pk in troubled:
+            shown.append(pk)
+        else:
+            more[day] = more.get(day, 0) + 1
+    return shown, more, len(troubled)
+
+
+def days(period: Period, posts: list[Post], zone: zoneinfo.ZoneInfo, today: date,
+         more: dict[date, int] | None = None) -> list[Day]:
     by_day: dict[date, list[Post]] = {}
     for post in posts:
         if post.publish_at is not None:
@@ -75,7 +104,8 @@ def days(period: Period, posts: list[Post], zone: zoneinfo.ZoneInfo, today: date
     out: list[Day] = []
     current = period.start
     while current < period.end:
-        out.append(Day(current, period.in_period(current), current == today, by_day.get(current, [])))
+        out.append(Day(current, period.in_period(current), current == today,
+                       by_day.get(current, []), (more or {}).get(current, 0)))
         current += timedelta(days=1)
     return out
 

@@ -100,7 +100,12 @@ class Post(models.Model):
 
     class Meta:
         ordering = ["publish_at", "created_at"]
-        indexes = [models.Index(fields=["organisation", "workspace", "publish_at"])]
+        indexes = [
+            models.Index(fields=["organisation", "workspace", "publish_at"]),
+            # The calendars and the overview filter by the visible workspaces, not by organisation.
+            models.Index(fields=["workspace", "publish_at"], name="post_ws_publish_at"),
+            models.Index(fields=["workspace", "status"], name="post_ws_status"),
+        ]
 
     def __str__(self) -> str:
         return self.title or self.text[:60] or str(self.id)
@@ -407,6 +412,7 @@ class PostTarget(models.Model):
             models.Index(fields=["status", "next_stats_at"]),
             models.Index(fields=["pending_action", "action_due_at"]),
             models.Index(fields=["organisation", "channel", "published_at"]),
+            models.Index(fields=["status", "publish_at"], name="target_status_publish_at"),
         ]
 
     def __str__(self) -> str:

@@ -89,16 +89,23 @@ def _calendar_context(request: HttpRequest, membership: Membership, workspaces: 
     status = request.GET.get("status", "")
     if status in PostStatus.values:
         posts = posts.filter(status=status)
-    dated = list(calendar.with_targets(posts.filter(publish_at__gte=start, publish_at__lt=end)))
+    in_period = posts.filter(publish_at__gte=start, publish_at__lt=end)
+    more: dict[Any, int] = {}
+    if period.view == "month":
+        shown, more, failed_count = calendar.month_window(in_period, zone)
+        in_period = Post.objects.filter(pk__in=shown)
+    dated = list(calendar.with_targets(in_period))
     undated = list(calendar.with_targets(posts.filter(publish_at__isnull=True)).order_by("-created_at")[:50])
     calendar.annotate(dated + undated)
-    day_list = calendar.days(period, dated, zone, today)
+    if period.view != "month":
+        failed_count = len([p for p in dated if p.troubles])  # type: ignore[attr-defined]  # set by calendar.annotate
+    day_list = calendar.days(period, dated, zone, today, more)
     return {
         "period": period, "weeks": calendar.weeks(day_list), "days": [d for d in day_list if d.posts],
         "undated": undated, "today": today, "workspace": workspace, "status": status,
         "statuses": PostStatus.choices,
         "can_edit": membership.is_staff_role, "is_client": membership.role == Role.CLIENT,
-        "failed_count": sum(bool(p.troubles) for p in dated),  # type: ignore[attr-defined]  # set by calendar.annotate
+        "failed_count": failed_count,
         "weekdays": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
     }
 

@@ -48,12 +48,11 @@ LEADS = [
 
 @transaction.atomic
 def load_demo() -> bool:
-    """Create the demo once; later calls only make sure the demo login works. True if created."""
+    """Create the demo once; True if created. A later call changes nothing: resetting the
+    password would sign out every open session (``make run`` calls this on every start) and undo
+    a password the owner chose."""
     user = User.objects.filter(email=DEMO_EMAIL).first()
     if user is not None and Organisation.objects.filter(memberships__user=user).exists():
-        user.set_password(DEMO_PASSWORD)
-        user.is_active = True
-        user.save(update_fields=["password", "is_active"])
         return False
     if user is None:
         user = User.objects.create_user(DEMO_EMAIL, DEMO_PASSWORD, first_name="Анна Демидова")

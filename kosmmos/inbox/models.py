@@ -235,6 +235,10 @@ class Item(models.Model):
             models.Index(fields=["organisation", "status", "sentiment", "received_at"]),
             models.Index(fields=["channel", "received_at"]),
             models.Index(fields=["organisation", "first_response_at"]),
+            # Waiting for an answer (analytics.waiting): the overview's and the SLA's counts read
+            # only these few rows instead of a client's whole history.
+            models.Index(fields=["workspace", "received_at"], name="inbox_item_waiting",
+                         condition=models.Q(status="open", first_response_at__isnull=True)),
         ]
 
     def __str__(self) -> str:

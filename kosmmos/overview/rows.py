@@ -58,7 +58,10 @@ def workspace_rows(workspaces: QuerySet[Workspace]) -> list[WorkspaceRow]:
         for found in (analytics.overdue(conversations.filter(workspace_id__in=ids), minutes)
                       .values("workspace_id").annotate(n=Count("pk")).order_by()):
             rows[found["workspace_id"]].overdue = found["n"]
-    for found in (PostTarget.objects.filter(post__workspace_id__in=rows)
+    # Only the statuses counted below: the index on status keeps this off the published history.
+    for found in (PostTarget.objects.filter(post__workspace_id__in=rows, status__in=[
+                      TargetStatus.SCHEDULED, TargetStatus.QUEUED, TargetStatus.FAILED,
+                      TargetStatus.NEEDS_CHECK])
                   .values("post__workspace_id").annotate(
                       # Posts, not targets: one post to three channels is one post to check.
                       due=Count("post", distinct=True, filter=Q(

@@ -213,3 +213,24 @@ def test_it_shows_the_banned_network_note_on_a_lead_that_chose_instagram(
 
     assert note in browser.get(f"/leads/{flagged.pk}/").content.decode()
     assert note not in browser.get(f"/leads/{plain.pk}/").content.decode()
+
+
+def test_it_shows_a_columns_newest_cards_and_the_rest_on_demand(world: World, owner: Any) -> None:
+    from kosmmos.briefs import views
+
+    limit = views.BOARD_COLUMN_CARDS
+    made = [make_lead(world.alpha.org, f"Shop {i:03d}") for i in range(limit + 3)]
+    browser = client_for(owner, language="en")
+
+    board = browser.get("/leads/")
+    new = next(c for c in board.context["columns"] if c["status"] == "new")
+    opened = browser.get("/leads/", {"column": "new"}).context["columns"]
+
+    new_ids = {lead.pk for lead in Lead.objects.filter(organisation=world.alpha.org, status="new")}
+    assert new["count"] == len(new_ids)
+    assert len(new["leads"]) == limit
+    assert new["leads"][0] == made[-1]  # the newest first
+    assert new["hidden"] == len(new_ids) - limit
+    assert f"Show {len(new_ids) - limit} more" in board.content.decode()
+    assert {lead.pk for lead in next(c for c in opened if c["status"] == "new")["leads"]} == new_ids
+    assert board.context["total"] == Lead.objects.filter(organisation=world.alpha.org).count()

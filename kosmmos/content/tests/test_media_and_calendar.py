@@ -119,3 +119,30 @@ def test_it_links_the_content_plan_from_the_workspace_and_the_nav(plan: Plan) ->
     client_page = client_for(plan.world.alpha.client).get(f"/workspaces/{plan.workspace.pk}/").content.decode()
     assert f'href="/workspaces/{plan.workspace.pk}/content/"' in client_page and 'href="/content/"' not in client_page
     assert timezone.now()  # the pages above rendered in the agency's time zone without errors
+
+
+def test_it_shows_a_busy_days_first_posts_and_every_failure_in_the_month(plan: Plan) -> None:
+    from datetime import timedelta
+
+    from kosmmos.content.calendar import MONTH_CARDS_PER_DAY
+    from kosmmos.content.models import PostTarget
+
+    day = future(2, 8)
+    posts = [make_post(plan.workspace, title=f"Пост {i:02d}", at=day + timedelta(minutes=i))
+             for i in range(MONTH_CARDS_PER_DAY + 4)]
+    failed = make_post(plan.workspace, title="Сломанный пост", at=day + timedelta(hours=5),
+                       channels=[plan.vk])
+    PostTarget.objects.filter(post=failed).update(status="failed", last_error="Токен отозван")
+    browser = client_for(plan.world.alpha.manager, **EN)
+    url = f"/workspaces/{plan.workspace.pk}/content/?date={day.date().isoformat()}"
+
+    month = browser.get(url).content.decode()
+    week = browser.get(url + "&view=week").content.decode()
+
+    shown = [p for p in posts if p.title in month]
+    assert shown == posts[:MONTH_CARDS_PER_DAY]
+    assert "Сломанный пост" in month and "Токен отозван" in month
+    assert "1 post failed to publish" in month
+    assert "+4 more" in month and f"?view=week&date={day.date().isoformat()}" in month
+    assert all(p.title in week for p in posts)
+    assert "+4 more" not in week

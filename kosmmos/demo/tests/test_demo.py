@@ -64,21 +64,23 @@ def test_it_creates_the_demo_agency_from_the_seed_portfolio() -> None:
     assert f"{DEMO_EMAIL} / {DEMO_PASSWORD}" in output
 
 
-def test_it_is_idempotent_and_keeps_the_login_working() -> None:
+def test_it_is_idempotent_and_keeps_the_password_and_open_sessions() -> None:
     run_demo()
     before = counts()
+    browser = Client()
+    assert browser.login(email=DEMO_EMAIL, password=DEMO_PASSWORD)
     user = User.objects.get(email=DEMO_EMAIL)
-    user.set_password("changed-by-someone")
+    user.set_password("changed-by-the-owner")
     user.save(update_fields=["password"])
+    browser.force_login(user)  # the session now carries the new password's hash
 
     output = run_demo()
 
     assert counts() == before
     assert "Demo agency already there." in output
-    assert f"{DEMO_EMAIL} / {DEMO_PASSWORD}" in output
-    browser = Client()
-    assert browser.login(email=DEMO_EMAIL, password=DEMO_PASSWORD)
-    board = browser.get("/leads/")
+    user.refresh_from_db()
+    assert user.check_password("changed-by-the-owner")
+    board = browser.get("/leads/")  # still signed in: the password hash did not change
     assert board.status_code == 200
     assert board.context["total"] == 4
 
