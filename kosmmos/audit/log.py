@@ -13,20 +13,13 @@ from typing import Any
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from kosmmos.audit.models import Event
+from kosmmos.audit.models import ACTION_LABELS, Event
 from kosmmos.lib.ratelimit import client_ip
 
 current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
 
-# The actions recorded, for the filter on the log page. Keep codes stable: exports keep them.
-ACTIONS = [
-    "auth.signed_in", "auth.sign_in_failed", "organisation.created", "organisation.settings_changed",
-    "organisation.brief_address_rotated", "invitation.sent", "invitation.accepted",
-    "invitation.revoked", "member.role_changed", "member.removed", "api_token.created",
-    "api_token.revoked", "channel.connected", "channel.removed", "post.approved",
-    "post.rejected", "post.deleted", "proposal.sent", "lead.deleted", "audit.exported",
-    "privacy.searched", "privacy.exported", "privacy.anonymised", "privacy.retention",
-]
+# The actions recorded, for the filter on the log page (codes and labels: audit/models.py).
+ACTIONS = list(ACTION_LABELS.items())
 
 
 def record(

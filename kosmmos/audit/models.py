@@ -8,6 +8,36 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# Every action recorded. Codes are stable (exports keep them); labels are for people.
+ACTION_LABELS = {
+    "auth.signed_in": _("Signed in"),
+    "auth.sign_in_failed": _("Failed sign-in"),
+    "organisation.created": _("Agency created"),
+    "organisation.settings_changed": _("Settings changed"),
+    "organisation.brief_address_rotated": _("Brief form address changed"),
+    "invitation.sent": _("Invitation sent"),
+    "invitation.accepted": _("Invitation accepted"),
+    "invitation.revoked": _("Invitation revoked"),
+    "member.role_changed": _("Role changed"),
+    "member.removed": _("Member removed"),
+    "api_token.created": _("API token created"),
+    "api_token.revoked": _("API token revoked"),
+    "channel.connected": _("Channel connected"),
+    "channel.updated": _("Channel reconnected"),
+    "channel.removed": _("Channel removed"),
+    "post.approved": _("Post approved"),
+    "post.rejected": _("Changes requested"),
+    "post.deleted": _("Post deleted"),
+    "proposal.sent": _("Proposal sent"),
+    "inbox.reply_sent": _("Reply sent"),
+    "audit.exported": _("Audit log exported"),
+    "privacy.searched": _("Personal data searched"),
+    "privacy.exported": _("Personal data exported"),
+    "privacy.anonymised": _("Personal data anonymised"),
+    "privacy.retention": _("Old personal data anonymised"),
+    "backup.made": _("Backup made"),
+}
+
 
 class AppendOnly(Exception):
     """The audit log is never edited or pruned row by row."""
@@ -59,3 +89,16 @@ class Event(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnly("audit events are never deleted")
+
+    def changes_display(self) -> list[tuple[str, str]]:
+        """``changes`` for people: a ``[old, new]`` pair shown as "old → new"."""
+        shown = []
+        for key, value in self.changes.items():
+            if isinstance(value, list) and len(value) == 2:
+                value = f"{value[0] if value[0] not in (None, '') else '—'} → {value[1]}"
+            shown.append((key, str(value)))
+        return shown
+
+    @property
+    def label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
