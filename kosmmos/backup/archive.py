@@ -165,11 +165,15 @@ def _group(rows: list[tuple[str, str]]) -> dict[str, list[str]]:
 
 
 def _snapshot_sqlite(source: Path, target: Path) -> None:
-    """SQLite's online backup: a consistent copy while other connections keep writing."""
+    """SQLite's online backup: a consistent copy while other connections keep writing.
+
+    All pages in one step, i.e. inside one read transaction: in WAL mode writers carry on
+    meanwhile, whereas a backup in several steps restarts whenever another connection writes
+    (and never ends on a busy database)."""
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
     dst = sqlite3.connect(target)
     try:
-        src.backup(dst, pages=4096)
+        src.backup(dst, pages=-1)
         dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
     finally:
         dst.close()
