@@ -114,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kosmmos.accounts.context.organisation",
+                "kosmmos.backup.context.backup_status",
             ],
         },
     },

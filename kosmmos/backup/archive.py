@@ -258,6 +258,15 @@ def make_backup(to: Path, *, layout: Layout | None = None, include_keys: bool = 
     return final
 
 
+def prune(folder: Path, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` archives in ``folder``; returns what was deleted."""
+    archives = sorted(folder.glob("kosmmos-backup-*.tar.gz"), key=lambda p: p.name, reverse=True)
+    gone = archives[max(keep, 1):]
+    for path in gone:
+        path.unlink(missing_ok=True)
+    return gone
+
+
 # --- Reading and checking an archive ---------------------------------------------------------
 
 
