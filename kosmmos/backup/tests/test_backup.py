@@ -282,3 +282,25 @@ def test_it_backs_up_and_restores_postgres_with_pg_dump(tmp_path: Path) -> None:
             for name in names:
                 admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
                     sql.Identifier(name)))
+
+
+def test_it_refuses_a_manifest_that_does_not_describe_its_database(tmp_path: Path) -> None:
+    source, target = make_layout(tmp_path / "a"), make_layout(tmp_path / "b")
+    populate(source)
+    archive = make_backup(tmp_path / "backups", layout=source)
+    unpacked = tmp_path / "unpacked"
+    with tarfile.open(archive) as tar:
+        tar.extractall(unpacked, filter="data")
+    manifest = json.loads((unpacked / "manifest.json").read_text())
+    manifest["tables"]["app"]["lead"]["rows"] = 199
+    (unpacked / "manifest.json").write_text(json.dumps(manifest))
+    forged = tmp_path / "forged.tar.gz"
+    with tarfile.open(forged, "w:gz") as tar:
+        tar.add(unpacked / "manifest.json", arcname="manifest.json")
+        for name in manifest["files"]:
+            tar.add(unpacked / name, arcname=name)
+
+    with pytest.raises(RestoreRefused, match="table lead differs"):
+        restore(forged, layout=target)
+
+    assert var_files(target) == []
