@@ -30,6 +30,8 @@ USAGE = """usage: kosmmos <command> [options]
   redirect   the short-link redirect service and its click flusher (--port 8001)
   sandbox    the sandbox social network for rehearsal channels (--port 8002)
   demo       create the demo agency and print its login
+  backup     one archive of the databases, media and keys, safe while running (--to DIR)
+  restore    restore ARCHIVE into an empty installation (refuses a bad archive, changes nothing)
   bench      bench <name> --json (names: {benches})
   sentiment  train / eval the Russian sentiment model
   <django>   any Django management command: migrate, createsuperuser, shell, …

@@ -35,6 +35,7 @@ def _test_settings(settings: Any, tmp_path: Path) -> None:
     settings.KOSMMOS_EMAIL_TRANSPORT = "django.core.mail.backends.locmem.EmailBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path / "outbox")
     settings.SITE_URL = "http://kosmmos.test"
+    settings.BACKUP_EVERY_HOURS = 0  # the schedule's own tests turn it on
     if not settings.REDIS_URL:
         # Rate-limit counters live in the cache: keep the file cache out of the repository's var/.
         settings.CACHES = {"default": {

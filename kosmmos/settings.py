@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "kosmmos.api",
     "kosmmos.overview",
     "kosmmos.demo",
+    "kosmmos.audit",
+    "kosmmos.backup",
+    "kosmmos.privacy",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +93,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kosmmos.accounts.middleware.LanguageMiddleware",
     "kosmmos.accounts.middleware.OrganisationMiddleware",
+    "kosmmos.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -110,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kosmmos.accounts.context.organisation",
+                "kosmmos.backup.context.backup_status",
             ],
         },
     },
@@ -332,3 +337,11 @@ CELERY_TASK_ROUTES = {
     "publishing.publish_targets": {"queue": "publish"},
     "publishing.reconcile_targets": {"queue": "publish"},
 }
+
+
+# --- Backups, audit log, personal data (kosmmos/backup, kosmmos/audit, kosmmos/privacy) ---------
+# `kosmmos backup` writes here by default; the embedded worker also does on a schedule.
+BACKUP_DIR = Path(env("BACKUP_DIR", str(VAR_DIR / "backups")))
+# Scheduled backups (embedded set-up; 0 turns them off) and how many archives are kept.
+BACKUP_EVERY_HOURS = float(env("BACKUP_EVERY_HOURS", "24"))
+BACKUP_KEEP = int(env("BACKUP_KEEP", "7"))

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("kosmmos.channels.urls")),
     path("", include("kosmmos.inbox.urls")),
     path("", include("kosmmos.api.urls")),
+    path("", include("kosmmos.privacy.urls")),
     path("publishing/", include("kosmmos.publishing.urls")),
     path("outbox/", include("kosmmos.mail.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -6,6 +6,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kosmmos.accounts.models import Invitation, Membership, Organisation, Role, User, Workspace
+from kosmmos.audit.log import record
 from kosmmos.lib.mailing import send_email
 
 
@@ -21,6 +22,7 @@ def sign_up(*, name: str, email: str, password: str, organisation: str) -> User:
 def create_organisation(owner: User, name: str) -> Organisation:
     org = Organisation.objects.create(name=name, contact_email=owner.email)
     Membership.objects.create(organisation=org, user=owner, role=Role.OWNER)
+    record(org, "organisation.created", target=org, actor=owner, changes={"name": name})
     return org
 
 
@@ -33,6 +35,7 @@ def invite(
         organisation=organisation, email=email, role=role,
         workspace=workspace if role == Role.CLIENT else None, invited_by=by,
     )
+    record(organisation, "invitation.sent", target=invitation, actor=by, changes={"role": role})
     with translation.override(by.language or "ru"):
         subject = _("%(org)s invites you to Kosmmos") % {"org": organisation.name}
         body = render_to_string("accounts/email/invitation.txt", {
@@ -53,6 +56,7 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
         membership.workspaces.add(locked.workspace_id)  # type: ignore[arg-type]  # a UUID pk; the stubs know int ones
     locked.accepted_at = timezone.now()
     locked.save(update_fields=["accepted_at"])
+    record(locked.organisation_id, "invitation.accepted", target=membership, actor=user)
     return membership
 
 
@@ -65,6 +69,8 @@ def change_role(membership: Membership, role: str) -> bool:
         )
         if owners.count() <= 1:
             return False
+    record(membership.organisation_id, "member.role_changed", target=membership,
+           changes={"user": membership.user.email, "role": [membership.role, role]})
     membership.role = role
     membership.save(update_fields=["role"])
     return True
@@ -76,5 +82,7 @@ def remove_member(membership: Membership) -> bool:
         role=Role.OWNER
     ).count() <= 1:
         return False
+    record(membership.organisation_id, "member.removed", target=membership,
+           changes={"user": membership.user.email, "role": membership.role})
     membership.delete()
     return True

@@ -57,6 +57,7 @@ urlpatterns = [
     path("team/invitations/<uuid:invitation_id>/revoke/", views.invitation_revoke,
          name="invitation_revoke"),
     path("settings/", views.organisation_settings, name="settings"),
+    path("settings/audit/", views.audit_log, name="audit_log"),
     path("settings/rotate-brief-code/", views.rotate_brief_code, name="rotate_brief_code"),
     path("workspaces/", views.workspace_list, name="workspace_list"),
     path("workspaces/new/", views.workspace_create, name="workspace_create"),

@@ -6,7 +6,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -33,6 +40,8 @@ from kosmmos.accounts.forms import (
 )
 from kosmmos.accounts.middleware import SESSION_KEY, SUPPORTED
 from kosmmos.accounts.models import Invitation, Membership, Role, User
+from kosmmos.audit.log import ACTIONS, csv_rows, diff, filter_events, record
+from kosmmos.audit.models import Event
 from kosmmos.lib.ids import short_code
 
 # --- Sign-up, organisations, language ----------------------------------------------------------
@@ -190,6 +199,7 @@ def invitation_revoke(request: HttpRequest, invitation_id: uuid.UUID) -> HttpRes
     if invitation is None:
         raise Http404
     require_role(membership_in(request, invitation.organisation_id), {Role.OWNER, Role.MANAGER})
+    record(invitation.organisation_id, "invitation.revoked", target=invitation, changes={"email": invitation.email})
     invitation.delete()
     messages.success(request, _("Invitation revoked."))
     return redirect("accounts:team")
@@ -208,7 +218,10 @@ def organisation_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         require_role(membership, {Role.OWNER})
         if form.is_valid():
+            before = {name: form.initial.get(name) for name in form.changed_data}
             form.save()
+            after = {name: getattr(org, name) for name in form.changed_data}
+            record(org, "organisation.settings_changed", target=org, changes=diff(before, after))
             messages.success(request, _("Settings saved."))
             return redirect("accounts:settings")
     embed = (
@@ -228,8 +241,35 @@ def rotate_brief_code(request: HttpRequest) -> HttpResponse:
     org = membership.organisation
     org.brief_code = short_code()
     org.save(update_fields=["brief_code"])
+    record(org, "organisation.brief_address_rotated", target=org)
     messages.success(request, _("The brief form has a new address; update your embeds."))
     return redirect("accounts:settings")
+
+
+# --- Audit log ---------------------------------------------------------------------------------
+
+AUDIT_PAGE = 100
+
+
+@member_required
+def audit_log(request: HttpRequest) -> HttpResponseBase:
+    """Settings → Audit log: owners read and filter the organisation's log, or download it."""
+    membership = current_membership(request)
+    require_role(membership, {Role.OWNER})
+    org = membership.organisation
+    events = filter_events(Event.objects.filter(organisation=org), request.GET)
+    if request.GET.get("format") == "csv":
+        record(org, "audit.exported", changes={k: v for k, v in request.GET.items() if v})
+        response = StreamingHttpResponse(csv_rows(events.iterator()),
+                                         content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="kosmmos-audit.csv"'
+        return response
+    query = request.GET.copy()
+    query.pop("format", None)
+    return render(request, "accounts/audit_log.html", {
+        "events": events[:AUDIT_PAGE], "actions": ACTIONS, "params": request.GET,
+        "csv_query": query.urlencode(), "limit": AUDIT_PAGE,
+    })
 
 
 # --- Workspaces --------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from kosmmos.accounts.models import Membership
 from kosmmos.api.errors import ApiError
 from kosmmos.api.models import ApiToken
+from kosmmos.audit.log import record
 from kosmmos.lib.ids import short_code
 
 SCHEME = "kmm"
@@ -42,13 +43,17 @@ def issue_token(membership: Membership, *, name: str, read_only: bool = False,
         prefix=short_code(12), secret_hash=_hash(secret), read_only=read_only,
         expires_at=expires_at,
     )
+    record(token.organisation_id, "api_token.created", target=token, changes={"name": token.name})
     return token, f"{SCHEME}_{token.prefix}_{secret}"
 
 
 def revoke_token(token: ApiToken) -> bool:
     """Revoke once; a second call changes nothing. Returns whether this call revoked it."""
-    return bool(ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True)
-                .update(revoked_at=timezone.now()))
+    revoked = bool(ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True)
+                   .update(revoked_at=timezone.now()))
+    if revoked:
+        record(token.organisation_id, "api_token.revoked", target=token, changes={"name": token.name})
+    return revoked
 
 
 def _unauthenticated(message: str | Promise) -> ApiError:

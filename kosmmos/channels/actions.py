@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kosmmos.accounts.models import STAFF_ROLES, Membership, Workspace
+from kosmmos.audit.log import record
 from kosmmos.channels.models import AlertKind, Channel, ChannelAlert, ChannelStatus
 from kosmmos.connectors.base import AuthRevoked, ChannelInfo, ConnectorError
 from kosmmos.connectors.registry import build
@@ -55,7 +56,10 @@ def save_channel(
     elif channel.status != ChannelStatus.DISABLED:
         channel.status = ChannelStatus.ACTIVE
         channel.last_error = ""
+    connected = channel._state.adding
     channel.save()
+    record(channel.organisation_id, "channel.connected" if connected else "channel.updated",
+           target=channel, changes={"network": network, "name": channel.name})
     resolve_cleared_alerts(channel)
     return channel
 
@@ -125,6 +129,7 @@ def set_enabled(channel: Channel, enabled: bool) -> None:
 
 
 def delete_channel(channel: Channel) -> None:
+    record(channel.organisation_id, "channel.removed", target=channel, changes={"name": channel.name})
     channel.delete()
 
 

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from kosmmos.accounts.models import Membership, Role, User, Workspace
+from kosmmos.audit.log import record as audit
 from kosmmos.channels.models import Channel
 from kosmmos.content import targets
 from kosmmos.content.labels import normalize_hashtags
@@ -307,6 +308,7 @@ def approve_post(post: Post, *, by: User | None = None, author_name: str = "",
         PostComment.objects.create(post=post, author=by, author_name=author_name[:200],
                                    text=comment.strip())
     record(post, Kind.APPROVED, by=by, author_name=author_name, text=comment.strip())
+    audit(post.organisation_id, "post.approved", target=post, actor=by, changes={"by": author_name})
     if not internal:
         _email(post, _agency_emails(post), "content_decision", "content/email/decision.txt",
                gettext_noop("Approved: %(post)s (%(workspace)s)"),
@@ -327,6 +329,7 @@ def request_changes(post: Post, *, comment: str, by: User | None = None,
     post.save(update_fields=["status", "changes_requested", "updated_at"])
     PostComment.objects.create(post=post, author=by, author_name=author_name[:200], text=comment.strip())
     record(post, Kind.CHANGES_REQUESTED, by=by, author_name=author_name, text=comment.strip())
+    audit(post.organisation_id, "post.rejected", target=post, actor=by, changes={"by": author_name})
     _email(post, _agency_emails(post), "content_decision", "content/email/decision.txt",
            gettext_noop("Changes requested: %(post)s (%(workspace)s)"),
            {"approved": False, "who": _who(by, author_name), "comment": comment.strip(),
@@ -435,6 +438,7 @@ def delete_post(post: Post, *, by: User) -> bool:
     """Delete a post; one that reached a network is deleted there too and kept, hidden, for its
     history. Returns True when the networks were asked to delete it."""
     post = Post.objects.select_for_update().get(pk=post.pk)
+    audit(post.organisation_id, "post.deleted", target=post, actor=by, changes={"title": post.title})
     if post.targets.filter(status__in=targets.LIVE).exists():
         targets.propagate_delete(post)
         post.deleted_at = timezone.now()

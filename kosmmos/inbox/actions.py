@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kosmmos.accounts.models import User
+from kosmmos.audit.log import record
 from kosmmos.connectors.base import AmbiguousOutcome, ConnectorError, RateLimited
 from kosmmos.inbox import replies
 from kosmmos.inbox.models import (
@@ -68,6 +69,7 @@ def queue_reply(item: Item, author: User, text: str) -> Reply:
     with transaction.atomic():
         reply = Reply.objects.create(organisation_id=item.organisation_id, item=item,
                                      author=author, text=text)
+        record(item.organisation_id, "inbox.reply_sent", target=reply, actor=author)
         if item.assignee_id is None:
             Item.objects.filter(pk=item.pk, assignee__isnull=True).update(assignee=author)
         transaction.on_commit(lambda: kick(reply.pk))

@@ -8,6 +8,7 @@ to rotate SECRET_KEY without losing tokens sets the explicit key first.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from functools import lru_cache
 from typing import Any
@@ -22,14 +23,30 @@ class DecryptionError(Exception):
     """The stored value was not written with this key (key changed, or the data is damaged)."""
 
 
-@lru_cache(maxsize=4)
-def _fernet(secret: str, explicit: str) -> Fernet:
+def _key(secret: str, explicit: str) -> bytes:
+    """The Fernet key (urlsafe base64) in force for these settings."""
     if explicit:
-        return Fernet(explicit.encode())
+        return explicit.encode()
     derived = HKDF(
         algorithm=hashes.SHA256(), length=32, salt=b"kosmmos-at-rest", info=b"fernet-v1"
     ).derive(secret.encode())
-    return Fernet(base64.urlsafe_b64encode(derived))
+    return base64.urlsafe_b64encode(derived)
+
+
+@lru_cache(maxsize=4)
+def _fernet(secret: str, explicit: str) -> Fernet:
+    return Fernet(_key(secret, explicit))
+
+
+def key_fingerprint(secret: str | None = None, explicit: str | None = None) -> str:
+    """A short one-way name of the encryption key (the current settings' by default): two
+    set-ups with the same fingerprint decrypt each other's tokens. Reveals nothing of the key."""
+    if secret is None:
+        secret = settings.SECRET_KEY
+    if explicit is None:
+        explicit = getattr(settings, "KOSMMOS_ENCRYPTION_KEY", "")
+    digest = hashlib.sha256(b"kosmmos-key-fingerprint:" + _key(secret, explicit))
+    return digest.hexdigest()[:16]
 
 
 def _box() -> Fernet:

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kosmmos.accounts.models import Organisation, User, Workspace
+from kosmmos.audit.log import record
 from kosmmos.briefs.actions import change_lead_status, convert_lead
 from kosmmos.briefs.models import Brief, Lead, LeadEvent, LeadStatus
 from kosmmos.mail import delivery as mail_delivery
@@ -197,6 +198,7 @@ def send_proposal(proposal: Proposal, by: User | None) -> Delivery:
         locked.save(update_fields=[
             "status", "sent_version", "sent_at", "token_expires_at", "updated_at"])
         delivery = _email_proposal(locked, version, document)
+        record(locked.organisation_id, "proposal.sent", target=locked, actor=by, changes={"version": version.number})
         change_lead_status(locked.lead, LeadStatus.PROPOSAL_SENT, by)
         _lead_note(locked.lead, by, _("Proposal v%(n)s sent to %(email)s.") % {
             "n": version.number, "email": locked.lead.brief.email})

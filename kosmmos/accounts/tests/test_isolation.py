@@ -31,6 +31,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from kosmmos.accounts.models import Invitation, Membership, Organisation, User, Workspace
+from kosmmos.audit.models import Event
 from kosmmos.briefs.models import Lead
 from kosmmos.conftest import Tenant, World, client_for
 from kosmmos.mail.models import Delivery
@@ -351,6 +352,10 @@ def snapshot(orgs: list[Organisation], visitor: User | None) -> dict[str, list[A
     }
     for model, path in _scopes():
         state[model._meta.label] = rows(model._default_manager.filter(**{f"{path}__in": orgs}))
+    # Signing the visitor (back) in is written to their own agency's audit log: that is theirs.
+    state["audit.Event"] = rows(Event.objects.filter(organisation__in=orgs).exclude(
+        actor=visitor, action="auth.signed_in") if visitor else Event.objects.filter(
+        organisation__in=orgs))
     return state
 
 

@@ -1,0 +1,1 @@
+"""Backup and restore of everything Kosmmos keeps (`kosmmos backup`, `kosmmos restore`)."""
