@@ -149,13 +149,17 @@ MESSAGE = "message"
 REPOST = "repost"
 JOIN = "join"
 LEAVE = "leave"
+# A post of the channel itself, as the network announced it (VK wall_post_new, Telegram
+# channel_post): the inbox keeps one typed outside Kosmmos as a content post and recognises
+# our own publications coming back by their external id. Not an inbox item.
+POST = "post"
 
 
 @dataclass
 class Incoming:
     """One item (or a change to one) as the network reported it."""
 
-    action: str  # new | edit | delete | link | reactions | answered | answer_edit
+    action: str  # new | edit | delete | restore | link | reactions | answered | answer_edit
     kind: str = COMMENT
     external_id: str = ""
     event_key: str = ""  # the delivery's id (deduplicates redeliveries)
@@ -163,6 +167,8 @@ class Incoming:
     parent_ref: str = ""  # the comment it answers
     chat_ref: str = ""
     thread_ref: str = ""  # Telegram message_thread_id in the discussion group
+    group_ref: str = ""  # a POST's album: Telegram media_group_id (its parts make one post)
+    url: str = ""  # a POST's address on the network
     author_ref: str = ""
     author_name: str = ""
     text: str = ""
