@@ -257,9 +257,7 @@ class VkInbound(Inbound):
         post_id = ident(obj.get("id"))
         said, cut = text(obj.get("text"))
         return Incoming(action="new", kind=POST, external_id=post_id, event_key=event_key,
-                        post_ref=post_id, text=said, text_cut=cut,
-                        author_ref=ident(obj.get("created_by"), "created_by", required=False),
-                        received_at=stamp(obj.get("date")),
+                        post_ref=post_id, text=said, text_cut=cut, received_at=stamp(obj.get("date")),
                         url=f"https://vk.com/wall-{self.group}_{post_id}", raw=data)
 
     # --- Bots Long Poll --------------------------------------------------------------------
