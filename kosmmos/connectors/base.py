@@ -268,6 +268,9 @@ class Inbound:
     # What a person enters on the channel's inbox connection page, and how to set it up there.
     settings: tuple[Setting, ...] = ()
     setup_help: Any = ""  # a (lazily) translated string
+    # Points the network at our webhook itself (``set_webhook``) when a person saves a secret
+    # on the inbox connection page; otherwise the person enters our URL in the network.
+    sets_webhook = False
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
@@ -292,6 +295,12 @@ class Inbound:
         """Verify one webhook request (``payload`` is its JSON body, None when unreadable)."""
         return Received(answer=self.hook_answer("unknown"), step="webhook",
                         reason="unknown_hook", detail=self.code)
+
+    def set_webhook(self, credentials: dict[str, Any], url: str) -> None:
+        """Ask the network to send this channel's events to ``url`` with these credentials'
+        secret (``sets_webhook``); a ``ConnectorError`` says why the network refused."""
+        raise ConnectorError(f"{self.code}: the webhook is set in the network itself",
+                             permanent=True)
 
     def poll(self, credentials: dict[str, Any], cursor: dict[str, Any],
              posts: list[str]) -> Polled:

@@ -59,6 +59,7 @@ ANSWERS = {"ok": HookAnswer(200, json.dumps({"ok": True}), JSON),
 class TelegramInbound(Inbound):
     code = "telegram"
     webhook = True
+    sets_webhook = True
     replies = True
     settings = (
         Setting("discussion_chat_id", gettext_lazy("Telegram discussion group id"),

@@ -7,10 +7,13 @@ import copy
 import json
 from typing import Any
 
+import httpx
 import pytest
+import respx
 from django.test import Client
 
 from kosmmos.channels.models import Channel
+from kosmmos.conftest import World, client_for
 from kosmmos.connectors.vk.inbound import HANDLED, IGNORED
 from kosmmos.content.models import Post, PostEvent, PostStatus, PostTarget, TargetStatus
 from kosmmos.inbox.analytics import DROP_REASONS
@@ -193,3 +196,52 @@ def test_it_drops_a_telegram_update_with_an_id_of_the_wrong_type(
     response = tg_post(client, tg, payload)
     assert response.status_code == 200 and json.loads(response.content) == {"ok": True}
     assert not Item.objects.exists() and drops() == {"parse:bad_payload": 1}
+
+
+# --- the Telegram webhook, set from the connection page -------------------------------------
+
+TG_API = "https://api.telegram.org/bot123:abc/"
+
+
+def _save_secret(world: World, tg: Channel, secret: str) -> Any:
+    return client_for(world.alpha.manager, language="en").post(
+        f"/inbox/connections/{tg.inbox.pk}/",
+        {"discussion_chat_id": "-1002000000001", "webhook_secret": secret})
+
+
+def test_it_sets_the_telegram_webhook_when_the_secret_is_saved(
+    world: World, tg: Channel, respx_mock: respx.MockRouter, settings: Any,
+) -> None:
+    settings.SITE_URL = "https://kosmmos.example"
+    route = respx_mock.post(TG_API + "setWebhook").mock(return_value=httpx.Response(
+        200, json={"ok": True, "result": True, "description": "Webhook was set"}))
+    assert _save_secret(world, tg, "new_secret-2").status_code == 302
+    assert json.loads(route.calls.last.request.content) == {
+        "url": f"https://kosmmos.example/hooks/telegram/{tg.inbox.code}/",
+        "secret_token": "new_secret-2", "allowed_updates": [
+            "message", "edited_message", "channel_post", "edited_channel_post",
+            "message_reaction_count"]}
+    tg.refresh_from_db()
+    assert tg.credentials["webhook_secret"] == "new_secret-2"
+
+
+def test_it_keeps_the_old_secret_and_says_why_when_telegram_refuses(
+    world: World, tg: Channel, respx_mock: respx.MockRouter,
+) -> None:
+    respx_mock.post(TG_API + "setWebhook").mock(return_value=httpx.Response(400, json={
+        "ok": False, "error_code": 400,
+        "description": "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"}))
+    response = _save_secret(world, tg, "new_secret-2")
+    assert response.status_code == 400
+    assert "Telegram refused the webhook" in response.content.decode()
+    assert "HTTPS URL must be provided" in response.content.decode()
+    tg.refresh_from_db()
+    assert tg.credentials["webhook_secret"] == "tg-secret-1"
+
+
+def test_it_does_not_call_telegram_when_no_new_secret_is_entered(
+    world: World, tg: Channel, respx_mock: respx.MockRouter,
+) -> None:
+    route = respx_mock.post(TG_API + "setWebhook")
+    assert _save_secret(world, tg, "").status_code == 302
+    assert not route.called
