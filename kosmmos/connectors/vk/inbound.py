@@ -104,9 +104,9 @@ class VkInbound(Inbound):
     )
     setup_help = gettext_lazy(
         "In VK: community → Manage → API usage → Callback API. Enter the URL above, the same "
-        "secret key as here, API version 5.199, and tick: new comments, comment edits and "
-        "deletions, incoming messages, reposts, joins and leaves. Without a secret, Kosmmos "
-        "reads events with Bots Long Poll using the community token.")
+        "secret key as here, API version 5.199, and tick: new comments, comment edits, "
+        "deletions and restores, new wall posts, incoming messages, reposts, joins and leaves. "
+        "Without a secret, Kosmmos reads events with Bots Long Poll using the community token.")
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)

@@ -245,3 +245,18 @@ def test_it_does_not_call_telegram_when_no_new_secret_is_entered(
     route = respx_mock.post(TG_API + "setWebhook")
     assert _save_secret(world, tg, "").status_code == 302
     assert not route.called
+
+
+def test_it_shows_a_post_made_outside_in_the_plan_the_post_page_and_the_channel(
+    world: World, client: Client, vk: Channel,
+) -> None:
+    vk_post(client, vk, fixture("vk_wall_post_new.json"))
+    post = Post.objects.get()
+    browser = client_for(world.alpha.manager, language="en")
+    plan = browser.get(f"/workspaces/{vk.workspace_id}/content/?date=2024-05-29").content.decode()
+    assert "Сегодня в магазине дегустация" in plan and "Published outside Kosmmos" in plan
+    page = browser.get(f"/content/posts/{post.pk}/").content.decode()
+    assert "Published outside Kosmmos" in page and "https://vk.com/wall-200100_78" in page
+    channel_page = browser.get(f"/channels/{vk.pk}/").content.decode()
+    assert "Сегодня в магазине дегустация" in channel_page
+    assert "Published outside Kosmmos" in channel_page
