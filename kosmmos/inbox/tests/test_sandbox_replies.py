@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from django.utils import timezone
 
 from kosmmos.channels.models import Channel
 from kosmmos.conftest import World, client_for
@@ -174,3 +175,10 @@ def test_it_keeps_a_sandbox_post_made_outside_kosmmos_with_its_comments(
     comments = Item.objects.filter(post=post)
     assert comments.exists() and comments.count() == len(network.comments(outside))
     assert DropCount.objects.filter(reason="own_post").exists()  # ours, announced, not doubled
+    # Its statistics are read like ours: due at once, one snapshot from the sandbox's stats.
+    from kosmmos.publishing.models import PostStatsSnapshot
+    from kosmmos.publishing.stats import collect_post_stats
+
+    assert PostTarget.objects.filter(pk=target.pk, next_stats_at__lte=timezone.now()).exists()
+    assert collect_post_stats([target.pk]) == 1
+    assert PostStatsSnapshot.objects.get(target=target).views is not None
