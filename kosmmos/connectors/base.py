@@ -149,13 +149,17 @@ MESSAGE = "message"
 REPOST = "repost"
 JOIN = "join"
 LEAVE = "leave"
+# A post of the channel itself, as the network announced it (VK wall_post_new, Telegram
+# channel_post): the inbox keeps one typed outside Kosmmos as a content post and recognises
+# our own publications coming back by their external id. Not an inbox item.
+POST = "post"
 
 
 @dataclass
 class Incoming:
     """One item (or a change to one) as the network reported it."""
 
-    action: str  # new | edit | delete | link | reactions | answered | answer_edit
+    action: str  # new | edit | delete | restore | link | reactions | answered | answer_edit
     kind: str = COMMENT
     external_id: str = ""
     event_key: str = ""  # the delivery's id (deduplicates redeliveries)
@@ -163,6 +167,8 @@ class Incoming:
     parent_ref: str = ""  # the comment it answers
     chat_ref: str = ""
     thread_ref: str = ""  # Telegram message_thread_id in the discussion group
+    group_ref: str = ""  # a POST's album: Telegram media_group_id (its parts make one post)
+    url: str = ""  # a POST's address on the network
     author_ref: str = ""
     author_name: str = ""
     text: str = ""
@@ -262,6 +268,9 @@ class Inbound:
     # What a person enters on the channel's inbox connection page, and how to set it up there.
     settings: tuple[Setting, ...] = ()
     setup_help: Any = ""  # a (lazily) translated string
+    # Points the network at our webhook itself (``set_webhook``) when a person saves a secret
+    # on the inbox connection page; otherwise the person enters our URL in the network.
+    sets_webhook = False
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
@@ -286,6 +295,12 @@ class Inbound:
         """Verify one webhook request (``payload`` is its JSON body, None when unreadable)."""
         return Received(answer=self.hook_answer("unknown"), step="webhook",
                         reason="unknown_hook", detail=self.code)
+
+    def set_webhook(self, credentials: dict[str, Any], url: str) -> None:
+        """Ask the network to send this channel's events to ``url`` with these credentials'
+        secret (``sets_webhook``); a ``ConnectorError`` says why the network refused."""
+        raise ConnectorError(f"{self.code}: the webhook is set in the network itself",
+                             permanent=True)
 
     def poll(self, credentials: dict[str, Any], cursor: dict[str, Any],
              posts: list[str]) -> Polled:

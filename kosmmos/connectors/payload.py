@@ -17,6 +17,28 @@ def string(value: Any) -> str:
     return str(value)
 
 
+def ident(value: Any, what: str = "id", *, required: bool = True) -> str:
+    """An id the network documents as an integer (VK's schema, Telegram's Integer), as text.
+    Strict: a number sent as a string (``"77"``), a float or a boolean is ``bad_payload``, so
+    a payload is either read as documented or dropped with a counted reason — never half
+    accepted. ``required=False`` reads a missing (null) field as ""."""
+    if value is None and not required:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Drop("bad_payload", f"{what} is not an integer: {type(value).__name__}")
+    return str(value)
+
+
+def stamp(value: Any, what: str = "date") -> datetime:
+    """A date the network documents as an integer Unix time (VK ``date``, Telegram ``date``,
+    ``edit_date``): strict like ``ident``; a missing one is now."""
+    if value is None:
+        return datetime.now(UTC)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Drop("bad_payload", f"{what} is not an integer Unix time")
+    return when(value)
+
+
 def integer(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise Drop("bad_payload", "expected an integer")

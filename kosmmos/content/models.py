@@ -92,6 +92,10 @@ class Post(models.Model):
         MediaItem, through="PostMedia", blank=True)
     # The client asked for changes; cleared when the post is sent for review again.
     changes_requested = models.BooleanField(default=False)
+    # Typed in the network's own app (VK, Telegram) rather than made here: the inbox keeps it
+    # when the network announces it (kosmmos/content/outside.py), published, with its stats and
+    # comments like ours.
+    outside = models.BooleanField(_("published outside Kosmmos"), default=False)
     # A published post removed from the plan: kept (its targets are being deleted from the
     # networks) but hidden from every list.
     deleted_at = models.DateTimeField(null=True, blank=True)

@@ -262,6 +262,14 @@ ANSWERS = {
 }
 
 
+# (workspace index, hours ago, text, [(minutes after the post, author, comment)])
+OUTSIDE = (0, 30, "Сегодня до 20:00 в нашем магазине на Петровке — бесплатная диагностика "
+           "кожи. Приходите без записи!", [
+               (20, "Вера", "А в субботу тоже будет?"),
+               (65, "Людмила К.", "Была сегодня, очень внимательный косметолог, спасибо!"),
+           ])
+
+
 def _demo_history(manager: User, workspaces: list[Workspace], channels: list[Channel]) -> None:
     """Posts published hours and days ago, on the sandbox with their comments, so the inbox shows
     a real day's work as soon as `make run` serves (the sandbox's comments otherwise come about
@@ -305,6 +313,15 @@ def _demo_history(manager: User, workspaces: list[Workspace], channels: list[Cha
         PostEvent.objects.create(post=post, kind=PostEvent.Kind.PUBLISHED,
                                  text=f"{channel.name}: {found.get('url', '')}")
         Post.objects.filter(pk=post.pk).update(status=PostStatus.PUBLISHED)
+    # A post the client typed in the network's own app: no target of ours, so the inbox's poll
+    # finds it on the sandbox and keeps it as published outside Kosmmos, with its comments.
+    index, hours, text, comments = OUTSIDE
+    published_at = now - timedelta(hours=hours)
+    put(channels[index].external_id, {
+        "key": "typed-in-the-app", "text": text, "accepted_at": published_at.timestamp(),
+        "comments": [{"author": author, "text": body,
+                      "at": (published_at + timedelta(minutes=minutes)).timestamp()}
+                     for minutes, author, body in comments]})
 
 
 def _sandbox_writer() -> Callable[[str, dict[str, Any]], dict[str, Any]]:

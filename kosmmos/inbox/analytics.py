@@ -43,6 +43,15 @@ DROP_REASONS = {
     "foreign_chat": gettext_lazy("From a chat that is not the channel's discussion group"),
     "foreign_forward": gettext_lazy("Another channel's post forwarded to the group"),
     "unsupported_network": gettext_lazy("A network the inbox does not read"),
+    "own_post": gettext_lazy("Our own publication announced by the network"),
+    "not_published": gettext_lazy("A post not published yet (scheduled or suggested)"),
+    "not_wall_comment": gettext_lazy("Comments on photos, videos, goods or boards (the inbox "
+                                     "reads the wall)"),
+    "chat_state": gettext_lazy("Message state: our replies, reads, typing, permissions"),
+    "counted_by_stats": gettext_lazy("Likes and votes (read with the post statistics)"),
+    "media_upload": gettext_lazy("Media added to the community's albums"),
+    "community_admin": gettext_lazy("The community's administration"),
+    "commerce": gettext_lazy("Orders, payments, donations and lead forms"),
 }
 SURGE_DAYS = 14
 SURGE_MIN = 5

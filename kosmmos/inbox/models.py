@@ -89,6 +89,25 @@ class SeenEvent(models.Model):
         return f"{self.channel_id}:{self.key}"
 
 
+class PostPart(models.Model):
+    """A network id that belongs to a post published outside Kosmmos → its target: the post's
+    own id, each message of a Telegram album and the album itself (``album:<media_group_id>``),
+    so an album is one post and a comment on any of its messages finds it. Unique per channel:
+    two deliveries racing to keep the same post keep it once."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    ref = models.CharField(max_length=120)
+    target = models.ForeignKey(PostTarget, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "ref"], name="inbox_one_post_part")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ref} → {self.target_id}"
+
+
 class ThreadLink(models.Model):
     """Telegram: the discussion group's copy of a channel post (is_automatic_forward) → the
     channel post id, so comments replying in that thread find our published post."""

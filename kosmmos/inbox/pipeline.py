@@ -25,7 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from kosmmos.channels.models import Channel
-from kosmmos.connectors.base import Drop, Inbound, Incoming
+from kosmmos.connectors.base import POST, Drop, Inbound, Incoming
 from kosmmos.connectors.registry import inbound
 from kosmmos.content.models import PostTarget
 from kosmmos.inbox.models import (
@@ -37,12 +37,14 @@ from kosmmos.inbox.models import (
     ItemStatus,
     Kind,
     NetworkAnswer,
+    PostPart,
     ReactionCount,
     Reply,
     ReplyStatus,
     SeenEvent,
     ThreadLink,
 )
+from kosmmos.inbox.posts import keep_posts
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +182,13 @@ def match(items: list[Parsed], run: Run) -> list[Parsed]:
         targets = {ext: (pk, post) for ext, pk, post in PostTarget.objects.filter(
             channel_id=cid, external_id__in=refs).values_list("external_id", "id", "post_id")
         } if refs else {}
-        changes = {i.external_id for i in group if i.action in {"edit", "delete"}}
+        # A post made outside Kosmmos is also found by any of its messages (a Telegram album).
+        if refs - set(targets):
+            targets.update({ref: (pk, post) for ref, pk, post in PostPart.objects.filter(
+                channel_id=cid, ref__in=refs - set(targets)).values_list(
+                "ref", "target_id", "target__post_id")})
+        changes = {i.external_id for i in group
+                   if i.action in {"edit", "delete", "restore"} and i.kind != POST}
         existing = set(Item.objects.filter(channel_id=cid, external_id__in=changes)
                        .values_list("external_id", flat=True)) if changes else set()
         # A deleted comment that is not an item may be one of our answers (VK's delete event
@@ -196,7 +204,8 @@ def match(items: list[Parsed], run: Run) -> list[Parsed]:
             elif item.action == "delete" and item.external_id not in existing:
                 run.drop(item.channel, "match", "unknown_item")
                 continue
-            if item.action == "edit" and item.external_id not in existing:
+            if (item.action in {"edit", "restore"} and item.kind != POST
+                    and item.external_id not in existing):
                 item.action = "new"  # an edit of a comment we never saw: keep it as new
             out.append(item)
     return out
@@ -233,12 +242,15 @@ def store(items: list[Parsed], run: Run) -> list[Parsed]:
     seen = [SeenEvent(channel_id=_cid(i), key=i.event_key, received_at=now)
             for i in items if i.event_key]
     SeenEvent.objects.bulk_create(seen, ignore_conflicts=True, batch_size=500)
-    new = [_new_item(i, now) for i in items if i.action == "new"]
+    keep_posts([i for i in items if i.kind == POST], run)
+    new = [_new_item(i, now) for i in items if i.action == "new" and i.kind != POST]
     insert_items(new)
     run.stored += len(new)
     _keep_answers([i for i in items if i.action == "answered"], now)
     run.updated += _apply_early_answers(new, now)
     for item in items:
+        if item.kind == POST:
+            continue
         if item.action == "edit":
             updates: dict[str, Any] = {"text": item.text, "text_cut": item.text_cut,
                                        "edited_at": item.received_at or now}
@@ -252,6 +264,10 @@ def store(items: list[Parsed], run: Run) -> list[Parsed]:
             run.updated += Item.objects.filter(
                 channel_id=_cid(item), external_id=item.external_id, deleted_at__isnull=True
             ).update(deleted_at=now)
+        elif item.action == "restore":  # deleted on the network, then restored there
+            run.updated += Item.objects.filter(
+                channel_id=_cid(item), external_id=item.external_id, deleted_at__isnull=False
+            ).update(deleted_at=None)
         elif item.action == "link":
             ThreadLink.objects.bulk_create([ThreadLink(
                 channel_id=_cid(item), group_message_id=item.thread_ref, post_ref=item.post_ref

@@ -28,7 +28,7 @@ from kosmmos.accounts.access import (
 )
 from kosmmos.accounts.models import STAFF_ROLES, Membership, Role, User, Workspace
 from kosmmos.channels.models import Channel, Network
-from kosmmos.connectors.base import Setting
+from kosmmos.connectors.base import ConnectorError, Inbound, Setting
 from kosmmos.inbox import actions, analytics, charts
 from kosmmos.inbox.dispatch import ensure_channel_rows
 from kosmmos.inbox.forms import (
@@ -557,15 +557,16 @@ def connection(request: HttpRequest, connection_id: uuid.UUID) -> HttpResponse:
         s.name: config.get(s.name, "") for s in reader.settings if not s.secret})
     if request.method == "POST":
         require_role(membership, STAFF_ROLES)
-        form = ConnectionForm(reader.settings, request.POST)
-        if form.is_valid():
-            _save_connection(channel, reader.settings, form.cleaned_data)
-            messages.success(request, _("Saved."))
-            return redirect("inbox:connection", connection_id=found.pk)
     hook = ""
     if reader.webhook:
         hook = settings.SITE_URL + reverse("inbox:webhook", kwargs={
             "network": channel.network, "hook_code": found.code})
+    if request.method == "POST":
+        form = ConnectionForm(reader.settings, request.POST)
+        if form.is_valid() and _webhook_set(channel, reader, form, hook):
+            _save_connection(channel, reader.settings, form.cleaned_data)
+            messages.success(request, _("Saved."))
+            return redirect("inbox:connection", connection_id=found.pk)
     credentials = channel.credentials
     return render(request, "inbox/connection.html", {
         "inbox": found, "channel": channel, "form": form, "hook_url": hook,
@@ -574,6 +575,24 @@ def connection(request: HttpRequest, connection_id: uuid.UUID) -> HttpResponse:
         "asks_secret": any(s.secret for s in reader.settings),
         "has_secret": all(credentials.get(s.name) for s in reader.settings if s.secret),
     }, status=400 if form.errors else 200)
+
+
+def _webhook_set(channel: Channel, reader: Inbound, form: ConnectionForm, hook: str) -> bool:
+    """A network that takes its webhook from us (Telegram's setWebhook) is pointed at ``hook``
+    when a new secret is saved, before it is stored: if the network refuses, nothing is saved
+    and the form says why (the channel keeps receiving as before)."""
+    entered = [s for s in reader.settings if s.secret and form.cleaned_data[s.name]]
+    if not reader.sets_webhook or not entered:
+        return True
+    credentials = {**channel.credentials,
+                   **{s.name: form.cleaned_data[s.name] for s in entered}}
+    try:
+        reader.set_webhook(credentials, hook)
+    except ConnectorError as exc:
+        form.add_error(entered[0].name, _("%(network)s refused the webhook: %(error)s") % {
+            "network": channel.get_network_display(), "error": exc.message})
+        return False
+    return True
 
 
 def _save_connection(channel: Channel, fields: tuple[Setting, ...], data: dict[str, Any]) -> None:

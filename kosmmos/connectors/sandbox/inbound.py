@@ -2,6 +2,9 @@
 
 ``GET /channels/<id>/posts/<post>/comments`` → ``{items: [{id, at, author, text}]}``; the
 channel's own comments (our replies) come back marked ``from_channel`` and are dropped.
+``GET /channels/<id>/posts`` lists the channel's newest posts: the new ones go to the inbox as
+the channel's posts (ours are recognised by id; one put there by someone else — the demo's, or
+``POST /_admin/channels/<id>/posts`` — is a post published outside Kosmmos).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from kosmmos.connectors.base import (
     COMMENT,
+    POST,
     ConnectorError,
     Drop,
     Inbound,
@@ -37,6 +41,8 @@ class SandboxInbound(Inbound):
         ``own_message``, the way VK's and Telegram's are; the inbox shows it as the reply it
         came from."""
         data = mapping(payload, "comment")
+        if "post" in data:
+            return [_post(mapping(data["post"], "post"))]
         channel_id = self.external_id
         if data.get("from_channel") is True or (channel_id and string(data.get("author")) == channel_id):
             raise Drop("own_message", "written as the channel",
@@ -72,6 +78,19 @@ class SandboxInbound(Inbound):
             polled.payloads += [(c, ref) for c in comments if (_at(c) or since + 1) > since]
             latest[ref] = max([since, *(_at(c) or 0.0 for c in comments)])
         polled.advance["seen_at"] = latest
+        # The channel's posts newer than the newest seen (``posts_at``).
+        posts_at = _number(cursor.get("posts_at")) or 0.0
+        newest = posts_at
+        for post in connector.list_posts():
+            at = post["accepted_at"].timestamp() if post.get("accepted_at") else None
+            if at is None or at <= posts_at or post.get("deleted"):
+                continue
+            newest = max(newest, at)
+            polled.payloads.append(({"post": {"id": str(post.get("id", "")), "at": at,
+                                              "text": post.get("text", ""),
+                                              "url": post.get("url", "")}}, ""))
+        if newest > posts_at:
+            polled.advance["posts_at"] = newest
         return polled
 
     def reply(self, credentials: dict[str, Any], to: ReplyTo, text: str, *, random_id: int,
@@ -88,6 +107,14 @@ class SandboxInbound(Inbound):
 
     def find_reply(self, credentials: dict[str, Any], to: ReplyTo, key: str) -> str | None:
         return SandboxConnector(credentials, self.config).find_comment(to.post_ref, key)
+
+
+def _post(data: dict[str, Any]) -> Incoming:
+    post_id = string(data.get("id")) or missing("id")
+    said, cut = text(data.get("text"))
+    return Incoming(action="new", kind=POST, external_id=post_id, post_ref=post_id, text=said,
+                    text_cut=cut, url=string(data.get("url")), received_at=when(data.get("at")),
+                    raw=data)
 
 
 def _at(comment: Any) -> float | None:

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from kosmmos.connectors.base import (
     COMMENT,
     MESSAGE,
+    POST,
     AuthRevoked,
     ConnectorError,
     Drop,
@@ -37,13 +38,14 @@ from kosmmos.connectors.base import (
     ReplyTo,
     Setting,
 )
-from kosmmos.connectors.payload import answer, integer, mapping, missing, string, text, when
+from kosmmos.connectors.payload import answer, ident, mapping, stamp, string, text
 from kosmmos.connectors.telegram.client import TelegramClient
 
 JSON = "application/json"
 # What the inbox reads; setWebhook and getUpdates ask for exactly these (message_reaction_count
 # is sent only when asked for: https://core.telegram.org/bots/api#update).
-ALLOWED_UPDATES = ("message", "edited_message", "channel_post", "message_reaction_count")
+ALLOWED_UPDATES = ("message", "edited_message", "channel_post", "edited_channel_post",
+                   "message_reaction_count")
 # https://core.telegram.org/bots/api#setwebhook — secret_token: 1-256 characters, only A-Z,
 # a-z, 0-9, _ and -.
 SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -57,6 +59,7 @@ ANSWERS = {"ok": HookAnswer(200, json.dumps({"ok": True}), JSON),
 class TelegramInbound(Inbound):
     code = "telegram"
     webhook = True
+    sets_webhook = True
     replies = True
     settings = (
         Setting("discussion_chat_id", gettext_lazy("Telegram discussion group id"),
@@ -123,25 +126,30 @@ class TelegramInbound(Inbound):
                 rtype = mapping(entry.get("type"), "reaction type")
                 label = string(rtype.get("emoji") or rtype.get("custom_emoji_id")
                                or rtype.get("type"))
-                counts[label[:32]] = integer(entry.get("total_count"))
+                total = entry.get("total_count")
+                if isinstance(total, bool) or not isinstance(total, int):
+                    raise Drop("bad_payload", "total_count is not an integer")
+                counts[label[:32]] = total
             return [Incoming(action="reactions", event_key=key,
-                             post_ref=string(body.get("message_id")), counts=counts, raw=data)]
+                             post_ref=ident(body.get("message_id"), "message_id"), counts=counts,
+                             raw=data)]
         if "channel_post" in data or "edited_channel_post" in data:
-            raise Drop("own_message", "a post in our own channel")
+            return [self._post(data, key)]
         edited = "edited_message" in data
         if not edited and "message" not in data:
             raise Drop("unsupported_type", ",".join(sorted(k for k in data if k != "update_id")))
         message = mapping(data["edited_message" if edited else "message"], "message")
         chat = mapping(message.get("chat"), "chat")
-        chat_id = string(chat.get("id"))
-        message_id = string(message.get("message_id")) or missing("message_id")
+        chat_id = ident(chat.get("id"), "chat.id")
+        message_id = ident(message.get("message_id"), "message_id")
         if message_id == "0":  # a message Telegram schedules itself: no id yet
             raise Drop("bad_payload", "message_id 0")
         author, name = _author(message)
         said, cut = text(message.get("text") or message.get("caption"))
         common: dict[str, Any] = {"event_key": key, "external_id": f"{chat_id}:{message_id}", "chat_ref": chat_id,
                   "author_ref": author, "author_name": name, "text": said, "text_cut": cut,
-                  "received_at": when(message.get("edit_date") if edited else message.get("date")),
+                  "received_at": stamp(message.get("edit_date") if edited
+                                       else message.get("date")),
                   "raw": data}
         if chat.get("type") == "private":
             return [Incoming(action="edit" if edited else "new", kind=MESSAGE, **common)]
@@ -160,8 +168,8 @@ class TelegramInbound(Inbound):
             answered = None
             if not edited and isinstance(replied, dict) and not replied.get("is_automatic_forward"):
                 answered = answer(f"{chat_id}:{message_id}",
-                                  f"{chat_id}:{string(replied.get('message_id'))}",
-                                  when(message.get("date")),
+                                  f"{chat_id}:{ident(replied.get('message_id'))}",
+                                  stamp(message.get("date")),
                                   message.get("text") or message.get("caption"))
             elif edited:
                 answered = Incoming(action="answer_edit", external_id=f"{chat_id}:{message_id}",
@@ -170,15 +178,44 @@ class TelegramInbound(Inbound):
         parsed = Incoming(action="edit" if edited else "new", kind=COMMENT, **common)
         thread = message.get("message_thread_id")
         if thread is not None:
-            parsed.thread_ref = string(thread)
+            parsed.thread_ref = ident(thread, "message_thread_id")
         replied = message.get("reply_to_message")
         if isinstance(replied, dict):
             if replied.get("is_automatic_forward"):
                 parsed.post_ref = _forwarded_post(replied, channel_chat)
-                parsed.thread_ref = parsed.thread_ref or string(replied.get("message_id"))
+                parsed.thread_ref = parsed.thread_ref or ident(replied.get("message_id"))
             else:
-                parsed.parent_ref = f"{chat_id}:{string(replied.get('message_id'))}"
+                parsed.parent_ref = f"{chat_id}:{ident(replied.get('message_id'))}"
         return [parsed]
+
+    def _post(self, data: dict[str, Any], key: str) -> Incoming:
+        """A post in our channel (``channel_post``; ``edited_channel_post`` when changed).
+        Telegram does not send a bot its own messages, so these were typed in the app; the
+        inbox keeps them as posts published outside Kosmmos. An album comes as one update per
+        photo sharing ``media_group_id`` (the caption on one of them): they become one post."""
+        edited = "edited_channel_post" in data
+        message = mapping(data["edited_channel_post" if edited else "channel_post"],
+                          "channel_post")
+        chat = mapping(message.get("chat"), "chat")
+        ident(chat.get("id"), "chat.id")
+        if not _ours(chat, self.external_id):
+            raise Drop("foreign_chat", "a post in another channel")
+        message_id = ident(message.get("message_id"), "message_id")
+        if message_id == "0":
+            raise Drop("bad_payload", "message_id 0")
+        group = message.get("media_group_id")
+        if group is not None and not isinstance(group, str):
+            raise Drop("bad_payload", "media_group_id is not a string")
+        said, cut = text(message.get("text") or message.get("caption"))
+        username = string(chat.get("username"))
+        chat_id = ident(chat.get("id"), "chat.id")
+        url = (f"https://t.me/{username}/{message_id}" if username
+               else f"https://t.me/c/{chat_id[4:]}/{message_id}" if chat_id.startswith("-100")
+               else "")
+        return Incoming(action="edit" if edited else "new", kind=POST, external_id=message_id,
+                        event_key=key, post_ref=message_id, group_ref=group or "", text=said,
+                        text_cut=cut, url=url, raw=data,
+                        received_at=stamp(message.get("date")))
 
     # --- getUpdates ------------------------------------------------------------------------
 
@@ -241,7 +278,7 @@ class TelegramInbound(Inbound):
 def _ours(chat: dict[str, Any], channel_chat: str) -> bool:
     """Whether a Chat is our channel: by its numeric id; a channel still saved by its
     @username (until the channel check stores the id getChat gives) by the username."""
-    if string(chat.get("id")) == channel_chat:
+    if ident(chat.get("id"), "chat.id") == channel_chat:
         return True
     username = string(chat.get("username"))
     return bool(username) and channel_chat.startswith("@") and (
@@ -254,13 +291,13 @@ def _author(message: dict[str, Any]) -> tuple[str, str]:
     # @GroupAnonymousBot) kept for old clients, so `sender_chat` decides.
     chat = message.get("sender_chat")
     if isinstance(chat, dict):
-        return string(chat.get("id")), string(chat.get("title"))
+        return ident(chat.get("id"), "sender_chat.id"), string(chat.get("title"))
     sender = message.get("from")
     if isinstance(sender, dict):
         name = " ".join(string(sender.get(k)) for k in ("first_name", "last_name")).strip()
         if sender.get("username"):
             name = f"{name} (@{string(sender.get('username'))})".strip()
-        return string(sender.get("id")), name
+        return ident(sender.get("id"), "from.id"), name
     return "", ""
 
 
@@ -270,10 +307,10 @@ def _forwarded_post(message: dict[str, Any], channel_chat: str) -> str:
     if isinstance(origin, dict) and origin.get("type") == "channel":
         chat = mapping(origin.get("chat"), "forward_origin.chat")
         if _ours(chat, channel_chat):
-            return string(origin.get("message_id"))
+            return ident(origin.get("message_id"), "forward_origin.message_id")
         return ""
     # Before Bot API 7.0 the same facts came as forward_from_chat / forward_from_message_id.
     old = message.get("forward_from_chat")
     if isinstance(old, dict) and _ours(old, channel_chat):
-        return string(message.get("forward_from_message_id"))
+        return ident(message.get("forward_from_message_id"), "forward_from_message_id")
     return ""

@@ -130,7 +130,9 @@ def test_it_puts_its_published_posts_on_the_sandbox_with_their_comments(settings
 
     network = sandbox_state(settings)
     published = PostTarget.objects.filter(status=TargetStatus.PUBLISHED).select_related("post")
-    assert len(network.posts) == published.count() == len(HISTORY) > 5
+    # One more post than ours: the one typed in the app, which the inbox finds there.
+    assert len(network.posts) - 1 == published.count() == len(HISTORY) > 5
+    assert [p["key"] for p in network.posts.values()].count("typed-in-the-app") == 1
     texts = []
     for target in published:
         post = network.posts[int(target.external_id)]
@@ -172,12 +174,18 @@ def sandbox_started(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 def test_it_shows_an_inbox_at_the_first_poll_after_serve_starts(
     settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from kosmmos.content.models import Post
     from kosmmos.inbox.dispatch import dispatch_polls
-    from kosmmos.inbox.models import Item
+    from kosmmos.inbox.models import ChannelInbox, Item
 
     run_demo()
     with sandbox_started(settings, monkeypatch) as network:
         assert dispatch_polls() == 2  # both demo channels, due at once
+        # The post typed in the app came with the first poll; its comments come with the next.
+        outside = Post.objects.get(outside=True)
+        assert outside.text.startswith("Сегодня до 20:00") and outside.targets.get().url
+        ChannelInbox.objects.update(poll_status="idle", next_poll_at="2000-01-01T00:00:00Z")
+        assert dispatch_polls() == 2
 
     items = list(Item.objects.select_related("post", "channel"))
     comments = [c for p in network.posts.values() for c in network.comments(p)]
@@ -209,10 +217,11 @@ def test_it_uses_the_admin_api_when_the_sandbox_runs_already(
 
     with sandbox_started(settings, monkeypatch) as network:
         run_demo()
-    assert len(network.posts) == len(HISTORY)
+    assert len(network.posts) == len(HISTORY) + 1  # and the one typed in the app
     assert all(p.get("scripted") for p in network.posts.values())
     ids = set(PostTarget.objects.filter(status=TargetStatus.PUBLISHED).values_list(
         "external_id", flat=True))
-    assert ids == {str(pid) for pid in network.posts}
+    assert ids == {str(pid) for pid, p in network.posts.items()
+                   if p["key"] != "typed-in-the-app"}
     # The running sandbox owns its state file: the demo did not write to it behind its back.
     assert sandbox_state(settings).posts == {}

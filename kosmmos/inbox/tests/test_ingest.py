@@ -110,13 +110,14 @@ def test_it_counts_every_drop_reason(client: Client, vk: Channel) -> None:
     vk_post(client, vk, fixture("vk_own_reply.json"))  # our community's own answer
     vk_post(client, vk, fixture("vk_wall_reply_delete.json"))  # a comment we never saw
     vk_post(client, vk, dict(fixture("vk_group_join.json"), type="like_add"))
+    vk_post(client, vk, dict(fixture("vk_group_join.json"), type="something_new"))
     vk_post(client, vk, dict(fixture("vk_wall_reply_new.json"), object="not an object"))
     vk_post(client, vk, "{not json")
     vk_post(client, vk, json.dumps([1, 2]))
     client.post("/hooks/vk/no-such-code/", "{}", content_type="application/json")
     assert drops() == {
         "parse:own_message": 1, "match:unknown_item": 1, "parse:unsupported_type": 1,
-        "parse:bad_payload": 3, "webhook:unknown_hook": 1,
+        "parse:counted_by_stats": 1, "parse:bad_payload": 3, "webhook:unknown_hook": 1,
     }
     assert not Item.objects.exists()
 
@@ -195,11 +196,12 @@ def test_it_drops_chats_that_are_not_ours(client: Client, tg: Channel) -> None:
     foreign = copy.deepcopy(fixture("tg_comment.json"))
     foreign["message"]["chat"]["id"] = -100999
     tg_post(client, tg, foreign)
-    tg_post(client, tg, {"update_id": 1, "channel_post": {"message_id": 1}})
+    tg_post(client, tg, {"update_id": 1, "channel_post": {
+        "message_id": 1, "date": 1717000000, "chat": {"id": -100999, "type": "channel"}}})
     tg_post(client, tg, {"update_id": 2, "poll": {}})
     tg_post(client, tg, {"no": "update_id"})
-    assert drops() == {"parse:foreign_chat": 1, "parse:own_message": 1,
-                       "parse:unsupported_type": 1, "parse:bad_payload": 1}
+    assert drops() == {"parse:foreign_chat": 2, "parse:unsupported_type": 1,
+                       "parse:bad_payload": 1}
 
 
 # --- the pipeline in batches (pollers, bench) ----------------------------------------------

@@ -70,6 +70,7 @@ def test_it_polls_sandbox_comments_of_our_recent_posts(world: World, settings: o
     channel = make_channel(world.alpha.client_workspace, "sandbox", "sbx-1",
                            credentials={"token": "t"}, config={"base_url": "http://sandbox.test"})
     make_target(channel, "15")
+    no_new_posts()
     respx.get("http://sandbox.test/channels/sbx-1/posts/15/comments").mock(
         return_value=httpx.Response(200, json=fixture("sandbox_comments.json")))
     dispatch_polls()
@@ -77,6 +78,12 @@ def test_it_polls_sandbox_comments_of_our_recent_posts(world: World, settings: o
     # The fourth comment is the channel's own (our reply): ours, not a customer's.
     assert not Item.objects.filter(external_id="15_r1").exists()
     assert DropCount.objects.get(step="parse", reason="own_message").count == 1
+
+
+def no_new_posts() -> None:
+    """The sandbox's listing of the channel's posts (GET /channels/{id}/posts): none new."""
+    respx.get("http://sandbox.test/channels/sbx-1/posts").mock(
+        return_value=httpx.Response(200, json={"items": []}))
 
 
 def test_it_skips_channels_that_have_a_webhook(world: World, vk: Channel) -> None:
@@ -90,6 +97,7 @@ def test_it_passes_only_new_sandbox_comments_to_the_pipeline(world: World) -> No
     channel = make_channel(world.alpha.client_workspace, "sandbox", "sbx-1",
                            credentials={"token": "t"}, config={"base_url": "http://sandbox.test"})
     make_target(channel, "15")
+    no_new_posts()
     comments = fixture("sandbox_comments.json")
     route = respx.get("http://sandbox.test/channels/sbx-1/posts/15/comments").mock(
         return_value=httpx.Response(200, json=comments))
@@ -123,6 +131,7 @@ def test_it_polls_again_at_once_when_a_revoked_channel_is_reconnected(world: Wor
     save_channel(workspace=channel.workspace, network="sandbox", external_id="sbx-1",
                  credentials={"token": "new"}, name=channel.name, channel=channel)
     route.mock(return_value=httpx.Response(200, json=fixture("sandbox_comments.json")))
+    no_new_posts()
     assert dispatch_polls() == 1
     assert Item.objects.filter(channel=channel).count() == 3
     assert route.calls.last.request.headers["authorization"] == "Bearer new"

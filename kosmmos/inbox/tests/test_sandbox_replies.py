@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from django.utils import timezone
 
 from kosmmos.channels.models import Channel
 from kosmmos.conftest import World, client_for
@@ -156,3 +157,28 @@ def test_it_waits_for_the_sandboxs_rate_limit(
     reply = Reply.objects.get()
     assert reply.status == ReplyStatus.PENDING and reply.last_error == "sandbox: rate limited"
     assert 6 <= (reply.next_attempt_at - reply.attempt_rows.get().started_at).total_seconds() <= 9
+
+
+def test_it_keeps_a_sandbox_post_made_outside_kosmmos_with_its_comments(
+    sandbox: Channel, network: Network,
+) -> None:
+    from kosmmos.content.models import Post, PostTarget
+
+    outside = network.add_post("sbx-1", "typed-in-the-app", "Сегодня скидка 20%", [])
+    outside["accepted_at"] -= 86400  # its comments have arrived too
+    poll_again()  # the poll lists the new post: kept as published outside Kosmmos
+    post = Post.objects.get(outside=True)
+    target = PostTarget.objects.get(post=post)
+    assert (target.external_id, target.status) == (str(outside["id"]), "published")
+    assert Post.objects.filter(outside=False).count() == 1  # ours stays ours, once
+    poll_again()  # now one of the recent posts: its comments come in, matched to it
+    comments = Item.objects.filter(post=post)
+    assert comments.exists() and comments.count() == len(network.comments(outside))
+    assert DropCount.objects.filter(reason="own_post").exists()  # ours, announced, not doubled
+    # Its statistics are read like ours: due at once, one snapshot from the sandbox's stats.
+    from kosmmos.publishing.models import PostStatsSnapshot
+    from kosmmos.publishing.stats import collect_post_stats
+
+    assert PostTarget.objects.filter(pk=target.pk, next_stats_at__lte=timezone.now()).exists()
+    assert collect_post_stats([target.pk]) == 1
+    assert PostStatsSnapshot.objects.get(target=target).views is not None

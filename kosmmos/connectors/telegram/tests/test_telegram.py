@@ -357,7 +357,7 @@ def test_it_sets_the_webhook_with_the_secret_and_the_updates_it_reads(
     assert sent_json(route) == {
         "url": "https://kosmmos.example/hooks/telegram/abc/", "secret_token": "tg_secret-1",
         "allowed_updates": ["message", "edited_message", "channel_post",
-                            "message_reaction_count"]}
+                            "edited_channel_post", "message_reaction_count"]}
     with pytest.raises(ConnectorError, match="only letters"):
         _reader().set_webhook({"bot_token": TOKEN, "webhook_secret": "a b"}, "https://x/")
 

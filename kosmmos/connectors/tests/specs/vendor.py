@@ -25,7 +25,8 @@ VK_METHODS = [
 VK_CALLBACK = ["callback_base", "callback_confirmation", "callback_wall_reply_new",
                "callback_wall_reply_edit", "callback_wall_comment_delete",
                "callback_message_new", "callback_wall_repost", "callback_group_join",
-               "callback_group_leave"]
+               "callback_group_leave", "callback_wall_post_new", "callback_wall_reply_restore",
+               "callback_like_add_remove"]
 # Definitions below these are not followed: nested objects the connectors never read
 # (attachments' inner shapes) are then accepted as any object.
 VK_STOP = re.compile(r"^(photos_photo_sizes|video_video_image|audio_|market_|apps_|"
@@ -109,4 +110,5 @@ def vendor_telegram(root: Path) -> None:
 
 if __name__ == "__main__":
     vendor_vk(Path(sys.argv[1]))
-    vendor_telegram(Path(sys.argv[2]))
+    if len(sys.argv) > 2:  # the Telegram cut can be left as it is
+        vendor_telegram(Path(sys.argv[2]))
