@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
-from kosmmos.briefs.choices import Goal, Messenger, Network, ProductType
+from kosmmos.briefs.choices import Goal, Messenger, Network, Niche, ProductType
 from kosmmos.briefs.models import Brief, Lead, LeadStatus
 
 # The field bots fill and people never see; named like a real field so bots take the bait.
@@ -36,6 +36,13 @@ class BriefForm(forms.ModelForm):
         choices=ProductType.choices,
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose the type of product.")},
+    )
+    # Optional, so a brief from an older form (or a client who cannot say) still goes through;
+    # the planner counts a blank niche as "other".
+    niche = forms.ChoiceField(
+        label=_("What is your business?"),
+        choices=[("", _("Choose…")), *Niche.choices],
+        required=False,
     )
     budget_rub = forms.DecimalField(
         label=_("Desired or available budget per month, RUB"),
@@ -85,7 +92,7 @@ class BriefForm(forms.ModelForm):
     class Meta:
         model = Brief
         fields = [
-            "networks", "country", "regions", "cities", "goals", "product_type", "budget_rub",
+            "networks", "country", "regions", "cities", "goals", "product_type", "niche", "budget_rub",
             "period_months", "kpis", "contact_name", "company", "phone", "email", "website",
             "messenger", "messenger_handle", "consent",
         ]
