@@ -247,6 +247,7 @@ def _outside_band(
         "high": _plain(high),
         "budget": _plain(budget),
     }
+    shown = {**params, **{key: _grouped(params[key]) for key in ("low", "high", "budget")}}
     if unit == "rub" and low is not None and wanted < low:
         text = (
             gettext(
@@ -254,13 +255,14 @@ def _outside_band(
                 "forecast band is %(low)s–%(high)s RUB. A larger budget does not make a lead or a "
                 "subscriber cheaper: agree the target or change the activities."
             )
-            % params
+            % shown
         )
         return Note("kpi_cost_outside_band", text, params)
     if unit != "count" or high is None or wanted <= high:
         return None
     needed = budget_for(wish.metric, wanted) if budget_for is not None else None
     params["needed"] = _plain(needed)
+    shown["needed"] = _grouped(params["needed"])
     if needed is None:
         text = (
             gettext(
@@ -268,7 +270,7 @@ def _outside_band(
                 "forecast band is %(low)s–%(high)s, and the audience of the chosen networks and "
                 "places does not allow it at any budget: add networks or places, or agree the target."
             )
-            % params
+            % shown
         )
     else:
         text = (
@@ -277,9 +279,16 @@ def _outside_band(
                 "forecast band is %(low)s–%(high)s. The expected forecast reaches it at about "
                 "%(needed)s RUB a month."
             )
-            % params
+            % shown
         )
     return Note("kpi_outside_band", text, params)
+
+
+def _grouped(text: str) -> str:
+    """'1759000' → '1 759 000' (narrow no-break spaces, as Russian typography wants)."""
+    if not text.isdigit():
+        return text
+    return f"{int(text):,}".replace(",", "\u202f")
 
 
 def _plain(value: Decimal | None) -> str:

@@ -125,8 +125,7 @@ def test_it_puts_the_kpi_check_on_top_and_the_bands_in_page_and_pdf(
     assert html.index(check.text) < html.index('class="kp-summary"')  # at the top, before the figures
     pdf = _squash("".join(p.extract_text() for p in PdfReader(
         io.BytesIO(render_pdf(proposal, version))).pages))
-    needed = f"{int(check.params['needed']):,}".replace(",", "")
-    assert needed in pdf.replace("\u202f", "")
+    assert check.params["needed"] in pdf
     band = ctx["band"]["leads"]
     assert band and _squash(band) in _squash(page) and _squash(band) in pdf
     assert "<polygon" in str(ctx["charts"]["band"])

@@ -236,7 +236,7 @@ def test_it_says_at_the_top_which_budget_reaches_a_kpi_outside_the_band() -> Non
     at = plan(make_brief(budget_per_month=needed), TABLE)
     below = plan(make_brief(budget_per_month=needed - 1000), TABLE)
     assert at.period.leads >= 450 > below.period.leads
-    assert "150" in check.text and str(int(needed)) in check.text
+    assert "150" in check.text and f"{int(needed):,}".replace(",", "\u202f") in check.text
 
 
 def test_it_says_when_no_budget_reaches_a_kpi() -> None:
