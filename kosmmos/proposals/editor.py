@@ -75,9 +75,9 @@ def initial(edits: Edits, funded: tuple[str, ...], running: Mapping[str, tuple[s
         for act, values in acts.items():
             for name, value in values.items():
                 data[f"bm.{net}.{act}.{name}"] = number_text(value)
-    for net, acts in (overrides.objectives or {}).items():
-        for act, value in acts.items():
-            data[f"obj.{net}.{act}"] = number_text(value * HUNDRED)
+    for net, split in (overrides.objectives or {}).items():
+        for act, share in split.items():
+            data[f"obj.{net}.{act}"] = number_text(share * HUNDRED)
     return EditorForm(data)
 
 
