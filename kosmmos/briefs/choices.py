@@ -53,6 +53,21 @@ class ProductType(models.TextChoices):
     PERMANENT = "permanent", _("Permanent (mass-market goods)")
 
 
+class Niche(models.TextChoices):
+    """What the client's business is: it moves prices, costs per subscriber and how many leads
+    become sales."""
+
+    ECOMMERCE = "ecommerce", _("E-commerce and retail")
+    SERVICES = "services", _("Services")
+    REAL_ESTATE = "real_estate", _("Real estate")
+    MEDICINE = "medicine", _("Medicine")
+    FINANCE = "finance", _("Finance")
+    B2B = "b2b", _("B2B")
+    EDUCATION = "education", _("Education")
+    FOOD = "food", _("Food and HoReCa")
+    OTHER = "other", _("Other")
+
+
 class Messenger(models.TextChoices):
     TELEGRAM = "telegram", _("Telegram")
     WHATSAPP = "whatsapp", _("WhatsApp")

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
-from kosmmos.briefs.choices import Goal, Messenger, Network, ProductType
+from kosmmos.briefs.choices import Goal, Messenger, Network, Niche, ProductType
 from kosmmos.briefs.models import Brief, Lead, LeadStatus
 from kosmmos.lib.forms import model_choices
 
@@ -37,6 +37,13 @@ class BriefForm(forms.ModelForm):
         choices=ProductType.choices,
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose the type of product.")},
+    )
+    # Optional, so a brief from an older form (or a client who cannot say) still goes through;
+    # the planner counts a blank niche as "other".
+    niche = forms.ChoiceField(
+        label=_("What is your business?"),
+        choices=[("", _("Choose…")), *Niche.choices],
+        required=False,
     )
     budget_rub = forms.DecimalField(
         label=_("Desired or available budget per month, RUB"),
@@ -86,7 +93,7 @@ class BriefForm(forms.ModelForm):
     class Meta:
         model = Brief
         fields = [
-            "networks", "country", "regions", "cities", "goals", "product_type", "budget_rub",
+            "networks", "country", "regions", "cities", "goals", "product_type", "niche", "budget_rub",
             "period_months", "kpis", "contact_name", "company", "phone", "email", "website",
             "messenger", "messenger_handle", "consent",
         ]

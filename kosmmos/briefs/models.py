@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kosmmos.accounts.models import Organisation, User, Workspace
-from kosmmos.briefs.choices import Goal, Messenger, Network, ProductType
+from kosmmos.briefs.choices import Goal, Messenger, Network, Niche, ProductType
 
 
 class Brief(models.Model):
@@ -22,6 +22,7 @@ class Brief(models.Model):
     cities = models.CharField(_("cities"), max_length=500, blank=True)
     goals = models.JSONField(_("goals"), default=list)
     product_type = models.CharField(_("product type"), max_length=16, choices=ProductType.choices)
+    niche = models.CharField(_("niche"), max_length=16, choices=Niche.choices, blank=True)
     budget_rub = models.DecimalField(_("budget per month, RUB"), max_digits=12, decimal_places=2)
     period_months = models.PositiveSmallIntegerField(_("period, months"))
     kpis = models.TextField(_("KPIs that will confirm success"), blank=True)

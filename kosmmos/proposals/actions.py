@@ -36,7 +36,15 @@ from kosmmos.proposals.models import (
     TargetMetric,
     WorkspaceTarget,
 )
-from kosmmos.proposals.planning import BriefInput, Geography, MediaPlan, Overrides, PlanError, plan
+from kosmmos.proposals.planning import (
+    BriefInput,
+    Figures,
+    Geography,
+    MediaPlan,
+    Overrides,
+    PlanError,
+    plan,
+)
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +81,7 @@ def brief_input(brief: Brief, start_month: date | None) -> BriefInput:
             country=brief.country, regions=Geography.split(brief.regions),
             cities=Geography.split(brief.cities),
         ),
-        kpis=brief.kpis, start_month=start_month,
+        kpis=brief.kpis, start_month=start_month, niche=brief.niche or "other",
     )
 
 
@@ -266,21 +274,26 @@ _TARGET_FIELDS = [m.value for m in TargetMetric]
 
 
 def store_targets(proposal: Proposal, workspace: Workspace, media: MediaPlan) -> int:
-    """One target per forecast month and metric; a later proposal for the workspace replaces
-    the months it covers."""
+    """One target per forecast month and metric, with its confidence band; a later proposal
+    for the workspace replaces the months it covers."""
     rows = [
         WorkspaceTarget(
             organisation=proposal.organisation, workspace=workspace, proposal=proposal,
             month=month.month, metric=metric, value=Decimal(getattr(month.figures, metric)),
+            low=_band_value(month.low, metric), high=_band_value(month.high, metric),
         )
         for month in media.forecast if month.month is not None
         for metric in _TARGET_FIELDS
     ]
     WorkspaceTarget.objects.bulk_create(
         rows, update_conflicts=True, unique_fields=["workspace", "month", "metric"],
-        update_fields=["value", "proposal"],
+        update_fields=["value", "low", "high", "proposal"],
     )
     return len(rows)
+
+
+def _band_value(figures: Figures | None, metric: str) -> Decimal | None:
+    return None if figures is None else Decimal(getattr(figures, metric))
 
 
 def request_changes(proposal: Proposal, comment: str) -> bool:

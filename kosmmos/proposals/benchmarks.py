@@ -20,7 +20,10 @@ from kosmmos.proposals.planning import BenchmarkRow, Benchmarks, load_default_be
 from kosmmos.proposals.planning.model import to_decimal
 
 # The numbers a manager edits in the settings table, in column order.
-NUMBER_FIELDS = ("cpm", "ctr", "cpc", "cost_per_subscriber", "click_to_lead", "min_monthly")
+NUMBER_FIELDS = (
+    "cpm", "ctr", "cpc", "cost_per_subscriber", "click_to_lead", "min_monthly", "retention",
+    "spread",
+)
 # These may be empty: the activity brings no impressions, clicks or subscribers of its own.
 OPTIONAL_FIELDS = frozenset({"cpm", "ctr", "cpc", "cost_per_subscriber"})
 TEXT_FIELDS = ("source", "date")

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from kosmmos.lib import charts
 from kosmmos.lib.money import format_rub
+from kosmmos.proposals import bandchart
 from kosmmos.proposals.models import Proposal, ProposalSettings, ProposalVersion
 from kosmmos.proposals.planning import Figures, MediaPlan
 
@@ -128,7 +129,8 @@ def context(proposal: Proposal, version: ProposalVersion) -> dict[str, Any]:
             {"item": n, "budget": cells(f"network.{n.network}", n.monthly_budget),
              "share": _percent(n.monthly_budget, media.budget_per_month),
              "activities": [
-                 {"item": a, "amount": cells(f"activity.{a.network}.{a.activity}", a.amount)}
+                 {"item": a, "amount": cells(f"activity.{a.network}.{a.activity}", a.amount),
+                  "split": _split_text(a.subscriber_share)}
                  for a in media.activities if a.network == n.network
              ]}
             for n in funded
@@ -136,7 +138,10 @@ def context(proposal: Proposal, version: ProposalVersion) -> dict[str, Any]:
         "suggestions": [n for n in media.networks if not n.funded],
         "months": months,
         "funnel": [{"item": f, "count": cells(f"funnel.{f.stage}", f.count)} for f in media.funnel],
-        "kpis": [{"item": k, "target": _kpi_text(k.target, k.unit)} for k in media.kpis],
+        "kpis": [{"item": k, "target": _kpi_text(k.target, k.unit),
+                  "band": _range(k.low, k.high, k.unit)} for k in media.kpis],
+        "checks": media.checks,
+        "band": _period_band(media),
         "changed_count": len(version.changes or {}),
         "charts": {
             "networks": charts.donut(
@@ -150,10 +155,46 @@ def context(proposal: Proposal, version: ProposalVersion) -> dict[str, Any]:
                 [float(m.figures.subscribers) for m in media.forecast],
                 [float(m.figures.leads) for m in media.forecast], brand,
                 _("Forecast by month"), _("New subscribers"), _("Leads")),
+            "band": bandchart.band(
+                [str(m["short"]) for m in months],
+                [float(m.low.leads if m.low else m.figures.leads) for m in media.forecast],
+                [float(m.figures.leads) for m in media.forecast],
+                [float(m.high.leads if m.high else m.figures.leads) for m in media.forecast],
+                brand, _("Leads by month: the band and the expected forecast"),
+                (_("Band"), _("Expected"), _("Requested"))),
             "funnel": charts.pyramid(
                 [(f.label, count(f.count)) for f in media.funnel], brand, _("Funnel")),
         },
     }
+
+
+def _range(low: Decimal | int | None, high: Decimal | int | None, unit: str = "count") -> str:
+    if low is None or high is None:
+        return ""
+    if unit == "percent":
+        return ""
+    fmt = rub if unit == "rub" else count
+    return f"{fmt(Decimal(low))} – {fmt(Decimal(high))}"
+
+
+def _period_band(media: MediaPlan) -> dict[str, str]:
+    """Each period figure's band as text; a cost's low end comes from the optimistic side."""
+    low, high = media.period_low, media.period_high
+    if low is None or high is None:
+        return {}
+    band = {name: _range(getattr(low, name), getattr(high, name)) for name in (
+        "impressions", "reach", "clicks", "subscribers", "leads", "sales")}
+    for name in ("cost_per_subscriber", "cpl"):
+        band[name] = _range(getattr(high, name), getattr(low, name), "rub")
+    return band
+
+
+def _split_text(share: Decimal | None) -> str:
+    """"Subscribers 33% · clicks 67%" for a cell that buys both, else ""."""
+    if share is None or share in (0, 1):
+        return ""
+    subscribers = round(share * 100)
+    return _("subscribers %(s)s%% · clicks %(c)s%%") % {"s": subscribers, "c": 100 - subscribers}
 
 
 def _percent(part: Decimal, whole: Decimal) -> str:

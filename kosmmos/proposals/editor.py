@@ -8,7 +8,10 @@ runtime; a flat naming scheme parsed here is simpler to read and to re-render:
     share.<network>                weight of the network (blank: automatic)
     act.<network>.<activity>       checkbox: the activity runs there
     ashare.<network>.<activity>    weight of the activity within the network (blank: automatic)
+    obj.<network>.<activity>     % of the activity's money bought as subscribers, the rest as
+                                 clicks (blank: by the brief's goals)
     bm.<network>.<activity>.<field>  benchmark override (blank: the table's value)
+    niche                        the client's niche (prices, costs per subscriber, lead to sale)
 """
 
 from __future__ import annotations
@@ -22,14 +25,15 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from kosmmos.briefs.choices import FLAGGED_NETWORKS, Network
+from kosmmos.briefs.choices import FLAGGED_NETWORKS, Network, Niche
 from kosmmos.proposals.actions import Edits
 from kosmmos.proposals.benchmarks import number_text
 from kosmmos.proposals.models import Language
 from kosmmos.proposals.planning import Activity, Benchmarks, BriefInput, Overrides
 from kosmmos.proposals.planning.validation import MAX_PERIOD_MONTHS
 
-BENCHMARK_FIELDS = ("cpm", "ctr", "cpc", "cost_per_subscriber", "click_to_lead")
+BENCHMARK_FIELDS = ("cpm", "ctr", "cpc", "cost_per_subscriber", "click_to_lead", "retention")
+HUNDRED = Decimal(100)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -56,6 +60,7 @@ def initial(edits: Edits, funded: tuple[str, ...], running: Mapping[str, tuple[s
         "period": str(inputs.period_months),
         "start_month": inputs.start_month.strftime("%Y-%m") if inputs.start_month else "",
         "language": edits.language,
+        "niche": inputs.niche,
     }
     for net in funded:
         data[f"net.{net}"] = "1"
@@ -67,9 +72,12 @@ def initial(edits: Edits, funded: tuple[str, ...], running: Mapping[str, tuple[s
         for act, value in acts.items():
             data[f"ashare.{net}.{act}"] = number_text(value)
     for net, benchmarks in (overrides.benchmarks or {}).items():
-        for act, values in benchmarks.items():
-            for name, figure in values.items():
+        for act, figures in benchmarks.items():
+            for name, figure in figures.items():
                 data[f"bm.{net}.{act}.{name}"] = number_text(figure)
+    for net, split in (overrides.objectives or {}).items():
+        for act, share in split.items():
+            data[f"obj.{net}.{act}"] = number_text(share * HUNDRED)
     return EditorForm(data)
 
 
@@ -100,6 +108,9 @@ def parse(form: EditorForm, brief: BriefInput, table: Benchmarks) -> Edits | Non
     language = form.data.get("language", "")
     if language not in Language.values:
         form.errors["language"] = _("Choose a language.")
+    niche = form.data.get("niche", "") or "other"
+    if niche not in Niche.values:
+        form.errors["niche"] = _("Choose a niche.")
     networks = tuple(n for n in networks_in(table) if form.checked(f"net.{n}"))
     overrides = Overrides(
         networks=networks,
@@ -107,13 +118,14 @@ def parse(form: EditorForm, brief: BriefInput, table: Benchmarks) -> Edits | Non
         network_shares=_shares(form, [f"share.{n}" for n in networks], networks) or None,
         activity_shares=_activity_shares(form, networks, table) or None,
         benchmarks=_benchmarks(form, table) or None,
+        objectives=_objectives(form, table) or None,
     )
     if form.errors or budget is None or period is None:
         return None
     inputs = BriefInput(
         networks=brief.networks, goals=brief.goals, product_type=brief.product_type,
         budget_per_month=budget, period_months=period, geography=brief.geography,
-        kpis=brief.kpis, start_month=start,
+        kpis=brief.kpis, start_month=start, niche=niche,
     )
     return Edits(inputs=inputs, overrides=overrides, language=language)
 
@@ -183,6 +195,21 @@ def _benchmarks(form: EditorForm, table: Benchmarks) -> dict[str, dict[str, dict
     return rows
 
 
+def _objectives(form: EditorForm, table: Benchmarks) -> dict[str, dict[str, Decimal]]:
+    """Percent of each activity's money bought as subscribers, as a fraction."""
+    split: dict[str, dict[str, Decimal]] = {}
+    for row in table.rows:
+        key = f"obj.{row.network}.{row.activity}"
+        value = _number(form, key)
+        if value is None:
+            continue
+        if value > HUNDRED:
+            form.errors[key] = _("Enter a percentage from 0 to 100.")
+            continue
+        split.setdefault(row.network, {})[row.activity] = value / HUNDRED
+    return split
+
+
 def networks_in(table: Benchmarks) -> list[str]:
     """Networks the table can plan, in the form's (Russian-first) order."""
     return [n for n in Network.values if n in table.networks]
@@ -200,6 +227,7 @@ def rows(form: EditorForm, table: Benchmarks, requested: tuple[str, ...]) -> lis
                 "code": act, "label": Activity(act).label,
                 "checked": form.checked(f"act.{net}.{act}"),
                 "share": _input(form, f"ashare.{net}.{act}"),
+                "objective": _input(form, f"obj.{net}.{act}"),
                 "benchmarks": [
                     _input(form, f"bm.{net}.{act}.{name}",
                            placeholder=number_text(getattr(row, name)), label=name)

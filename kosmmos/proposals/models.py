@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -200,6 +201,10 @@ class WorkspaceTarget(models.Model):
     month = models.DateField()  # the first day of the month
     metric = models.CharField(max_length=20, choices=TargetMetric.choices)
     value = models.DecimalField(max_digits=16, decimal_places=2)
+    # The forecast's confidence band: "within the band" is what forecast vs actual reports.
+    # Null on targets stored before bands existed.
+    low = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    high = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["month", "metric"]
@@ -212,3 +217,9 @@ class WorkspaceTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.metric} {self.month:%Y-%m} = {self.value}"
+
+    def within_band(self, actual: int | float | str) -> bool | None:
+        """Whether an actual figure lies in the band (None when the target has no band)."""
+        if self.low is None or self.high is None:
+            return None
+        return self.low <= Decimal(str(actual)) <= self.high

@@ -8,6 +8,7 @@ write. The public pages are reached only with the emailed token.
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -27,6 +28,7 @@ from kosmmos.accounts.access import (
     staff_required,
 )
 from kosmmos.accounts.models import STAFF_ROLES, Membership, Role
+from kosmmos.briefs.choices import Niche
 from kosmmos.briefs.views import get_lead_for_user
 from kosmmos.lib.htmx import is_htmx
 from kosmmos.proposals import actions, document, editor
@@ -146,6 +148,7 @@ def proposal_edit(request: HttpRequest, proposal_id: uuid.UUID) -> HttpResponse:
         "proposal": proposal, "form": form, "blocks": editor.rows(form, table,
                                                                   current.inputs.networks),
         "languages": actions.Language.choices, "benchmark_fields": editor.BENCHMARK_FIELDS,
+        "niches": Niche.choices,
     }
     template = "proposals/_editor.html" if is_htmx(request) else "proposals/edit.html"
     return render(request, template, context, status=status)
@@ -236,8 +239,22 @@ def benchmark_settings(request: HttpRequest) -> HttpResponse:
         "rows": _table_rows(table, data, errors), "general": general, "prefs": prefs,
         "prefs_form": prefs_form, "can_edit": membership.is_staff_role,
         "fields": org_benchmarks.NUMBER_FIELDS, "custom": bool(prefs.benchmark_rows),
-        "version": table.version,
+        "version": table.version, "niches": _niche_rows(table),
+        "levy_percent": org_benchmarks.number_text(table.costs.ad_levy * 100),
+        "levy_source": table.costs.levy_source,
     }, status=status)
+
+
+def _niche_rows(table: Benchmarks) -> list[dict[str, object]]:
+    def pct(value: Decimal) -> str:
+        return org_benchmarks.number_text(value * 100)
+
+    return [
+        {"item": item, "label": Niche(code).label if code in Niche.values else code,
+         "low": pct(item.lead_to_sale_low), "expected": pct(item.lead_to_sale),
+         "high": pct(item.lead_to_sale_high)}
+        for code, item in table.niches.items()
+    ]
 
 
 def _save_prefs(form: ProposalPrefsForm) -> None:

@@ -28,6 +28,7 @@ VALID: dict[str, Any] = {
     "cities": "Москва, Казань",
     "goals": ["traffic", "reputation"],
     "product_type": "seasonal",
+    "niche": "services",
     "budget_rub": "150000",
     "period_months": "6",
     "kpis": "Заявки с сайта, CPL до 800 ₽",
@@ -79,6 +80,7 @@ def assert_keeps_typed_values(html: str, data: dict[str, Any]) -> None:
         assert is_checked(html, "goals", code), code
     assert not is_checked(html, "goals", "recruiting")
     assert is_checked(html, "product_type", data["product_type"])
+    assert re.search(rf'<option value="{data["niche"]}"[^>]*selected', html), "niche"
     assert is_checked(html, "consent", None)
 
 
@@ -100,7 +102,7 @@ def test_it_stores_the_brief_opens_a_lead_and_tells_the_notify_address(
     assert brief.networks == ["vk", "telegram", "instagram"]
     assert brief.goals == ["traffic", "reputation"]
     assert brief.budget_rub == Decimal("150000")
-    assert (brief.period_months, brief.product_type) == (6, "seasonal")
+    assert (brief.period_months, brief.product_type, brief.niche) == (6, "seasonal", "services")
     assert brief.kpis == VALID["kpis"]
     assert brief.website == "https://romashka.ru"
     assert (brief.ip, brief.language, brief.consent) == (ip, "ru", True)
@@ -266,3 +268,15 @@ def test_it_retires_the_old_address_when_the_code_is_rotated(world: World) -> No
     assert org.brief_code != old
     assert Client().get(f"/brief/{old}/").status_code == 404
     assert Client().get(f"/brief/{org.brief_code}/").status_code == 200
+
+
+def test_it_asks_for_the_niche_and_takes_a_brief_without_one(world: World, ip: str) -> None:
+    html = Client().get(f"/brief/{world.alpha.org.brief_code}/").content.decode()
+    assert 'name="niche"' in html and 'value="real_estate"' in html
+    data = {**VALID, "email": "no-niche@romashka.ru"}
+    del data["niche"]
+    assert post_brief(Client(), world.alpha.org.brief_code, data, ip).status_code == 302
+    assert Brief.objects.get(email="no-niche@romashka.ru").niche == ""
+    bad = {**VALID, "email": "bad-niche@romashka.ru", "niche": "casino"}
+    response = post_brief(Client(), world.alpha.org.brief_code, bad, fresh_ip())
+    assert response.status_code == 400 and not Brief.objects.filter(email=bad["email"]).exists()

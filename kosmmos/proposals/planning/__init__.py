@@ -1,7 +1,8 @@
 """The commercial-proposal planner: a brief in, a media plan out. No database, no clock.
 
 Error codes (``PlanError.code``): ``bad_period``, ``bad_budget``, ``no_networks``,
-``unknown_network``, ``unknown_goal``, ``unknown_product_type``, ``bad_start_month``,
+``unknown_network``, ``unknown_goal``, ``unknown_product_type``, ``unknown_niche``,
+``bad_start_month``,
 ``flagged_not_requested``, ``no_benchmarks``, ``unknown_activity``, ``activity_unavailable``,
 ``budget_too_small`` (params ``minimum``, ``per_network``), ``bad_override``, ``bad_benchmarks``.
 """

@@ -25,8 +25,7 @@ DESCRIPTIONS: dict[str, Promise] = {
         "Giveaways with prizes that bring subscribers fast: about %(units)d a month."
     ),
     Activity.MODERATION: _(
-        "Replies to comments and messages, spam removal and work with "
-        "negative reviews: about %(units)d hours a month."
+        "Replies to comments and messages, spam removal and work with negative reviews: about %(units)d hours a month."
     ),
 }
 
@@ -54,7 +53,12 @@ def content_lines(table: Benchmarks, network: str, amount: Decimal) -> tuple[Con
 
 
 def describe(
-    table: Benchmarks, network: str, activity: str, amount: Decimal, budget: Decimal
+    table: Benchmarks,
+    network: str,
+    activity: str,
+    amount: Decimal,
+    budget: Decimal,
+    subscriber_share: Decimal | None = None,
 ) -> ActivityPlan:
     row = table.row(network, activity)
     assert row is not None
@@ -74,4 +78,5 @@ def describe(
         units,
         row.unit,
         content,
+        subscriber_share,
     )

@@ -33,6 +33,11 @@ class BenchmarkRow:
     ``cpc`` and ``cost_per_subscriber`` in RUB; ``ctr`` and ``click_to_lead`` are fractions;
     ``frequency`` is impressions per person reached. ``min_monthly`` is the least spend that
     is worth running; ``unit_cost`` prices one ``unit`` (a placement, a contest…).
+    ``retention`` is the share of the subscribers bought who are still there a month later
+    (giveaway subscribers leave after the draw); ``spread`` is how far the prices and rates may
+    be off either way (0.25: prices up to 1.25× or down to 1/1.25), which makes the confidence
+    band; ``first_payment`` is the least first top-up a reseller takes (Telegram Ads), if any.
+    Prices are before the niche multipliers and the advertising levy (see ``Costs``).
     """
 
     network: str
@@ -48,6 +53,9 @@ class BenchmarkRow:
     unit: str
     source: str
     date: str
+    retention: Decimal = Decimal(1)
+    spread: Decimal = Decimal("0.25")
+    first_payment: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,37 @@ class FunnelRates:
     subscriber_to_lead: Decimal
     lead_to_sale: Decimal
     source: str
+    date: str
+    lead_to_sale_low: Decimal | None = None
+    lead_to_sale_high: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class NicheFactors:
+    """What the client's niche changes: how many leads become sales (a range and its middle),
+    a multiplier on paid media prices (CPM, CPC) and, per network, on the cost per subscriber.
+    An empty ``subscriber_cost`` entry means 1."""
+
+    niche: str
+    lead_to_sale: Decimal
+    lead_to_sale_low: Decimal
+    lead_to_sale_high: Decimal
+    price: Decimal
+    subscriber_cost: Mapping[str, Decimal]
+    source: str
+    date: str
+
+
+@dataclass(frozen=True)
+class Costs:
+    """What every paid placement costs on top of its price: the levy on internet advertising
+    (a fraction, passed on by platforms and resellers) and the year's price rise already in the
+    table's prices (a fraction, stated so a reader knows the prices are current)."""
+
+    ad_levy: Decimal
+    levy_source: str
+    price_rise: Decimal
+    price_rise_source: str
     date: str
 
 
@@ -124,6 +163,8 @@ class Benchmarks:
     funnel: FunnelRates
     ramp: Ramp
     geography: GeoFactors
+    niches: Mapping[str, NicheFactors]
+    costs: Costs
 
     @cached_property
     def _index(self) -> dict[tuple[str, str], BenchmarkRow]:
@@ -179,12 +220,31 @@ class Benchmarks:
                 _bad_table(where, "frequency")
             if not (row.min_monthly.is_finite() and row.min_monthly >= 0):
                 _bad_table(where, "min_monthly")
+            if not (row.retention.is_finite() and 0 < row.retention <= 1):
+                _bad_table(where, "retention")
+            if not (row.spread.is_finite() and 0 <= row.spread <= 3):
+                _bad_table(where, "spread")
             if row.network not in self.networks:
                 _bad_table(where, "network")
         for name in ("target_share", "loyal_share", "subscriber_to_lead", "lead_to_sale"):
             value = getattr(self.funnel, name)
             if not (value.is_finite() and 0 <= value <= 1):
                 _bad_table("funnel", name)
+        low, high = self.funnel.lead_to_sale_low, self.funnel.lead_to_sale_high
+        for name, value in (("lead_to_sale_low", low), ("lead_to_sale_high", high)):
+            if value is not None and not (value.is_finite() and 0 <= value <= 1):
+                _bad_table("funnel", name)
+        for code, niche in self.niches.items():
+            rates = (niche.lead_to_sale_low, niche.lead_to_sale, niche.lead_to_sale_high)
+            if not all(r.is_finite() and 0 <= r <= 1 for r in rates) or sorted(rates) != list(
+                rates
+            ):
+                _bad_table(f"niche/{code}", "lead_to_sale")
+            factors = (niche.price, *niche.subscriber_cost.values())
+            if not all(f.is_finite() and f > 0 for f in factors):
+                _bad_table(f"niche/{code}", "price")
+        if not (self.costs.ad_levy.is_finite() and 0 <= self.costs.ad_levy < 1):
+            _bad_table("costs", "ad_levy")
         for product, values in self.ramp.multipliers.items():
             if not values or any(not (v.is_finite() and 0 <= v <= 1) for v in values):
                 _bad_table("ramp", product)
@@ -207,9 +267,11 @@ class Benchmarks:
 
 
 # The numbers a manager may patch; the optional ones may be cleared with None.
-_OPTIONAL_NUMBERS = frozenset({"cpm", "ctr", "cpc", "cost_per_subscriber", "unit_cost"})
+_OPTIONAL_NUMBERS = frozenset(
+    {"cpm", "ctr", "cpc", "cost_per_subscriber", "unit_cost", "first_payment"}
+)
 _REQUIRED_NUMBERS = frozenset(
-    {"click_to_lead", "frequency", "min_monthly"}
+    {"click_to_lead", "frequency", "min_monthly", "retention", "spread"}
     | {"target_share", "loyal_share", "subscriber_to_lead", "lead_to_sale"}
 )
 

@@ -9,7 +9,16 @@ from fractions import Fraction
 from django.utils.translation import gettext_lazy as _
 
 from kosmmos.briefs.choices import EXTREMIST_NOTE, FLAGGED_NETWORKS, Network
-from kosmmos.proposals.planning import forecast, kpis, networks, notes, validation
+from kosmmos.proposals.planning import (
+    forecast,
+    kpis,
+    networks,
+    notes,
+    objectives,
+    pricing,
+    sanity,
+    validation,
+)
 from kosmmos.proposals.planning.activities import describe
 from kosmmos.proposals.planning.allocation import Cell, ideal_split, round_split, rub
 from kosmmos.proposals.planning.benchmarks import BenchmarkRow, Benchmarks
@@ -18,6 +27,7 @@ from kosmmos.proposals.planning.geo import Place, resolve
 from kosmmos.proposals.planning.model import (
     BriefInput,
     MediaPlan,
+    MonthForecast,
     NetworkRecommendation,
     Overrides,
 )
@@ -30,22 +40,42 @@ def plan(
     equal plan (the texts are rendered in the active language). Raises ``PlanError``."""
     validation.check_brief(brief)
     fixed = overrides or Overrides()
-    table = benchmarks.with_overrides(fixed.benchmarks, fixed.funnel)
+    table = pricing.for_niche(benchmarks, brief.niche).with_overrides(
+        fixed.benchmarks, fixed.funnel
+    )
     place = resolve(brief.geography, table.geography)
     funded = networks.ordered(fixed.networks if fixed.networks is not None else brief.networks)
     validation.check_funded(funded, brief.networks, table)
 
     chosen = {net: _activity_weights(table, net, brief.goals, fixed) for net in funded}
     cells: list[Cell] = [(net, act) for net in funded for act in chosen[net]]
+    validation.check_objectives(fixed.objectives, table)
+    shares = {
+        cell: objectives.share_for(_row(table, cell), brief.goals, fixed.objectives)
+        for cell in cells
+    }
     minimums = {cell: rub(_row(table, cell).min_monthly) for cell in cells}
     minimum = _check_budget(brief.budget_per_month, funded, minimums)
 
     weights = _cell_weights(table, funded, brief.goals, chosen, fixed)
     use_minimums = not (fixed.network_shares or fixed.activity_shares)
+
+    def months_for(budget: Decimal, at: Benchmarks) -> tuple[MonthForecast, ...]:
+        ideal = ideal_split(budget, cells, weights, minimums, use_minimums)
+        amounts = round_split(budget, ideal)
+        per_net = {
+            net: sum((v for (n, _a), v in amounts.items() if n == net), Decimal("0.00"))
+            for net in funded
+        }
+        return forecast.forecast_months(
+            at, ideal, shares, per_net, budget, ramp, place, brief.start_month
+        )
+
     ideal = ideal_split(brief.budget_per_month, cells, weights, minimums, use_minimums)
     amounts = round_split(brief.budget_per_month, ideal)
     activities = tuple(
-        describe(table, net, act, amounts[(net, act)], brief.budget_per_month) for net, act in cells
+        describe(table, net, act, amounts[(net, act)], brief.budget_per_month, shares[(net, act)])
+        for net, act in cells
     )
     per_network = {
         net: sum((a.amount for a in activities if a.network == net), Decimal("0.00"))
@@ -54,12 +84,28 @@ def plan(
 
     full_ramp = table.ramp.multipliers.get(brief.product_type, (Decimal(1),))
     ramp = forecast.ramp_for(table, brief.product_type, brief.period_months)
-    months = forecast.forecast_months(
-        table, ideal, per_network, brief.budget_per_month, ramp, place, brief.start_month
-    )
+    low_table, high_table = pricing.scenario(table, False), pricing.scenario(table, True)
+    expected = months_for(brief.budget_per_month, table)
+    low = months_for(brief.budget_per_month, low_table)
+    high = months_for(brief.budget_per_month, high_table)
+    months = forecast.with_band(expected, low, high)
     period = forecast.period_figures(months, brief.budget_per_month)
+    band = (
+        forecast.period_figures(low, brief.budget_per_month),
+        forecast.period_figures(high, brief.budget_per_month),
+    )
     timing = notes.timing(brief.product_type, ramp, full_ramp)
-    kpi_targets, kpi_risks = kpis.targets(brief.kpis, period, months)
+
+    def budget_for(metric: str, wanted: Decimal) -> Decimal | None:
+        return sanity.budget_to_reach(
+            lambda budget: kpis.expected_value(metric, months_for(budget, table)),
+            brief.budget_per_month,
+            wanted,
+        )
+
+    kpi_targets, kpi_risks, checks = kpis.targets(
+        brief.kpis, months, band, brief.budget_per_month, budget_for
+    )
     risks = notes.risks(
         funded,
         activities,
@@ -69,6 +115,7 @@ def plan(
         brief.period_months,
         timing.full_effect_month,
     )
+    risks += notes.first_payments(table, activities)
 
     return MediaPlan(
         brief=brief,
@@ -82,9 +129,12 @@ def plan(
         funnel=forecast.funnel(table, funded, place, period),
         timing=timing,
         kpis=kpi_targets,
-        assumptions=notes.assumptions(table, place, brief.goals, brief.period_months),
+        assumptions=notes.assumptions(table, place, brief, activities),
         risks=tuple(risks + kpi_risks),
         overrides=overrides,
+        period_low=band[0],
+        period_high=band[1],
+        checks=tuple(checks),
     )
 
 

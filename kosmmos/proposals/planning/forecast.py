@@ -8,7 +8,7 @@ That is what makes "more budget never forecasts less" true by construction.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -38,31 +38,63 @@ class Yield:
     leads: Fraction
 
 
-def cell_yield(spend: Fraction, row: BenchmarkRow) -> tuple[Fraction, ...]:
-    """(impressions, reach, clicks, subscribers, leads from clicks) bought by ``spend``.
+@dataclass(frozen=True)
+class CellYield:
+    """What one cell's money buys. ``click_spend`` + ``subscriber_spend`` never exceed the
+    spend: each rouble buys clicks or subscribers, not both. Impressions and reach are what
+    either purchase shows on the way; ``subscribers`` are those still there a month later."""
 
-    Clicks are the lesser of what viewers click (CTR) and what the money buys at the CPC,
-    so an optimistic CTR cannot outrun the price of a click.
+    impressions: Fraction
+    reach: Fraction
+    clicks: Fraction
+    subscribers: Fraction
+    leads: Fraction
+    click_spend: Fraction
+    subscriber_spend: Fraction
+
+
+def cell_yield(spend: Fraction, row: BenchmarkRow, share: Fraction | None) -> CellYield:
+    """The yield of ``spend`` on ``row`` with ``share`` of it bought as subscribers.
+
+    Clicks are the lesser of what viewers of the click-bought impressions click (CTR) and what
+    the click money buys at the CPC, so an optimistic CTR cannot outrun the price of a click.
     """
-    impressions = spend * 1000 / Fraction(row.cpm) if row.cpm else ZERO
+    cpm, ctr, cpc, per_subscriber = row.cpm, row.ctr, row.cpc, row.cost_per_subscriber
+    impressions = spend * 1000 / Fraction(cpm) if cpm else ZERO
     reach = impressions / Fraction(row.frequency)
-    clicks = impressions * Fraction(row.ctr) if row.ctr else ZERO
-    if row.cpc:
-        clicks = min(clicks, spend / Fraction(row.cpc))
-    subscribers = spend / Fraction(row.cost_per_subscriber) if row.cost_per_subscriber else ZERO
-    subscribers = min(subscribers, reach)
-    return impressions, reach, clicks, subscribers, clicks * Fraction(row.click_to_lead)
+    subscriber_spend = spend * share if per_subscriber and share else ZERO
+    click_spend = spend - subscriber_spend if cpm and (ctr or cpc) else ZERO
+    clicks = ZERO
+    if cpm and click_spend:
+        bought = click_spend * 1000 / Fraction(cpm)
+        clicks = bought * Fraction(ctr) if ctr else bought
+        if cpc:
+            clicks = min(clicks, click_spend / Fraction(cpc))
+    subscribers = ZERO
+    if per_subscriber and subscriber_spend:
+        bought = subscriber_spend / Fraction(per_subscriber)
+        subscribers = min(bought * Fraction(row.retention), reach)
+    leads = clicks * Fraction(row.click_to_lead)
+    return CellYield(impressions, reach, clicks, subscribers, leads, click_spend, subscriber_spend)
 
 
 def network_yield(
-    table: Benchmarks, network: str, spends: Mapping[str, Fraction], place: Place
+    table: Benchmarks,
+    network: str,
+    spends: Mapping[str, Fraction],
+    shares: Mapping[str, Decimal | None],
+    place: Place,
 ) -> Yield:
     """Sum the activities, capping reach at the network's audience in the chosen geography."""
     totals = [ZERO] * 5
     for activity, spend in spends.items():
         row = table.row(network, activity)
         assert row is not None  # the engine only funds activities that have a row
-        for i, value in enumerate(cell_yield(spend, row)):
+        share = shares.get(activity)
+        got = cell_yield(spend, row, None if share is None else Fraction(share))
+        for i, value in enumerate(
+            (got.impressions, got.reach, got.clicks, got.subscribers, got.leads)
+        ):
             totals[i] += value
     impressions, reach, clicks, subscribers, leads = totals
     audience = table.networks[network].monthly_audience * place.share
@@ -111,6 +143,7 @@ def ratio(value: Fraction) -> Decimal:
 def forecast_months(
     table: Benchmarks,
     ideal: Mapping[Cell, Fraction],
+    shares: Mapping[Cell, Decimal | None],
     network_amounts: Mapping[str, Decimal],
     budget: Decimal,
     ramp: Sequence[Decimal],
@@ -121,7 +154,8 @@ def forecast_months(
     yields = {}
     for network in network_amounts:
         spends = {act: amount for (net, act), amount in ideal.items() if net == network}
-        yields[network] = network_yield(table, network, spends, place)
+        split = {act: share for (net, act), share in shares.items() if net == network}
+        yields[network] = network_yield(table, network, spends, split, place)
     lead_to_sale = Fraction(table.funnel.lead_to_sale)
     months = []
     cumulative = 0
@@ -146,6 +180,16 @@ def forecast_months(
 
 
 COUNTS = ("impressions", "reach", "clicks", "subscribers", "leads", "sales")
+
+
+def with_band(
+    months: Sequence[MonthForecast], low: Sequence[MonthForecast], high: Sequence[MonthForecast]
+) -> tuple[MonthForecast, ...]:
+    """The expected months carrying the totals of the pessimistic and optimistic forecasts."""
+    return tuple(
+        replace(month, low=lo.figures, high=hi.figures)
+        for month, lo, hi in zip(months, low, high, strict=True)
+    )
 
 
 def period_figures(months: Sequence[MonthForecast], budget: Decimal) -> Figures:

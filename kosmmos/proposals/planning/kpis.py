@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kosmmos.proposals.planning.forecast import period_figures
 from kosmmos.proposals.planning.model import Figures, KpiMetric, KpiTarget, MonthForecast, Note
 
 # Most specific first: a matched phrase is blanked out, so "cost per lead" is not also "leads".
@@ -58,6 +60,12 @@ class Wish:
     keyword: str
     requested: Decimal | None
     percent: bool
+    monthly: bool = False  # "150 заявок в месяц": the number is per month
+
+
+_MONTHLY = re.compile(
+    r"в\s+месяц|ежемесячн\w*|/\s*мес\w*|в\s+мес\b|per\s+month|a\s+month|monthly|/\s*month"
+)
 
 
 def parse(text: str) -> list[Wish]:
@@ -75,7 +83,8 @@ def parse(text: str) -> list[Wish]:
             clause = clause[: match.start()] + " " * len(match.group()) + clause[match.end() :]
             if metric not in wishes:
                 number, percent = _largest_number(clause)
-                wishes[metric] = Wish(metric, match.group().strip(), number, percent)
+                monthly = _MONTHLY.search(clause) is not None
+                wishes[metric] = Wish(metric, match.group().strip(), number, percent, monthly)
     return list(wishes.values())
 
 
@@ -101,37 +110,65 @@ CORE = (
 )
 
 
-def forecast_target(
-    metric: str, period: Figures, last: MonthForecast
-) -> tuple[Decimal | None, str, str]:
+Band = tuple[Figures, Figures]  # the period's figures at the pessimistic and optimistic ends
+BudgetFor = Callable[[str, Decimal], Decimal | None]
+COUNTED = (
+    KpiMetric.IMPRESSIONS,
+    KpiMetric.CLICKS,
+    KpiMetric.SUBSCRIBERS,
+    KpiMetric.LEADS,
+    KpiMetric.SALES,
+)
+
+
+def forecast_target(metric: str, period: Figures, last: Figures) -> tuple[Decimal | None, str, str]:
     """(target, per, unit) the forecast supports; reach is a monthly figure, not a sum."""
     if metric == KpiMetric.REACH:
-        return Decimal(last.figures.reach), "month", "count"
+        return Decimal(last.reach), "month", "count"
     if metric == KpiMetric.CONVERSIONS:
         return Decimal(period.leads), "period", "count"
     if metric in (KpiMetric.COST_PER_SUBSCRIBER, KpiMetric.CPL):
         return getattr(period, str(metric)), "period", "rub"
-    if metric in (
-        KpiMetric.IMPRESSIONS,
-        KpiMetric.CLICKS,
-        KpiMetric.SUBSCRIBERS,
-        KpiMetric.LEADS,
-        KpiMetric.SALES,
-    ):
+    if metric in COUNTED:
         return Decimal(getattr(period, str(metric))), "period", "count"
     return None, "period", "percent" if metric == KpiMetric.ROMI else "count"
 
 
-def targets(
-    text: str, period: Figures, months: Sequence[MonthForecast]
-) -> tuple[tuple[KpiTarget, ...], list[Note]]:
-    """The brief's KPIs first, then the core forecast KPIs; plus risks where a number the client
-    wrote is beyond what the forecast supports."""
+def expected_value(metric: str, months: Sequence[MonthForecast]) -> Decimal | None:
+    """The expected figure for ``metric`` over ``months`` (as the KPI table counts it)."""
+    period = period_figures(months, months[0].figures.budget)
+    return forecast_target(metric, period, months[-1].figures)[0]
+
+
+def _band(metric: str, band: Band, months: Sequence[MonthForecast]) -> tuple[Decimal | None, ...]:
+    """(low, high) of the metric; a cost's low end comes from the optimistic forecast."""
     last = months[-1]
+    low_last, high_last = last.low or last.figures, last.high or last.figures
+    low = forecast_target(metric, band[0], low_last)[0]
+    high = forecast_target(metric, band[1], high_last)[0]
+    if metric in (KpiMetric.COST_PER_SUBSCRIBER, KpiMetric.CPL):
+        low, high = high, low
+    return low, high
+
+
+def targets(
+    text: str,
+    months: Sequence[MonthForecast],
+    band: Band,
+    budget: Decimal,
+    budget_for: BudgetFor | None = None,
+) -> tuple[tuple[KpiTarget, ...], list[Note], list[Note]]:
+    """The brief's KPIs first, then the core forecast KPIs, each with its band; plus risks where
+    a number the client wrote is above the expected figure but inside the band, and checks
+    (for the top of the proposal) where it is outside the band."""
+    last = months[-1]
+    period = period_figures(months, budget)
     found: list[KpiTarget] = []
     risks: list[Note] = []
+    checks: list[Note] = []
     for wish in parse(text):
-        target, per, unit = forecast_target(wish.metric, period, last)
+        target, per, unit = forecast_target(wish.metric, period, last.figures)
+        low, high = _band(wish.metric, band, months) if target is not None else (None, None)
         if wish.percent:
             unit = "percent"
         note = NO_TARGET_NOTES.get(wish.metric)
@@ -148,34 +185,130 @@ def targets(
                 wish.requested,
                 wish.keyword,
                 str(note or ""),
+                low,
+                high,
             )
         )
-        risk = _beyond_forecast(wish, target, unit)
+        wanted = _wanted(wish, per, len(months))
+        if wanted is None or target is None or unit == "percent":
+            continue
+        check = _outside_band(wish, wanted, low, high, unit, budget, budget_for)
+        if check is not None:
+            checks.append(check)
+            continue
+        risk = _beyond_forecast(wish, wanted, target, unit)
         if risk is not None:
             risks.append(risk)
     named = {kpi.metric for kpi in found}
     for metric in CORE:
         if metric not in named:
-            target, per, unit = forecast_target(metric, period, last)
-            found.append(KpiTarget(metric, str(metric.label), False, per, target, unit))
-    return tuple(found), risks
+            target, per, unit = forecast_target(metric, period, last.figures)
+            low, high = _band(metric, band, months) if target is not None else (None, None)
+            found.append(
+                KpiTarget(metric, str(metric.label), False, per, target, unit, low=low, high=high)
+            )
+    return tuple(found), risks, checks
 
 
-def _beyond_forecast(wish: Wish, target: Decimal | None, unit: str) -> Note | None:
-    if wish.requested is None or target is None or unit == "percent":
+def _wanted(wish: Wish, per: str, months: int) -> Decimal | None:
+    """The client's number on the forecast's footing: a monthly wish over the period."""
+    if wish.requested is None:
         return None
+    if (
+        wish.monthly
+        and per == "period"
+        and wish.metric
+        not in (
+            KpiMetric.COST_PER_SUBSCRIBER,
+            KpiMetric.CPL,
+        )
+    ):
+        return wish.requested * months
+    return wish.requested
+
+
+def _outside_band(
+    wish: Wish,
+    wanted: Decimal,
+    low: Decimal | None,
+    high: Decimal | None,
+    unit: str,
+    budget: Decimal,
+    budget_for: BudgetFor | None,
+) -> Note | None:
     label = str(KpiMetric(wish.metric).label)
-    params = {"metric": label, "requested": str(wish.requested), "forecast": str(target)}
-    if unit == "rub" and wish.requested < target:
+    requested = _plain(wish.requested)
+    if wish.monthly and wish.metric != KpiMetric.REACH:
+        requested = gettext("%(n)s a month") % {"n": requested}
+    params: dict[str, Any] = {
+        "metric": label,
+        "requested": requested,
+        "low": _plain(low),
+        "high": _plain(high),
+        "budget": _plain(budget),
+    }
+    shown = {**params, **{key: _grouped(params[key]) for key in ("low", "high", "budget")}}
+    if unit == "rub" and low is not None and wanted < low:
         text = (
             gettext(
-                "The client wants %(metric)s of %(requested)s RUB; the forecast is "
-                "%(forecast)s RUB."
+                "The client wants %(metric)s of %(requested)s RUB; with %(budget)s RUB a month the "
+                "forecast band is %(low)s–%(high)s RUB. A larger budget does not make a lead or a "
+                "subscriber cheaper: agree the target or change the activities."
+            )
+            % shown
+        )
+        return Note("kpi_cost_outside_band", text, params)
+    if unit != "count" or high is None or wanted <= high:
+        return None
+    needed = budget_for(wish.metric, wanted) if budget_for is not None else None
+    params["needed"] = _plain(needed)
+    shown["needed"] = _grouped(params["needed"])
+    if needed is None:
+        text = (
+            gettext(
+                "The client wants %(requested)s for %(metric)s; with %(budget)s RUB a month the "
+                "forecast band is %(low)s–%(high)s, and the audience of the chosen networks and "
+                "places does not allow it at any budget: add networks or places, or agree the target."
+            )
+            % shown
+        )
+    else:
+        text = (
+            gettext(
+                "The client wants %(requested)s for %(metric)s; with %(budget)s RUB a month the "
+                "forecast band is %(low)s–%(high)s. The expected forecast reaches it at about "
+                "%(needed)s RUB a month."
+            )
+            % shown
+        )
+    return Note("kpi_outside_band", text, params)
+
+
+def _grouped(text: str) -> str:
+    """'1759000' → '1 759 000' (narrow no-break spaces, as Russian typography wants)."""
+    if not text.isdigit():
+        return text
+    return f"{int(text):,}".replace(",", "\u202f")
+
+
+def _plain(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+
+
+def _beyond_forecast(wish: Wish, wanted: Decimal, target: Decimal, unit: str) -> Note | None:
+    label = str(KpiMetric(wish.metric).label)
+    params = {"metric": label, "requested": str(wish.requested), "forecast": str(target)}
+    if unit == "rub" and wanted < target:
+        text = (
+            gettext(
+                "The client wants %(metric)s of %(requested)s RUB; the forecast is %(forecast)s RUB."
             )
             % params
         )
         return Note("kpi_cost_below_forecast", text, params)
-    if unit == "count" and wish.requested > target:
+    if unit == "count" and wanted > target:
         text = (
             gettext("The client wants %(requested)s for %(metric)s; the forecast is %(forecast)s.")
             % params

@@ -119,6 +119,7 @@ class BriefInput:
     geography: Geography = field(default_factory=Geography)
     kpis: str = ""
     start_month: date | None = None
+    niche: str = "other"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "networks", _tuple(self.networks))
@@ -142,7 +143,9 @@ class Overrides:
     - ``network_shares`` / ``activity_shares``: weights (any non-negative numbers, normalised);
       when any share is fixed, amounts follow the shares exactly and minimums become warnings;
     - ``benchmarks``: network → activity → field → value, patching single table rows;
-    - ``funnel``: field → value, patching the table's funnel rates.
+    - ``funnel``: field → value, patching the table's funnel rates;
+    - ``objectives``: network → activity → the share of the activity's money bought as
+      subscribers (0–1); the rest buys clicks. A rouble buys one outcome, never both.
     """
 
     networks: tuple[str, ...] | None = None
@@ -151,6 +154,7 @@ class Overrides:
     activity_shares: Mapping[str, Mapping[str, Decimal]] | None = None
     benchmarks: Mapping[str, Mapping[str, Mapping[str, Decimal | None]]] | None = None
     funnel: Mapping[str, Decimal] | None = None
+    objectives: Mapping[str, Mapping[str, Decimal]] | None = None
 
     def __post_init__(self) -> None:
         # Normalise what a manager or a form hands us, so a plan round-trips through JSON equal.
@@ -172,6 +176,9 @@ class Overrides:
             object.__setattr__(self, "benchmarks", rows)
         if self.funnel is not None:
             object.__setattr__(self, "funnel", _decimals(self.funnel))
+        if self.objectives is not None:
+            split = {net: _decimals(inner) for net, inner in self.objectives.items()}
+            object.__setattr__(self, "objectives", split)
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)
@@ -214,7 +221,10 @@ class ContentLine:
 
 @dataclass(frozen=True)
 class ActivityPlan:
-    """One activity on one network with its monthly money and what the money buys."""
+    """One activity on one network with its monthly money and what the money buys.
+
+    ``subscriber_share`` is the part of ``amount`` bought as subscribers, the rest as clicks;
+    None when the activity buys at most one of them (design, moderation)."""
 
     network: str
     activity: str
@@ -226,6 +236,7 @@ class ActivityPlan:
     units_per_month: int = 0
     unit: str = ""
     content: tuple[ContentLine, ...] = ()
+    subscriber_share: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -254,7 +265,9 @@ class NetworkMonth:
 
 @dataclass(frozen=True)
 class MonthForecast:
-    """Month ``index`` (1-based); ``month`` is its first day when the brief has a start."""
+    """Month ``index`` (1-based); ``month`` is its first day when the brief has a start.
+    ``low`` and ``high`` are the month's totals with every price and rate at the pessimistic
+    and the optimistic end of its range: the confidence band around ``figures``."""
 
     index: int
     month: date | None
@@ -262,6 +275,8 @@ class MonthForecast:
     figures: Figures
     networks: tuple[NetworkMonth, ...]
     cumulative_subscribers: int
+    low: Figures | None = None
+    high: Figures | None = None
 
 
 @dataclass(frozen=True)
@@ -297,12 +312,16 @@ class KpiTarget:
     requested: Decimal | None = None
     keyword: str = ""
     note: str = ""
+    low: Decimal | None = None
+    high: Decimal | None = None
 
 
 @dataclass(frozen=True)
 class MediaPlan:
     """The commercial proposal's numbers. ``period`` sums the monthly figures (reach is the sum
-    of monthly reach, people may repeat between months)."""
+    of monthly reach, people may repeat between months); ``period_low`` / ``period_high`` are
+    its confidence band. ``checks`` are the sanity checks shown at the top: a KPI the client
+    asked for that lies outside the band, with the budget that would reach it."""
 
     brief: BriefInput
     benchmarks_version: str
@@ -318,6 +337,9 @@ class MediaPlan:
     assumptions: tuple[Note, ...]
     risks: tuple[Note, ...]
     overrides: Overrides | None = None
+    period_low: Figures | None = None
+    period_high: Figures | None = None
+    checks: tuple[Note, ...] = ()
     currency: str = "RUB"
     schema_version: int = SCHEMA_VERSION
 

@@ -7,10 +7,16 @@ from decimal import Decimal
 
 from django.utils.translation import gettext
 
-from kosmmos.briefs.choices import EXTREMIST_NOTE, FLAGGED_NETWORKS, Network, ProductType
-from kosmmos.proposals.planning.benchmarks import Benchmarks
+from kosmmos.briefs.choices import EXTREMIST_NOTE, FLAGGED_NETWORKS, Network, Niche, ProductType
+from kosmmos.proposals.planning.benchmarks import Benchmarks, FunnelRates
 from kosmmos.proposals.planning.geo import Place
-from kosmmos.proposals.planning.model import Activity, ActivityPlan, Note, ResultTiming
+from kosmmos.proposals.planning.model import (
+    Activity,
+    ActivityPlan,
+    BriefInput,
+    Note,
+    ResultTiming,
+)
 
 # Above this multiple of the minimum a budget has room to test and scale.
 COMFORTABLE_BUDGET = Decimal("1.2")
@@ -29,13 +35,11 @@ def timing(
         )
     elif product_type == ProductType.SEASONAL:
         text = gettext(
-            "Seasonal offers sell from the first showing, so the campaign must start "
-            "before the season."
+            "Seasonal offers sell from the first showing, so the campaign must start before the season."
         )
     else:
         text = gettext(
-            "One-off and limited offers sell from the first showing: expect leads in the "
-            "first weeks."
+            "One-off and limited offers sell from the first showing: expect leads in the first weeks."
         )
     return ResultTiming(
         product_type,
@@ -47,25 +51,42 @@ def timing(
 
 
 def assumptions(
-    table: Benchmarks, place: Place, goals: Sequence[str], period: int
+    table: Benchmarks, place: Place, brief: BriefInput, activities: Sequence[ActivityPlan]
 ) -> tuple[Note, ...]:
+    goals, period = brief.goals, brief.period_months
     rates = table.funnel
     notes = [
         Note(
             "benchmarks",
             gettext(
-                "Figures come from the benchmark table %(version)s; each row "
-                "names its source and date."
+                "Figures come from the benchmark table %(version)s; each row names its source and date."
             )
             % {"version": table.version},
             {"version": table.version},
         ),
         Note("money", gettext("Amounts are in RUB per month; taxes are not separated.")),
+        _lead_to_sale(rates, brief.niche),
         Note(
-            "lead_to_sale",
-            gettext("%(rate)s%% of leads become sales; this depends on the client's sales team.")
-            % {"rate": _percent(rates.lead_to_sale)},
-            {"rate": str(rates.lead_to_sale)},
+            "ad_levy",
+            gettext(
+                "Ad and paid-post prices include the %(levy)s%% levy on internet advertising and the 2025 price rises."
+            )
+            % {"levy": _percent(table.costs.ad_levy)},
+            {"levy": str(table.costs.ad_levy)},
+        ),
+        Note(
+            "one_outcome",
+            gettext(
+                "Each rouble buys one outcome: the money of an activity is split between "
+                "subscribers and clicks as shown, never counted for both."
+            ),
+        ),
+        Note(
+            "band",
+            gettext(
+                "Every forecast figure has a band from the pessimistic to the optimistic end of "
+                "the prices and rates; results are judged against the band."
+            ),
         ),
         Note(
             "target_share",
@@ -81,13 +102,13 @@ def assumptions(
             ),
         ),
     ]
+    notes.extend(_retention(table, activities))
     if period > 1:
         notes.append(
             Note(
                 "reach_sum",
                 gettext(
-                    "Reach for the period sums the months; a person "
-                    "reached in two months counts twice."
+                    "Reach for the period sums the months; a person reached in two months counts twice."
                 ),
             )
         )
@@ -136,8 +157,7 @@ def risks(
                 Note(
                     "youtube_slowed",
                     gettext(
-                        "YouTube is slowed down in Russia and sells no "
-                        "ads there; reach may fall further."
+                        "YouTube is slowed down in Russia and sells no ads there; reach may fall further."
                     ),
                 )
             )
@@ -156,8 +176,7 @@ def risks(
             Note(
                 "ad_labelling",
                 gettext(
-                    "Ads and paid posts must be labelled and registered "
-                    "with an advertising data operator (erid)."
+                    "Ads and paid posts must be labelled and registered with an advertising data operator (erid)."
                 ),
             )
         )
@@ -166,8 +185,7 @@ def risks(
             Note(
                 "contest_churn",
                 gettext(
-                    "Many giveaway subscribers leave after the draw; "
-                    "judge contests by those who stay."
+                    "Many giveaway subscribers leave after the draw; judge contests by those who stay."
                 ),
             )
         )
@@ -177,8 +195,7 @@ def risks(
             Note(
                 "budget_tight",
                 gettext(
-                    "The budget is close to the %(minimum)s RUB minimum; "
-                    "there is little room to test."
+                    "The budget is close to the %(minimum)s RUB minimum; there is little room to test."
                 )
                 % params,
                 params,
@@ -197,8 +214,7 @@ def risks(
                 Note(
                     "below_minimum",
                     gettext(
-                        "%(network)s, %(activity)s: %(amount)s RUB is "
-                        "below the %(minimum)s RUB that works."
+                        "%(network)s, %(activity)s: %(amount)s RUB is below the %(minimum)s RUB that works."
                     )
                     % shown,
                     params,
@@ -210,8 +226,7 @@ def risks(
             Note(
                 "short_period",
                 gettext(
-                    "Mass-market goods need about %(months)d months to "
-                    "reach full effect; the period is shorter."
+                    "Mass-market goods need about %(months)d months to reach full effect; the period is shorter."
                 )
                 % params,
                 params,
@@ -219,6 +234,66 @@ def risks(
         )
     if product_type == ProductType.SEASONAL:
         notes.append(Note("season", gettext("The forecast assumes the campaign runs in season.")))
+    return notes
+
+
+def _lead_to_sale(rates: FunnelRates, niche: str) -> Note:
+    label = str(Niche(niche).label) if niche in Niche.values else str(Niche.OTHER.label)
+    low = rates.lead_to_sale_low if rates.lead_to_sale_low is not None else rates.lead_to_sale
+    high = rates.lead_to_sale_high if rates.lead_to_sale_high is not None else rates.lead_to_sale
+    params = {
+        "rate": _percent(rates.lead_to_sale),
+        "low": _percent(min(low, rates.lead_to_sale)),
+        "high": _percent(max(high, rates.lead_to_sale)),
+        "niche": label,
+    }
+    text = gettext(
+        "%(rate)s%% of leads become sales (%(low)s–%(high)s%% in the niche «%(niche)s»); "
+        "this depends on the client's sales team."
+    )
+    return Note("lead_to_sale", text % params, params)
+
+
+def _retention(table: Benchmarks, activities: Sequence[ActivityPlan]) -> list[Note]:
+    """One sentence per network whose giveaways are in the plan: how many of their
+    subscribers stay."""
+    notes = []
+    for item in activities:
+        row = table.row(item.network, item.activity)
+        if row is None or item.amount <= 0 or row.retention >= 1:
+            continue
+        params = {
+            "network": str(Network(item.network).label),
+            "activity": item.label,
+            "rate": _percent(row.retention),
+        }
+        text = gettext(
+            "%(network)s, %(activity)s: %(rate)s%% of the subscribers bought are counted; the "
+            "rest leave after the draw (editable in the benchmark table)."
+        )
+        notes.append(Note("retention", text % params, params))
+    return notes
+
+
+def first_payments(table: Benchmarks, activities: Sequence[ActivityPlan]) -> list[Note]:
+    """Where a reseller's first top-up is more than the plan's month for the activity."""
+    notes = []
+    for item in activities:
+        row = table.row(item.network, item.activity)
+        if row is None or row.first_payment is None or item.amount >= row.first_payment:
+            continue
+        params = {
+            "network": str(Network(item.network).label),
+            "activity": item.label,
+            "first": str(row.first_payment.quantize(Decimal(1))),
+            "amount": str(item.amount),
+        }
+        text = gettext(
+            "%(network)s, %(activity)s: the first top-up through a reseller is about %(first)s "
+            "RUB, more than the plan's %(amount)s RUB a month; the first month needs the larger "
+            "payment, the rest carries over."
+        )
+        notes.append(Note("first_payment", text % params, params))
     return notes
 
 

@@ -9,7 +9,7 @@ from fractions import Fraction
 
 from django.utils.translation import gettext_lazy as _
 
-from kosmmos.briefs.choices import FLAGGED_NETWORKS, Goal, Network, ProductType
+from kosmmos.briefs.choices import FLAGGED_NETWORKS, Goal, Network, Niche, ProductType
 from kosmmos.proposals.planning.benchmarks import Benchmarks
 from kosmmos.proposals.planning.errors import PlanError
 from kosmmos.proposals.planning.model import Activity, BriefInput
@@ -52,6 +52,8 @@ def check_brief(brief: BriefInput) -> None:
             _("Unknown product type: %(product_type)s."),
             product_type=brief.product_type,
         )
+    if brief.niche not in ("", *Niche.values):
+        raise PlanError("unknown_niche", _("Unknown niche: %(niche)s."), niche=brief.niche)
     if brief.start_month is not None and not isinstance(brief.start_month, date):
         raise PlanError("bad_start_month", _("The start month must be a date."))
 
@@ -126,3 +128,18 @@ def shares(
     if total == 0:
         raise PlanError("bad_override", _("The shares for %(what)s add up to zero."), what=what)
     return {key: value / total for key, value in result.items()}
+
+
+def check_objectives(
+    objectives: Mapping[str, Mapping[str, Decimal | None]] | None, table: Benchmarks
+) -> None:
+    """Every split the manager fixed names a row of the table."""
+    for network, acts in (objectives or {}).items():
+        for activity in acts:
+            if table.row(network, activity) is None:
+                raise PlanError(
+                    "bad_override",
+                    _("There is no benchmark row for %(network)s / %(activity)s."),
+                    network=network,
+                    activity=activity,
+                )

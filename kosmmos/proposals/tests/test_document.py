@@ -109,3 +109,49 @@ def test_it_marks_bad_numbers_and_half_filled_shares(world: World, new_lead: Lea
     assert body.count("is-invalid") >= 4  # budget, period, start month, the missing share
     assert 'value="abc"' in body
     assert proposal.versions.count() == 1
+
+
+def test_it_puts_the_kpi_check_on_top_and_the_bands_in_page_and_pdf(
+    world: World, new_lead: Lead
+) -> None:
+    proposal = actions.build_draft(new_lead)  # the brief asks for 200 leads a month
+    version = proposal.latest_version()
+    assert version is not None
+    with translation.override(version.language):
+        ctx = document.context(proposal, version)
+    (check,) = ctx["checks"]
+    assert check.code == "kpi_outside_band" and check.params["needed"]
+    html = page = client_for(world.alpha.manager).get(f"/proposals/{proposal.pk}/").content.decode()
+    assert html.index(check.text) < html.index('class="kp-summary"')  # at the top, before the figures
+    pdf = _squash("".join(p.extract_text() for p in PdfReader(
+        io.BytesIO(render_pdf(proposal, version))).pages))
+    assert check.params["needed"] in pdf
+    band = ctx["band"]["leads"]
+    assert band and _squash(band) in _squash(page) and _squash(band) in pdf
+    assert "<polygon" in str(ctx["charts"]["band"])
+    split = [a["split"] for n in ctx["networks"] for a in n["activities"] if a["split"]]
+    assert split and all("%" in text for text in split)
+
+
+def test_it_saves_the_managers_split_and_the_document_shows_it(
+    world: World, new_lead: Lead
+) -> None:
+    proposal = actions.build_draft(new_lead)
+    browser = client_for(world.alpha.manager)
+    form = browser.get(f"/proposals/{proposal.pk}/edit/").content.decode()
+    start = re.search(r'name="start_month" value="(\d{4}-\d{2})"', form)
+    assert start is not None
+    data = {"budget": "150000", "period": "3", "start_month": start[1],
+            "obj.vk.targeted_ads": "100", "net.vk": "1", "net.telegram": "1",
+            "language": "ru", "niche": "finance"}
+    response = browser.post(f"/proposals/{proposal.pk}/edit/", data)
+    assert response.status_code == 302, re.findall(r"is-invalid[^>]*", response.content.decode())
+    version = proposal.versions.order_by("-number").first()
+    assert version is not None and version.number == 2
+    assert version.overrides["objectives"] == {"vk": {"targeted_ads": "1"}}
+    assert version.inputs["niche"] == "finance"
+    ads = next(a for a in version.plan["activities"]
+               if (a["network"], a["activity"]) == ("vk", "targeted_ads"))
+    assert ads["subscriber_share"] == "1.0000"
+    wrong = browser.post(f"/proposals/{proposal.pk}/edit/", {**data, "obj.vk.targeted_ads": "150"})
+    assert wrong.status_code == 400 and 'value="150"' in wrong.content.decode()

@@ -96,6 +96,11 @@ def test_it_accepts_once_and_creates_the_workspace_with_the_forecast_as_targets(
     first = plan["forecast"][0]
     leads_target = targets.get(metric="leads", month=first["month"])
     assert leads_target.value == first["figures"]["leads"]
+    # The confidence band travels with the target, so forecast vs actual can say "within".
+    assert leads_target.low == first["low"]["leads"] and leads_target.high == first["high"]["leads"]
+    assert leads_target.low <= leads_target.value <= leads_target.high  # type: ignore[operator]
+    assert leads_target.within_band(leads_target.value) is True
+    assert leads_target.within_band(leads_target.high + 1) is False  # type: ignore[operator]
     events = LeadEvent.objects.filter(lead=new_lead).count()
 
     again = browser.post(f"/p/{proposal.token}/accept/")
@@ -186,3 +191,12 @@ def test_it_shows_the_accepted_targets_on_the_workspace_page(world: World, new_l
     ).order_by("month").first()
     assert first_leads is not None
     assert "New subscribers" in html and "Leads" in html
+
+
+def test_it_plans_for_the_niche_the_brief_names(new_lead: Lead) -> None:
+    new_lead.brief.niche = "real_estate"
+    new_lead.brief.save(update_fields=["niche"])
+    version = actions.build_draft(new_lead).latest_version()
+    assert version is not None and version.inputs["niche"] == "real_estate"
+    note = next(n for n in version.plan["assumptions"] if n["code"] == "lead_to_sale")
+    assert note["params"]["low"] == "1" and note["params"]["high"] == "5"

@@ -7,6 +7,7 @@ import dataclasses
 import json
 import os
 import random
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -335,7 +336,7 @@ def test_it_puts_brief_kpis_first_and_always_the_core_ones() -> None:
     } <= set(metrics)
     subscribers = next(k for k in result.kpis if k.metric == "subscribers")
     assert subscribers.target == result.period.subscribers
-    assert "kpi_above_forecast" in {risk.code for risk in result.risks}
+    assert "kpi_outside_band" in {check.code for check in result.checks}
 
 
 def test_it_builds_the_funnel_pyramid() -> None:
@@ -369,9 +370,12 @@ def test_it_dates_the_months_from_the_start_month() -> None:
 
 def test_it_ships_a_default_table_with_honest_sources() -> None:
     assert set(TABLE.networks) == set(Network.values)
-    for row in TABLE.rows:
-        assert row.source and row.date
-        assert "Kosmmos default estimate" in row.source
+    sourced = [*TABLE.rows, *TABLE.networks.values(), *TABLE.niches.values(), TABLE.funnel]
+    for item in sourced:
+        assert re.fullmatch(r"20\d\d-\d\d", item.date), item
+        # A source a person can open, or the plain words that it is the agency's estimate.
+        assert "https://" in item.source or "agency estimate" in item.source.lower(), item
+    assert "https://" in TABLE.costs.levy_source
     for network in Network.values:
         assert {"design", "content", "moderation"} <= set(TABLE.activities_for(network))
 
