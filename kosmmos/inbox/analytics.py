@@ -43,6 +43,9 @@ DROP_REASONS = {
     "foreign_chat": gettext_lazy("From a chat that is not the channel's discussion group"),
     "foreign_forward": gettext_lazy("Another channel's post forwarded to the group"),
     "unsupported_network": gettext_lazy("A network the inbox does not read"),
+    "time_invalid": gettext_lazy("A time that is not unix seconds or is far off (milliseconds, "
+                                 "year 10000)"),
+    "failed": gettext_lazy("Could not be stored (logged for support)"),
 }
 SURGE_DAYS = 14
 SURGE_MIN = 5

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from kosmmos.connectors.base import COMMENT, ConnectorError, Drop, Inbound, Incoming, Polled, ReplyTo
 from kosmmos.connectors.ok.client import OkClient
-from kosmmos.connectors.payload import mapping, missing, string, text, when
+from kosmmos.connectors.payload import attachments, mapping, missing, string, text, when
 
 
 class OkInbound(Inbound):
@@ -38,12 +38,14 @@ class OkInbound(Inbound):
             try:
                 received = datetime.fromisoformat(at[:19] + "+03:00")
             except ValueError:
-                raise Drop("bad_payload", "bad date") from None
+                raise Drop("time_invalid", "bad date") from None
         return [Incoming(action="new", kind=COMMENT,
                          external_id=string(data.get("id")) or missing("id"), post_ref=context,
                          parent_ref=string(data.get("reply_to_comment_id")),
                          author_ref=string(data.get("author_id")),
                          author_name=string(data.get("author_name")), text=said, text_cut=cut,
+                         # (B) shape as VK's, [{type}]; OK's "movie" is a video
+                         attachments=attachments(data.get("attachments"), {"movie": "video"}),
                          received_at=received or when(None), raw=data)]
 
     def poll(self, credentials: dict[str, Any], cursor: dict[str, Any],

@@ -38,12 +38,15 @@ from kosmmos.connectors.base import (
     ReplyTo,
     Setting,
 )
-from kosmmos.connectors.payload import answer, mapping, missing, string, text, when
+from kosmmos.connectors.payload import answer, attachments, mapping, missing, string, text, when
 from kosmmos.connectors.vk.client import COMMUNITY_RATE, USER_RATE, VkClient
 from kosmmos.lib import http
 
 HANDLED = {"wall_reply_new", "wall_reply_edit", "wall_reply_delete", "message_new",
            "wall_repost", "group_join", "group_leave"}
+
+# https://dev.vk.com/ru/reference/objects/attachments-message (types beyond ours)
+KINDS = {"doc": "document", "audio_message": "voice", "graffiti": "photo"}
 
 ANSWERS = {"ok": HookAnswer(200, "ok"), "retry": HookAnswer(503, "retry"),
            "unknown": HookAnswer(404, "unknown"), "bad_payload": HookAnswer(400, "bad request"),
@@ -135,7 +138,7 @@ class VkInbound(Inbound):
                 external_id=string(obj.get("id")) or missing("id"), event_key=event_key,
                 post_ref=string(obj.get("post_id")), parent_ref=string(obj.get("reply_to_comment")),
                 author_ref=author, text=said, text_cut=cut, received_at=when(obj.get("date")),
-                raw=data,
+                attachments=attachments(obj.get("attachments"), KINDS), raw=data,
             )]
         if kind == "wall_reply_delete":
             return [Incoming(action="delete", kind=COMMENT,
@@ -151,6 +154,7 @@ class VkInbound(Inbound):
                 or string(message.get("conversation_message_id")) or missing("id"),
                 event_key=event_key, chat_ref=string(message.get("peer_id")) or author,
                 author_ref=author, text=said, text_cut=cut,
+                attachments=attachments(message.get("attachments"), KINDS),
                 received_at=when(message.get("date")), raw=data,
             )]
         if kind == "wall_repost":
