@@ -10,6 +10,7 @@ from __future__ import annotations
 BENCHES = {
     "boot": "benches.boot:run",
     "dashboard": "benches.dashboard:run",
+    "fuzz": "benches.fuzz:run",
     "inbox": "benches.inbox:run",
     "proposal": "benches.proposal:run",
     "publish": "benches.publish:run",
