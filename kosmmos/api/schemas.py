@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -364,12 +364,17 @@ class Months(Schema):
 # --- Bodies -------------------------------------------------------------------------------------
 
 
+MAX_UTC_OFFSET = timedelta(hours=14)
+
+
 def _publish_at(value: Any) -> datetime | None:
     """As the editor reads it: ISO 8601, a naive time in the agency's zone."""
     if value is None:
         return None
     parsed = _parsed(parse_datetime, value) if isinstance(value, str) else None
-    if parsed is None or not storable(
+    # Real zones lie within UTC−12…+14; PostgreSQL refuses an offset past ±16 h (a 500 before).
+    offset = parsed.utcoffset() if parsed is not None else None
+    if parsed is None or (offset is not None and abs(offset) > MAX_UTC_OFFSET) or not storable(
             parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=timezone.get_current_timezone())):
         raise ValueError(_("Expected a date and time in ISO 8601, e.g. 2026-12-01T10:00:00+03:00."))
     return parsed
