@@ -11,6 +11,7 @@ BENCHES = {
     "backup": "benches.backup:run",
     "boot": "benches.boot:run",
     "dashboard": "benches.dashboard:run",
+    "fuzz": "benches.fuzz:run",
     "inbox": "benches.inbox:run",
     "mutants": "benches.mutants:run",
     "pages": "benches.pages:run",

@@ -131,7 +131,7 @@ api = KosmmosAPI(
     description=_("Read client workspaces, channels, the content plan, the inbox and money figures; "
                   "create and schedule posts. Authenticate with a personal API token: "
                   "Authorization: Bearer <token>."),
-    renderer=Renderer(),
+    renderer=Renderer(), parser=errors.BodyParser(),
 )
 errors.install(api)
 api.add_router("", router)

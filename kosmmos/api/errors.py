@@ -18,8 +18,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
+from ninja.parser import Parser
 
 from kosmmos.api.schemas import EXPECTED
+from kosmmos.lib.untrusted import BadInput, parse_json
 
 logger = logging.getLogger(__name__)
 E = TypeVar("E", bound=Exception)
@@ -87,6 +89,24 @@ def not_allowed(methods: list[str]) -> ApiError:
 
 def not_json(message: str | Promise | None = None) -> ApiError:
     return ApiError(400, "invalid_json", message or _("The request body is not valid JSON."))
+
+
+# Why a body could not be read (lib.untrusted's codes), as a person reads it.
+UNREADABLE = {
+    "json_too_deep": _("The request body is nested too deeply (at most 64 levels)."),
+    "number_invalid": _("A number in the request body is out of range (or NaN/Infinity)."),
+}
+
+
+class BodyParser(Parser):
+    """Request bodies through ``lib.untrusted.parse_json``: a nesting limit and number checks
+    (a 400, not a RecursionError), lone surrogates and NUL cleaned so the text can be stored."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        try:
+            return parse_json(request.body)
+        except BadInput as bad:
+            raise not_json(UNREADABLE.get(bad.code)) from bad
 
 
 def from_validation(errors: list[dict[str, Any]]) -> ApiError:

@@ -25,7 +25,10 @@ from pydantic import BeforeValidator, WithJsonSchema
 
 from kosmmos.api.schemas import storable
 from kosmmos.api.text import gettext_lazy
+from kosmmos.lib.untrusted import BadInput, parse_json
 
+# A cursor we encode is under 100 characters; a longer one is not ours.
+CURSOR_MAX = 200
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
@@ -38,11 +41,13 @@ def encode(value: datetime, pk: Any) -> str:
 def decode_cursor(cursor: Any) -> tuple[datetime, uuid.UUID] | None:
     if cursor in ("", None):
         return None
+    if len(str(cursor)) > CURSOR_MAX:
+        raise ValueError(_("The cursor is not valid."))
     try:
         raw = base64.urlsafe_b64decode(str(cursor) + "=" * (-len(str(cursor)) % 4))
-        value, pk = json.loads(raw)
+        value, pk = parse_json(raw)
         moment, found = datetime.fromisoformat(value), uuid.UUID(pk)
-    except (ValueError, TypeError, AttributeError, binascii.Error) as exc:
+    except (ValueError, TypeError, AttributeError, binascii.Error, BadInput) as exc:
         # AttributeError: uuid.UUID() given a number or a list instead of a string.
         raise ValueError(_("The cursor is not valid.")) from exc
     if not storable(moment):

@@ -10,8 +10,9 @@ the call is answered), and ``errors.from_validation`` turns them into the API's 
 
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -19,10 +20,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import BeforeValidator, ConfigDict, StrictBool, WithJsonSchema
+from pydantic import BeforeValidator, ConfigDict, StrictBool, WithJsonSchema, field_validator
 
 from kosmmos.api.text import gettext_lazy
 from kosmmos.channels.models import ChannelStatus, Network
+from kosmmos.connectors.registry import CONNECTORS, connector_class
 from kosmmos.content.models import Post as PostRow
 from kosmmos.content.models import PostStatus, TargetStatus
 from kosmmos.inbox.models import ItemStatus, Kind, Sentiment
@@ -289,11 +291,21 @@ def _moment(*, end_of_day: bool) -> Any:
         {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}, {"maxLength": 0}]})]
 
 
+# A date or date-time as the API documents it: ISO 8601 with the year first, at most as long as
+# "2026-12-01T10:00:00.123456+03:00" and a little. Python also reads some digit strings as times
+# ("1" * 5000 is 1111-11-11 11:11:11.111111): those are refused.
+ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
+MOMENT_MAX = 40
+
+
 def _parsed(parse: Any, raw: Any) -> Any:
     """Django's parsers return None for a malformed value but raise for an impossible one
     (month 13); both are the caller's mistake here."""
+    text = str(raw)
+    if len(text) > MOMENT_MAX or not ISO_START.match(text):
+        return None
     try:
-        return parse(str(raw))
+        return parse(text)
     except ValueError:
         return None
 
@@ -352,12 +364,17 @@ class Months(Schema):
 # --- Bodies -------------------------------------------------------------------------------------
 
 
+MAX_UTC_OFFSET = timedelta(hours=14)
+
+
 def _publish_at(value: Any) -> datetime | None:
     """As the editor reads it: ISO 8601, a naive time in the agency's zone."""
     if value is None:
         return None
     parsed = _parsed(parse_datetime, value) if isinstance(value, str) else None
-    if parsed is None or not storable(
+    # Real zones lie within UTC−12…+14; PostgreSQL refuses an offset past ±16 h (a 500 before).
+    offset = parsed.utcoffset() if parsed is not None else None
+    if parsed is None or (offset is not None and abs(offset) > MAX_UTC_OFFSET) or not storable(
             parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=timezone.get_current_timezone())):
         raise ValueError(_("Expected a date and time in ISO 8601, e.g. 2026-12-01T10:00:00+03:00."))
     return parsed
@@ -385,6 +402,34 @@ class PostIn(Schema):
     is_ad: StrictBool = False
     advertiser: str | None = Field(default=None, json_schema_extra={"maxLength": 300})
     erid: str | None = Field(default=None, json_schema_extra={"maxLength": 100})
+
+    @field_validator("text")
+    @classmethod
+    def _text_fits_a_network(cls, value: str | None) -> str | None:
+        """No network takes a longer text (each chosen channel's own limit is checked later,
+        with the editor's checks): refused before anything else looks at it."""
+        longest = max(text_limits().values())
+        if value is not None and len(value) > longest:
+            raise ValueError(_("The text has %(n)s characters; no network accepts more than "
+                               "%(limit)s.") % {"n": len(value), "limit": longest})
+        return value
+
+    @field_validator("variants")
+    @classmethod
+    def _variants_fit_their_network(cls, value: dict[str, str]) -> dict[str, str]:
+        limits = text_limits()
+        for network, text in value.items():
+            limit = limits.get(network, max(limits.values()))
+            if len(text) > limit:
+                raise ValueError(_("The %(network)s text has %(n)s characters; %(network)s "
+                                   "accepts at most %(limit)s.")
+                                 % {"network": network, "n": len(text), "limit": limit})
+        return value
+
+
+def text_limits() -> dict[str, int]:
+    """The longest post text each network accepts (its connector's ``limits``)."""
+    return {network: connector_class(network).limits.text_max for network in CONNECTORS}
 
 
 # What a field of a body expects, for the type errors pydantic finds (its own words are English).

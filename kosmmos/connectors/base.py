@@ -141,7 +141,7 @@ class Connector(Protocol):
 # into ``Incoming`` records and posts replies. Like the publishing side it never touches the
 # database: the inbox pipeline stores what it returns, and stores the poll cursor it hands back.
 
-TEXT_MAX = 100_000  # longer texts are cut (and say so); VK and Telegram send far less
+TEXT_MAX = 100_000  # the inbox cuts longer texts (and says so); VK and Telegram send far less
 
 # What an incoming record is (the inbox stores these as its item kinds).
 COMMENT = "comment"
@@ -153,6 +153,11 @@ LEAVE = "leave"
 # channel_post): the inbox keeps one typed outside Kosmmos as a content post and recognises
 # our own publications coming back by their external id. Not an inbox item.
 POST = "post"
+
+# The kinds of attachment an incoming record names (the inbox shows a placeholder for each when
+# there is no text); a network's own types map onto these, anything else is "other".
+ATTACHMENTS = ("sticker", "photo", "video", "audio", "voice", "document", "link", "poll",
+               "location", "other")
 
 
 @dataclass
@@ -173,6 +178,8 @@ class Incoming:
     author_name: str = ""
     text: str = ""
     text_cut: bool = False
+    # What is attached besides the text, one of ATTACHMENTS each, in order ("sticker", "photo").
+    attachments: list[str] = field(default_factory=list)
     received_at: datetime | None = None
     raw: dict[str, Any] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from kosmmos.connectors.base import TEXT_MAX, Drop, Incoming
+from kosmmos.connectors.base import ATTACHMENTS, Drop, Incoming
 
 
 def string(value: Any) -> str:
@@ -55,11 +55,17 @@ def mapping(value: Any, what: str) -> dict[str, Any]:
 
 
 def text(value: Any) -> tuple[str, bool]:
-    """The text, cut at ``TEXT_MAX``, and whether it was cut."""
-    body = string(value)
-    if len(body) > TEXT_MAX:
-        return body[:TEXT_MAX], True
-    return body, False
+    """The text, whole (the inbox pipeline cleans it and cuts it at ``TEXT_MAX``), and False."""
+    return string(value), False
+
+
+def attachments(value: Any, names: dict[str, str] | None = None) -> list[str]:
+    """The kinds of a list of ``{"type": ...}`` attachments (VK's shape), each a name of
+    ``ATTACHMENTS`` (``names`` maps the network's own; an unknown type is "other")."""
+    if not isinstance(value, list):
+        return []
+    found = [str(a.get("type", "")).lower() for a in value[:50] if isinstance(a, dict)]
+    return [k if k in ATTACHMENTS else (names or {}).get(k, "other") for k in found]
 
 
 def when(value: Any) -> datetime:
@@ -70,8 +76,8 @@ def when(value: Any) -> datetime:
         stamp = float(value)
     except (TypeError, ValueError):
         stamp = -1.0
-    if isinstance(value, bool) or not 0 <= stamp < 10**10:
-        raise Drop("bad_payload", "bad timestamp")
+    if isinstance(value, bool) or not 0 <= stamp < 10**10:  # 10**10 s: milliseconds, or far off
+        raise Drop("time_invalid", f"not unix seconds: {str(value)[:40]}")
     return datetime.fromtimestamp(stamp, tz=UTC)
 
 

@@ -52,6 +52,9 @@ DROP_REASONS = {
     "media_upload": gettext_lazy("Media added to the community's albums"),
     "community_admin": gettext_lazy("The community's administration"),
     "commerce": gettext_lazy("Orders, payments, donations and lead forms"),
+    "time_invalid": gettext_lazy("A time that is not unix seconds or is far off (milliseconds, "
+                                 "year 10000)"),
+    "failed": gettext_lazy("Could not be stored (logged for support)"),
 }
 SURGE_DAYS = 14
 SURGE_MIN = 5

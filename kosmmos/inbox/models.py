@@ -179,6 +179,14 @@ class Kind(models.TextChoices):
 
 CONVERSATION_KINDS = (Kind.COMMENT, Kind.MESSAGE)
 
+# A placeholder for each kind of attachment (connectors.base ATTACHMENTS), shown for an item
+# that has no text.
+ATTACHMENT_LABELS = {
+    "sticker": _("Sticker"), "photo": _("Photo"), "video": _("Video"), "audio": _("Audio"),
+    "voice": _("Voice message"), "document": _("File"), "link": _("Link"), "poll": _("Poll"),
+    "location": _("Location"), "other": _("Attachment"),
+}
+
 
 class Sentiment(models.TextChoices):
     NEGATIVE = "negative", _("Negative")
@@ -224,8 +232,13 @@ class Item(models.Model):
     chat_ref = models.CharField(max_length=100, blank=True)
     author_ref = models.CharField(max_length=100, blank=True)
     author_name = models.CharField(max_length=300, blank=True)
+    # At most connectors.base TEXT_MAX characters: a longer text is kept up to there, ending in
+    # lib.untrusted TRUNCATED, with text_cut set and its original length in text_length.
     text = models.TextField(blank=True)
     text_cut = models.BooleanField(default=False)
+    text_length = models.PositiveIntegerField(default=0)
+    # The kinds of what came attached (connectors.base ATTACHMENTS), e.g. ["sticker"].
+    attachments = models.JSONField(default=list, blank=True)
     sentiment = models.CharField(max_length=8, choices=Sentiment.choices, blank=True)
     scores = models.JSONField(default=dict, blank=True)
     sentiment_manual = models.BooleanField(default=False)
@@ -266,6 +279,12 @@ class Item(models.Model):
     @property
     def is_conversation(self) -> bool:
         return self.kind in CONVERSATION_KINDS
+
+    @property
+    def placeholder(self) -> str:
+        """What stands for an item without text: its attachments («Стикер», «Фото, Фото»)."""
+        kinds = self.attachments if isinstance(self.attachments, list) else []
+        return ", ".join(str(ATTACHMENT_LABELS.get(k, ATTACHMENT_LABELS["other"])) for k in kinds[:10])
 
     @property
     def maybe_complaint(self) -> bool:

@@ -8,16 +8,32 @@ Nothing good is lost: dedupe only reads, and everything a batch writes — the d
 seen and the items — commits in one transaction, so a crash before the commit leaves the event
 unseen and the network's redelivery (or the next poll) brings it in. The unique constraints on
 ``SeenEvent`` and ``Item`` make a duplicate that races past dedupe harmless: stored once.
+
+The parse step is also the one place where text and times enter the inbox (``admit``), for
+every network alike:
+
+- every text and id goes through ``lib.untrusted.clean_text`` (a lone surrogate becomes U+FFFD,
+  NUL is removed) and so does every string of the raw payload: the item is kept;
+- a text longer than ``connectors.base.TEXT_MAX`` (100,000 characters) is cut there with the
+  visible marker ``lib.untrusted.TRUNCATED``; the item keeps ``text_cut`` and the original
+  ``text_length``;
+- a delivery id longer than ``SeenEvent.key`` keeps is replaced by its SHA-256 (two different
+  ids never collide, as a cut would make them);
+- times: a network's time a little ahead of ours (up to ``FUTURE_SKEW``) is clamped to now; one
+  further ahead, or before ``lib.dates.FIRST_YEAR`` (a date in milliseconds, year 10000), is
+  refused and counted as ``parse/time_invalid`` — the parsers refuse numbers that are not unix
+  seconds with the same reason.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
@@ -25,7 +41,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from kosmmos.channels.models import Channel
-from kosmmos.connectors.base import POST, Drop, Inbound, Incoming
+from kosmmos.connectors.base import ATTACHMENTS, POST, TEXT_MAX, Drop, Inbound, Incoming
 from kosmmos.connectors.registry import inbound
 from kosmmos.content.models import PostTarget
 from kosmmos.inbox.models import (
@@ -45,11 +61,17 @@ from kosmmos.inbox.models import (
     ThreadLink,
 )
 from kosmmos.inbox.posts import keep_posts
+from kosmmos.lib.dates import FIRST_YEAR
+from kosmmos.lib.untrusted import clean_text, clean_value, cut_text
 
 log = logging.getLogger(__name__)
 
 STEPS = ("parse", "dedupe", "match", "classify", "store", "notify")
 CLASSIFY_BATCH = 1000
+# How far ahead of our clock a network's time may be and still be taken (as now).
+FUTURE_SKEW = timedelta(days=1)
+EARLIEST = datetime(FIRST_YEAR, 1, 1, tzinfo=UTC)
+KEY_MAX = 100  # SeenEvent.key
 
 
 @dataclass
@@ -72,6 +94,7 @@ class Parsed(Incoming):
     post_id: Any = None
     sentiment: str = ""
     scores: dict[str, float] = field(default_factory=dict)
+    text_length: int = 0
 
 
 def inbound_for(channel: Channel) -> Inbound:
@@ -120,10 +143,40 @@ def parse(envelopes: Iterable[Envelope], run: Run) -> list[Parsed]:
         except Drop as drop:
             run.drop(channel, "parse", drop.reason, drop.detail)
             if drop.answered is not None:
-                out.append(Parsed(channel=channel, **vars(drop.answered)))
-            continue
-        out += [Parsed(channel=channel, **vars(item)) for item in found]
+                found = [drop.answered]
+            else:
+                continue
+        for record in found:
+            parsed = Parsed(channel=channel, **vars(record))
+            refused = admit(parsed, now=timezone.now())
+            if refused:
+                run.drop(channel, "parse", refused, parsed.external_id)
+            else:
+                out.append(parsed)
     return out
+
+
+def admit(item: Parsed, *, now: datetime) -> str:
+    """Clean ``item`` in place as the store keeps it (see the module's docstring); returns the
+    reason it is refused, or "" when it is taken."""
+    if item.received_at is not None:
+        if item.received_at < EARLIEST or item.received_at > now + FUTURE_SKEW:
+            return "time_invalid"
+        item.received_at = min(item.received_at, now)
+    for name in ("external_id", "post_ref", "parent_ref", "chat_ref", "thread_ref", "author_ref",
+                 "author_name"):
+        setattr(item, name, clean_text(getattr(item, name)))
+    if len(item.event_key) > KEY_MAX:
+        item.event_key = "sha256:" + hashlib.sha256(
+            item.event_key.encode("utf-8", "surrogatepass")).hexdigest()
+    else:
+        item.event_key = clean_text(item.event_key)
+    item.text, item.text_length = cut_text(clean_text(item.text), TEXT_MAX)
+    item.text_cut = item.text_cut or item.text_length > TEXT_MAX
+    item.attachments = [k for k in item.attachments if k in ATTACHMENTS][:50]
+    item.raw = clean_value(item.raw) or {}
+    item.counts = {clean_text(k): v for k, v in item.counts.items()}
+    return ""
 
 
 def dedupe(items: list[Parsed], run: Run) -> list[Parsed]:
@@ -253,6 +306,8 @@ def store(items: list[Parsed], run: Run) -> list[Parsed]:
             continue
         if item.action == "edit":
             updates: dict[str, Any] = {"text": item.text, "text_cut": item.text_cut,
+                                       "text_length": item.text_length,
+                                       "attachments": item.attachments,
                                        "edited_at": item.received_at or now}
             found = Item.objects.filter(channel_id=_cid(item), external_id=item.external_id)
             found.update(**updates)
@@ -397,7 +452,8 @@ def _new_item(item: Parsed, now: Any) -> dict[str, Any]:
         "post_ref": item.post_ref[:100], "target_id": item.target_id, "post_id": item.post_id,
         "parent_ref": item.parent_ref[:120], "chat_ref": item.chat_ref[:100],
         "author_ref": item.author_ref[:100], "author_name": item.author_name[:300],
-        "text": item.text, "text_cut": item.text_cut, "sentiment": item.sentiment,
+        "text": item.text, "text_cut": item.text_cut, "text_length": item.text_length,
+        "attachments": item.attachments, "sentiment": item.sentiment,
         "scores": item.scores, "sentiment_manual": False,
         "status": ItemStatus.OPEN if conversation else ItemStatus.CLOSED,
         "needs_response": conversation, "assignee_id": None,
@@ -467,3 +523,8 @@ def drop_unattributed(step: str, reason: str, detail: str = "") -> None:
     """Count a request no channel vouched for (unknown code, bad secret, unreadable body)."""
     log.warning("inbox webhook refused: %s/%s %s", step, reason, detail[:300])
     count_drops(Counter({("", step, None, reason, ""): 1}))
+
+
+def count_channel_drop(channel: Channel, step: str, reason: str) -> None:
+    """Count one event of ``channel`` that could not go through (outside a pipeline run)."""
+    count_drops(Counter({(str(channel.pk), step, channel.organisation_id, reason, ""): 1}))

@@ -116,14 +116,22 @@ def _constant(name: str) -> Any:
     raise BadInput("number_invalid", f"{name} is not a JSON number")
 
 
+def clean_value(value: Any) -> Any:
+    """Every string of a parsed document (keys too) through clean_text. The depth is the
+    caller's to bound (parse_json does); a document too deep to walk becomes None."""
+    try:
+        return _clean(value)
+    except RecursionError:
+        return None
+
+
 def _clean(value: Any) -> Any:
-    """Every string of a parsed document through clean_text (depth is bounded by parse_json)."""
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, list):
         return [_clean(v) for v in value]
     if isinstance(value, dict):
-        return {clean_text(k): _clean(v) for k, v in value.items()}
+        return {clean_text(str(k)): _clean(v) for k, v in value.items()}
     return value
 
 

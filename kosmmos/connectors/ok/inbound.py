@@ -23,7 +23,7 @@ from kosmmos.connectors.base import (
     ReplyTo,
 )
 from kosmmos.connectors.ok.client import OkClient
-from kosmmos.connectors.payload import mapping, missing, string, text, when
+from kosmmos.connectors.payload import attachments, mapping, missing, string, text, when
 
 PAGE = 100
 MAX_PAGES = 20  # per topic and poll: 2,000 comments; the next poll goes on from the start
@@ -47,12 +47,14 @@ class OkInbound(Inbound):
             try:
                 received = datetime.fromisoformat(at[:19] + "+03:00")
             except ValueError:
-                raise Drop("bad_payload", "bad date") from None
+                raise Drop("time_invalid", "bad date") from None
         return [Incoming(action="new", kind=COMMENT,
                          external_id=string(data.get("id")) or missing("id"), post_ref=context,
                          parent_ref=string(data.get("reply_to_comment_id")),
                          author_ref=string(data.get("author_id")),
                          author_name=string(data.get("author_name")), text=said, text_cut=cut,
+                         # (B) shape as VK's, [{type}]; OK's "movie" is a video
+                         attachments=attachments(data.get("attachments"), {"movie": "video"}),
                          received_at=received or when(None), raw=data)]
 
     def poll(self, credentials: dict[str, Any], cursor: dict[str, Any],

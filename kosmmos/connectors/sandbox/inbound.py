@@ -23,7 +23,7 @@ from kosmmos.connectors.base import (
     Polled,
     ReplyTo,
 )
-from kosmmos.connectors.payload import answer, mapping, missing, string, text, when
+from kosmmos.connectors.payload import answer, attachments, mapping, missing, string, text, when
 from kosmmos.connectors.sandbox.connector import SandboxConnector
 
 
@@ -54,7 +54,8 @@ class SandboxInbound(Inbound):
                          external_id=string(data.get("id")) or missing("id"), post_ref=context,
                          event_key=string(data.get("event_id")), author_ref=author,
                          author_name=author, parent_ref=string(data.get("reply_to")), text=said,
-                         text_cut=cut, received_at=when(data.get("at")), raw=data)]
+                         text_cut=cut, received_at=when(data.get("at")),
+                         attachments=attachments(data.get("attachments")), raw=data)]
 
     def poll(self, credentials: dict[str, Any], cursor: dict[str, Any],
              posts: list[str]) -> Polled:

@@ -50,6 +50,11 @@ ALLOWED_UPDATES = ("message", "edited_message", "channel_post", "edited_channel_
 # a-z, 0-9, _ and -.
 SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 REFUSED = json.dumps({"ok": False})
+# A Message's media fields (https://core.telegram.org/bots/api#message) → attachment kinds.
+MEDIA = {"sticker": "sticker", "photo": "photo", "video": "video", "animation": "video",
+         "video_note": "video", "audio": "audio", "voice": "voice", "document": "document",
+         "poll": "poll", "location": "location", "venue": "location", "contact": "other",
+         "dice": "other"}
 ANSWERS = {"ok": HookAnswer(200, json.dumps({"ok": True}), JSON),
            "retry": HookAnswer(503, REFUSED, JSON), "unknown": HookAnswer(404, REFUSED, JSON),
            "bad_secret": HookAnswer(403, REFUSED, JSON),
@@ -148,6 +153,7 @@ class TelegramInbound(Inbound):
         said, cut = text(message.get("text") or message.get("caption"))
         common: dict[str, Any] = {"event_key": key, "external_id": f"{chat_id}:{message_id}", "chat_ref": chat_id,
                   "author_ref": author, "author_name": name, "text": said, "text_cut": cut,
+                  "attachments": [kind for key, kind in MEDIA.items() if key in message],
                   "received_at": stamp(message.get("edit_date") if edited
                                        else message.get("date")),
                   "raw": data}

@@ -39,7 +39,7 @@ from kosmmos.connectors.base import (
     ReplyTo,
     Setting,
 )
-from kosmmos.connectors.payload import answer, ident, mapping, missing, stamp, text
+from kosmmos.connectors.payload import answer, attachments, ident, mapping, missing, stamp, text
 from kosmmos.connectors.vk.client import GROUP, USER, VkClient
 from kosmmos.lib import http
 
@@ -84,6 +84,9 @@ IGNORED = {
 # wall_post_new also announces posts that are not on the wall yet: only "post" (and a repost
 # to the wall, "copy") is published.
 PUBLISHED_TYPES = {"post", "copy"}
+
+# https://dev.vk.com/ru/reference/objects/attachments-message (types beyond ours)
+KINDS = {"doc": "document", "audio_message": "voice", "graffiti": "photo"}
 
 ANSWERS = {"ok": HookAnswer(200, "ok"), "retry": HookAnswer(503, "retry"),
            "unknown": HookAnswer(404, "unknown"), "bad_payload": HookAnswer(400, "bad request"),
@@ -194,7 +197,7 @@ class VkInbound(Inbound):
                 action=action, kind=COMMENT, external_id=comment_id, event_key=event_key,
                 post_ref=ident(obj.get("post_id"), "post_id", required=False),
                 parent_ref=parent, author_ref=author, text=said, text_cut=cut,
-                received_at=said_at, raw=data,
+                received_at=said_at, attachments=attachments(obj.get("attachments"), KINDS), raw=data,
             )]
         if kind == "wall_reply_delete":
             return [Incoming(action="delete", kind=COMMENT, external_id=ident(obj.get("id")),
@@ -219,6 +222,7 @@ class VkInbound(Inbound):
                 action="new", kind=MESSAGE, external_id=message_id,
                 event_key=event_key, chat_ref=peer,
                 author_ref=author, text=said, text_cut=cut,
+                attachments=attachments(message.get("attachments"), KINDS),
                 received_at=stamp(message.get("date")), raw=data,
             )]
         if kind == "wall_repost":

@@ -106,7 +106,9 @@ def _char_ngrams(norm: list[str], cfg: FeatureConfig) -> tuple[np.ndarray, np.nd
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     h = np.full(len(codes), _SEED, dtype=np.uint64)
-    for n in range(1, cfg.char_max + 1):
+    # A batch shorter than an n-gram (one emoji, a line break: nothing is left after
+    # normalising) has no n-grams of that size; slicing past its end would misalign the arrays.
+    for n in range(1, min(cfg.char_max, len(codes)) + 1):
         # FNV-1a extended by one character: h_n[i] = (h_{n-1}[i] ^ c[i+n-1]) * prime.
         h = (h[: len(codes) - n + 1] ^ codes[n - 1 :]) * _PRIME
         if n < cfg.char_min:
@@ -114,6 +116,8 @@ def _char_ngrams(norm: list[str], cfg: FeatureConfig) -> tuple[np.ndarray, np.nd
         valid = (seps[n:] - seps[: len(seps) - n]) == 0
         rows.append(row_of[: len(h)][valid])
         cols.append(_bucket(h[valid], cfg.char_bits))
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return np.concatenate(rows), np.concatenate(cols)
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import OperationalError
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -144,7 +145,7 @@ def test_it_answers_503_and_keeps_the_event_unseen_when_storing_fails(
     from kosmmos.inbox import pipeline
 
     def broken(items: Any, run: Any) -> Any:
-        raise RuntimeError("disk full")
+        raise OperationalError("disk full")
 
     monkeypatch.setattr(pipeline, "store", broken)
     payload = fixture("vk_wall_reply_new.json")
@@ -152,6 +153,21 @@ def test_it_answers_503_and_keeps_the_event_unseen_when_storing_fails(
     monkeypatch.undo()
     assert vk_post(client, vk, payload).content == b"ok"  # the redelivery is taken in
     assert Item.objects.count() == 1
+
+
+def test_it_answers_ok_and_counts_a_failure_a_redelivery_would_repeat(
+    client: Client, vk: Channel, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kosmmos.inbox import pipeline
+
+    def broken(items: Any, run: Any) -> Any:
+        raise ValueError("a value this code cannot handle")
+
+    monkeypatch.setattr(pipeline, "store", broken)
+    response = vk_post(client, vk, fixture("vk_wall_reply_new.json"))
+    assert (response.status_code, response.content) == (200, b"ok")  # VK must not redeliver
+    assert drops() == {"store:failed": 1}
+    assert not Item.objects.exists() and not SeenEvent.objects.exists()
 
 
 # --- Telegram ------------------------------------------------------------------------------

@@ -43,3 +43,10 @@ def test_it_hashes_the_same_way_in_every_process() -> None:
 
 
 EXPECTED_DA_COLUMNS = [404, 663, 1441, 1720, 2484, 2693, 3183, 3512, 3782, 5080]
+
+
+def test_it_extracts_features_of_a_batch_shorter_than_an_ngram() -> None:
+    # One emoji or a lone line break, alone in its batch (a webhook brings one comment).
+    for text in ("😀", "\r\n", "\u200b", ""):
+        rows, cols, _n = features.counts([text], FeatureConfig())
+        assert len(rows) == len(cols)
