@@ -64,6 +64,8 @@ def clean_text(text: str) -> str:
     """
     if "\x00" in text:
         text = text.replace("\x00", "")
+    if text.isascii():  # the common case (ids, keys, Latin text): no surrogate can be there
+        return text
     if _SURROGATE.search(text):
         text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     return text
