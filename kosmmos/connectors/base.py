@@ -278,6 +278,12 @@ class Inbound:
     # Points the network at our webhook itself (``set_webhook``) when a person saves a secret
     # on the inbox connection page; otherwise the person enters our URL in the network.
     sets_webhook = False
+    # The credential whose presence means events come by webhook, and the one that lets us poll.
+    webhook_credential = ""
+    poll_credential = ""
+    # The network's own answers to webhook outcomes ("ok", "retry", "unknown", "bad_payload", …);
+    # an outcome not listed gets the plain default of ``hook_answer``.
+    answers: Mapping[str, HookAnswer] = {}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
@@ -285,7 +291,9 @@ class Inbound:
 
     def mode(self, credentials: dict[str, Any]) -> str:
         """How events arrive with these credentials: "webhook", "poll" or "off"."""
-        return "off"
+        if self.webhook_credential and credentials.get(self.webhook_credential):
+            return "webhook"
+        return "poll" if self.poll_credential and credentials.get(self.poll_credential) else "off"
 
     def parse(self, payload: Any, context: str = "") -> list[Incoming]:
         """One payload → its records; raise ``Drop`` for one that is not an item."""
@@ -295,6 +303,8 @@ class Inbound:
     def hook_answer(cls, outcome: str) -> HookAnswer:
         """The answer for "ok" (ingested), "retry" (ingesting failed) or "unknown" (no channel
         has this hook code); the network redelivers on anything but a success."""
+        if outcome in cls.answers:
+            return cls.answers[outcome]
         return HookAnswer({"ok": 200, "retry": 503}.get(outcome, 404), outcome)
 
     def receive(self, payload: Any, headers: Mapping[str, str],

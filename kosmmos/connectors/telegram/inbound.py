@@ -65,6 +65,8 @@ class TelegramInbound(Inbound):
     code = "telegram"
     webhook = True
     sets_webhook = True
+    webhook_credential, poll_credential = "webhook_secret", "bot_token"
+    answers = ANSWERS
     replies = True
     settings = (
         Setting("discussion_chat_id", gettext_lazy("Telegram discussion group id"),
@@ -84,16 +86,7 @@ class TelegramInbound(Inbound):
         super().__init__(config)
         self.discussion_chat = str(config.get("discussion_chat_id", "")).strip()
 
-    def mode(self, credentials: dict[str, Any]) -> str:
-        if credentials.get("webhook_secret"):
-            return "webhook"
-        return "poll" if credentials.get("bot_token") else "off"
-
     # --- the webhook -----------------------------------------------------------------------
-
-    @classmethod
-    def hook_answer(cls, outcome: str) -> HookAnswer:
-        return ANSWERS[outcome]
 
     def receive(self, payload: Any, headers: Mapping[str, str],
                 credentials: dict[str, Any]) -> Received:

@@ -97,6 +97,8 @@ ANSWERS = {"ok": HookAnswer(200, "ok"), "retry": HookAnswer(503, "retry"),
 class VkInbound(Inbound):
     code = "vk"
     webhook = True
+    webhook_credential, poll_credential = "vk_secret", "community_token"
+    answers = ANSWERS
     replies = True
     settings = (
         Setting("vk_confirmation", gettext_lazy("VK confirmation string"),
@@ -115,16 +117,7 @@ class VkInbound(Inbound):
         super().__init__(config)
         self.group = self.external_id.lstrip("-")  # digits, no minus
 
-    def mode(self, credentials: dict[str, Any]) -> str:
-        if credentials.get("vk_secret"):
-            return "webhook"
-        return "poll" if credentials.get("community_token") else "off"
-
     # --- the Callback API ------------------------------------------------------------------
-
-    @classmethod
-    def hook_answer(cls, outcome: str) -> HookAnswer:
-        return ANSWERS[outcome]
 
     def receive(self, payload: Any, headers: Mapping[str, str],
                 credentials: dict[str, Any]) -> Received:
