@@ -50,10 +50,9 @@ def _rate_limit(token: ApiToken) -> None:
     limit = int(getattr(settings, "API_RATE_LIMIT_PER_MIN", DEFAULT_RATE_LIMIT))
     window = Window("api", limit, 60)
     who = str(token.pk)
-    if window.is_exhausted(who):
+    if not window.take(who):  # count-and-check in one step: concurrent calls cannot slip past
         raise ApiError(429, "rate_limited", _("Too many requests with this token; try again later."),
                        headers={"Retry-After": str(window.retry_after())})
-    window.hit(who)
 
 
 def _check_write(token: ApiToken, membership: Membership) -> None:

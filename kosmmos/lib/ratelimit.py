@@ -32,17 +32,6 @@ class Window:
     def _key(self, who: str) -> str:
         return f"rl:{self.scope}:{who}:{int(time.time() // self.seconds)}"
 
-    def is_exhausted(self, who: str) -> bool:
-        return int(cache.get(self._key(who), 0)) >= self.limit
-
-    def hit(self, who: str) -> None:
-        key = self._key(who)
-        if not cache.add(key, 1, self.seconds):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.add(key, 1, self.seconds)
-
     def take(self, who: str) -> bool:
         """Count one hit for ``who`` and say whether it is within the limit, atomically."""
         key = self._key(who)
