@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "kosmmos.lib",
     "kosmmos.accounts",
+    "kosmmos.notifications",
     "kosmmos.mail",
     "kosmmos.briefs",
     "kosmmos.proposals",

@@ -31,6 +31,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
+from kosmmos.connectors.sandbox.ext import base as ext
+
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -83,6 +85,10 @@ class Network:
         self.seq = 0
         self._dirty_posts: set[int] = set()
         self._dirty_channels: set[str] = set()
+        # Extensions' state (``ext/base.py``): decoded on first use, written when touched.
+        self.ext: dict[str, Any] = {}
+        self.ext_raw: dict[str, str] = {}
+        self.ext_dirty: set[str] = set()
         self._lock = threading.RLock()
         if path:
             self._load()
@@ -102,6 +108,7 @@ class Network:
                    "key TEXT, text TEXT, reply_to TEXT, at REAL)")
         db.execute("CREATE TABLE IF NOT EXISTS scripted_comments (post INTEGER, n INTEGER, "
                    "author TEXT, text TEXT, at REAL, PRIMARY KEY (post, n))")
+        db.execute("CREATE TABLE IF NOT EXISTS ext (name TEXT PRIMARY KEY, data TEXT)")
         return db
 
     def _load(self) -> None:
@@ -126,6 +133,7 @@ class Network:
             for seq, pid, key, text, reply_to, at in rows:
                 if pid in self.posts:
                     self._index_comment(self.posts[pid], seq, key, text, reply_to, at)
+            self.ext_raw = dict(db.execute("SELECT name, data FROM ext"))
         finally:
             db.close()
 
@@ -139,7 +147,9 @@ class Network:
             comments, self._dirty_comments = self._dirty_comments, []
             self._dirty_posts.clear()
             self._dirty_channels.clear()
-        if not posts and not channels and not comments:
+            states = [(name, json.dumps(self.ext[name])) for name in self.ext_dirty]
+            self.ext_dirty.clear()
+        if not posts and not channels and not comments and not states:
             return 0
         db = self._db()
         try:
@@ -156,9 +166,10 @@ class Network:
                 db.executemany("INSERT OR REPLACE INTO scripted_comments VALUES (?, ?, ?, ?, ?)", [
                     (p["id"], n, c["author"], c["text"], c["at"])
                     for p in posts for n, c in enumerate(p.get("scripted", ()))])
+                db.executemany("INSERT OR REPLACE INTO ext VALUES (?, ?)", states)
         finally:
             db.close()
-        return len(posts) + len(channels) + len(comments)
+        return len(posts) + len(channels) + len(comments) + len(states)
 
     # --- channels -----------------------------------------------------------------------------
 
@@ -414,6 +425,10 @@ class SandboxApp:
             return await self.admin(net, method, parts[1:], query, receive)
         if parts == ["healthz"]:
             return 200, {"ok": True}, []
+        handler = ext.ROUTES.get(parts[0]) if parts else None
+        if handler is not None:
+            return await handler(ext.Call(self, net, scope, method, parts[1:], query, receive,
+                                          send))
         if len(parts) < 2 or parts[0] != "channels":
             raise Reply(404, {"error": "not_found"})
         cid = parts[1]

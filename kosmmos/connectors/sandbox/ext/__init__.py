@@ -1,0 +1,10 @@
+"""Extensions of the sandbox network: one module per capability (a fake ORD, an ad cabinet, a
+Bot API, public communities…), each serving its own URL prefix and keeping its own state.
+
+A module registers its prefix with ``@route("<prefix>")`` from ``kosmmos.connectors.sandbox.ext.
+base`` and is imported below so the server knows it.
+"""
+
+from kosmmos.connectors.sandbox.ext import base
+
+__all__ = ["base"]
