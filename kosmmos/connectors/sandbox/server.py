@@ -28,6 +28,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -428,7 +429,7 @@ class SandboxApp:
         handler = ext.ROUTES.get(parts[0]) if parts else None
         if handler is not None:
             return await handler(ext.Call(self, net, scope, method, parts[1:], query, receive,
-                                          send))
+                                          send, partial(_body, receive)))
         if len(parts) < 2 or parts[0] != "channels":
             raise Reply(404, {"error": "not_found"})
         cid = parts[1]
