@@ -15,3 +15,8 @@ urlpatterns = [
     path("outbox/", include("kosmmos.mail.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+# Styled error pages in the product's layout (the rule for 403 vs 404: kosmmos/overview/errors.py).
+handler403 = "kosmmos.overview.errors.permission_denied"
+handler404 = "kosmmos.overview.errors.page_not_found"
+handler500 = "kosmmos.overview.errors.server_error"

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -73,7 +74,7 @@ PAGE = 50
 def _agency_membership(request: HttpRequest, organisation_id: Any, *, write: bool) -> Membership:
     membership = membership_in(request, organisation_id)
     if membership.role == Role.CLIENT:
-        raise Http404
+        raise PermissionDenied  # the page exists; not for this role
     if write:
         require_role(membership, STAFF_ROLES)
     return membership
@@ -123,7 +124,7 @@ def get_inbox_workspace(request: HttpRequest, workspace_id: uuid.UUID, *,
                         write: bool = False) -> tuple[Workspace, Membership]:
     workspace, membership = get_workspace_for_user(request, workspace_id, write=write)
     if membership.role == Role.CLIENT:
-        raise Http404
+        raise PermissionDenied  # the page exists; not for this role
     return workspace, membership
 
 

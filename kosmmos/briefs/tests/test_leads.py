@@ -192,8 +192,8 @@ def test_it_hides_leads_from_a_client(world: World) -> None:
     lead = alpha.leads[0]
     browser = client_for(alpha.client)
 
-    assert browser.get("/leads/").status_code == 404
-    assert browser.get(f"/leads/{lead.pk}/").status_code == 404
+    assert browser.get("/leads/").status_code == 403
+    assert browser.get(f"/leads/{lead.pk}/").status_code == 403
     assert browser.post(f"/leads/{lead.pk}/status/", {"status": "lost"}).status_code == 403
     assert browser.post(f"/leads/{lead.pk}/convert/").status_code == 403
     home = browser.get("/").content.decode()
