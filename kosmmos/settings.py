@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "kosmmos.overview.errors.FormAddressMiddleware",
 ]
 
 ROOT_URLCONF = "kosmmos.urls"

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kosmmos.accounts.access import (
     agency_required,
@@ -512,9 +512,12 @@ def workspace_analytics(request: HttpRequest, workspace_id: uuid.UUID) -> HttpRe
     })
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @agency_required
 def workspace_sla(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
+    if request.method == "GET":  # the form's address typed or reloaded: the page that has it
+        workspace, _membership = get_inbox_workspace(request, workspace_id)
+        return redirect("inbox:analytics", workspace_id=workspace.pk)
     workspace, _membership = get_inbox_workspace(request, workspace_id, write=True)
     profile = profile_for(workspace)
     form = SlaForm(request.POST, instance=profile)

@@ -39,3 +39,17 @@ def test_it_renders_the_500_page_in_the_layout() -> None:
     page = server_error(request)
     assert page.status_code == 500
     assert "Ошибка 500" in page.content.decode() or "Error 500" in page.content.decode()
+
+
+def test_it_sends_a_get_on_the_sla_address_to_the_analytics_page(world: World) -> None:
+    ws = world.alpha.client_workspace
+    page = client_for(world.alpha.manager).get(f"/workspaces/{ws.pk}/inbox/sla/")
+    assert page.status_code == 302 and page["Location"].endswith(f"/workspaces/{ws.pk}/inbox/analytics/")
+
+
+def test_it_answers_a_get_on_a_form_address_with_a_page(world: World) -> None:
+    ws = world.alpha.client_workspace
+    page = client_for(world.alpha.manager, language="en").get(
+        f"/workspaces/{ws.pk}/inbox/retrain/")
+    assert page.status_code == 405 and "This address is a form's" in page.content.decode()
+    assert 'class="navbar' in page.content.decode()
