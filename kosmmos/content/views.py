@@ -207,7 +207,8 @@ def _new_initial(request: HttpRequest, workspace: Workspace) -> dict[str, Any]:
 
 
 def _editor_checks(form: PostForm, post: Post | None) -> dict[str, Any]:
-    if form.is_bound and form.is_valid():
+    # The ad rule's missing erid/advertiser still previews: the checks below say what is missing.
+    if form.is_bound and (form.is_valid() or set(form.errors) <= {"erid", "advertiser"}):
         draft = form.draft()
         media = form.ordered_media()
     elif post is not None and not form.is_bound:
