@@ -53,3 +53,8 @@ def test_it_answers_a_get_on_a_form_address_with_a_page(world: World) -> None:
         f"/workspaces/{ws.pk}/inbox/retrain/")
     assert page.status_code == 405 and "This address is a form's" in page.content.decode()
     assert 'class="navbar' in page.content.decode()
+
+
+def test_it_serves_a_favicon_where_browsers_ask_for_it(client: object) -> None:
+    answer = client.get("/favicon.ico")  # type: ignore[attr-defined]
+    assert answer.status_code == 301 and answer["Location"].endswith("kosmmos/favicon.svg")
