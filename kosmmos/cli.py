@@ -237,11 +237,10 @@ def worker(argv: list[str]) -> int:
     import django
 
     django.setup()
-    from django.conf import settings
-
     import warnings
 
     from celery.exceptions import SecurityWarning
+    from django.conf import settings
 
     from kosmmos.jobs.app import app
 
