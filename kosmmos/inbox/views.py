@@ -417,6 +417,16 @@ def item_canned(request: HttpRequest, item_id: uuid.UUID, canned_id: uuid.UUID) 
     return render(request, "inbox/_reply_text.html", {"reply_form": form})
 
 
+@agency_required
+def reply_state(request: HttpRequest, reply_id: uuid.UUID) -> HttpResponse:
+    """One reply's block with its delivery state (polled by the item page until it settles)."""
+    reply = Reply.objects.filter(pk=reply_id).first()
+    if reply is None:
+        raise Http404
+    _item, membership = get_item_for_user(request, reply.item_id)  # whoever may read the item
+    return render(request, "inbox/_reply.html", {"r": reply, "can_edit": membership.is_staff_role})
+
+
 @require_POST
 @agency_required
 def reply_retry(request: HttpRequest, reply_id: uuid.UUID) -> HttpResponse:
