@@ -162,7 +162,7 @@ def lead_status(request: HttpRequest, lead_id: uuid.UUID) -> HttpResponse:
     if form.is_valid():
         actions.change_lead_status(lead, form.cleaned_data["status"], current_user(request))
     if is_htmx(request):
-        return render(request, "briefs/_lead_card.html", {
+        return render(request, "briefs/_lead_moved.html", {
             "lead": lead, "can_edit": True, "statuses": LeadStatus.choices, "moved": True,
         })
     return redirect("briefs:lead_detail", lead_id=lead.pk)

@@ -207,7 +207,8 @@ def _new_initial(request: HttpRequest, workspace: Workspace) -> dict[str, Any]:
 
 
 def _editor_checks(form: PostForm, post: Post | None) -> dict[str, Any]:
-    if form.is_bound and form.is_valid():
+    # The ad rule's missing erid/advertiser still previews: the checks below say what is missing.
+    if form.is_bound and (form.is_valid() or set(form.errors) <= {"erid", "advertiser"}):
         draft = form.draft()
         media = form.ordered_media()
     elif post is not None and not form.is_bound:
@@ -282,14 +283,14 @@ def _done(request: HttpRequest, post: Post | None, message: str, *, error: bool 
 
 
 def _act(request: HttpRequest, post: Post, act: Callable[[], Any],
-         success: str | Callable[[Any], str]) -> HttpResponse:
+         success: str | Callable[[Any], str], to: str | None = None) -> HttpResponse:
     """Run one content action on the post and say how it went: a refusal (ContentError) as an
-    error, else ``success`` (or ``success(result)``)."""
+    error, else ``success`` (or ``success(result)``); then the post's page, or ``to``."""
     try:
         result = act()
     except actions.ContentError as error:
-        return _done(request, post, str(error), error=True)
-    return _done(request, post, success(result) if callable(success) else success)
+        return _done(request, post, str(error), error=True, to=to)
+    return _done(request, post, success(result) if callable(success) else success, to=to)
 
 
 @require_POST
@@ -306,8 +307,10 @@ def post_approve(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
     post, membership = get_post_for_user(request, post_id)
     require_role(membership, {Role.CLIENT, *STAFF_ROLES})
     comment = request.POST.get("comment", "")[:4000]
+    # One-click approval from the client's home goes back there (a fixed page, never a URL).
+    to = reverse("overview:home") if request.POST.get("next") == "home" else None
     return _act(request, post, lambda: actions.approve_post(post, by=current_user(request), comment=comment),
-                _("The post is approved."))
+                _("The post is approved."), to=to)
 
 
 @require_POST

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -16,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kosmmos.accounts.access import (
     agency_required,
@@ -73,7 +74,7 @@ PAGE = 50
 def _agency_membership(request: HttpRequest, organisation_id: Any, *, write: bool) -> Membership:
     membership = membership_in(request, organisation_id)
     if membership.role == Role.CLIENT:
-        raise Http404
+        raise PermissionDenied  # the page exists; not for this role
     if write:
         require_role(membership, STAFF_ROLES)
     return membership
@@ -123,7 +124,7 @@ def get_inbox_workspace(request: HttpRequest, workspace_id: uuid.UUID, *,
                         write: bool = False) -> tuple[Workspace, Membership]:
     workspace, membership = get_workspace_for_user(request, workspace_id, write=write)
     if membership.role == Role.CLIENT:
-        raise Http404
+        raise PermissionDenied  # the page exists; not for this role
     return workspace, membership
 
 
@@ -416,6 +417,16 @@ def item_canned(request: HttpRequest, item_id: uuid.UUID, canned_id: uuid.UUID) 
     return render(request, "inbox/_reply_text.html", {"reply_form": form})
 
 
+@agency_required
+def reply_state(request: HttpRequest, reply_id: uuid.UUID) -> HttpResponse:
+    """One reply's block with its delivery state (polled by the item page until it settles)."""
+    reply = Reply.objects.filter(pk=reply_id).first()
+    if reply is None:
+        raise Http404
+    _item, membership = get_item_for_user(request, reply.item_id)  # whoever may read the item
+    return render(request, "inbox/_reply.html", {"r": reply, "can_edit": membership.is_staff_role})
+
+
 @require_POST
 @agency_required
 def reply_retry(request: HttpRequest, reply_id: uuid.UUID) -> HttpResponse:
@@ -511,9 +522,12 @@ def workspace_analytics(request: HttpRequest, workspace_id: uuid.UUID) -> HttpRe
     })
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @agency_required
 def workspace_sla(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
+    if request.method == "GET":  # the form's address typed or reloaded: the page that has it
+        workspace, _membership = get_inbox_workspace(request, workspace_id)
+        return redirect("inbox:analytics", workspace_id=workspace.pk)
     workspace, _membership = get_inbox_workspace(request, workspace_id, write=True)
     profile = profile_for(workspace)
     form = SlaForm(request.POST, instance=profile)

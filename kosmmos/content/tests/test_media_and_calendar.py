@@ -101,7 +101,7 @@ def test_it_shows_every_client_on_the_agency_calendar(plan: Plan) -> None:
     assert "Пост магазина" in body and "Пост матрасов" in body and "Пост чужого агентства" not in body
     only = browser.get(f"/content/?date={when.date().isoformat()}&workspace={plan.workspace.pk}").content.decode()
     assert "Пост магазина" in only and "Пост матрасов" not in only
-    assert client_for(plan.world.alpha.client).get("/content/").status_code == 404
+    assert client_for(plan.world.alpha.client).get("/content/").status_code == 403
 
 
 def test_it_shows_undated_posts_beside_the_calendar(plan: Plan) -> None:
