@@ -292,7 +292,7 @@ def _item_context(request: HttpRequest, item: Item, membership: Membership,
         Q(workspace__isnull=True) | Q(workspace_id=item.workspace_id))
     reactions = ReactionCount.objects.filter(channel_id=item.channel_id,
                                              post_ref=item.post_ref).first() if item.post_ref else None
-    reader = inbound_for(item.channel)
+    reader = inbound_for(item.channel) if item.channel is not None else None
     context = {
         "item": item, "thread": _thread(item).select_related("assignee")[:200],
         "replies": item.replies.select_related("author").prefetch_related("attempt_rows"),
@@ -302,8 +302,8 @@ def _item_context(request: HttpRequest, item: Item, membership: Membership,
                                       memberships__role__in=STAFF_ROLES).order_by("first_name"),
         "can_edit": membership.is_staff_role, "sentiments": Sentiment.choices,
         "overdue": item.is_overdue(sla), "sla_minutes": int(sla.total_seconds() // 60),
-        "reactions": reactions, "can_reply": item.is_conversation and reader.replies,
-        "no_reply_note": reader.no_reply_note,
+        "reactions": reactions, "can_reply": bool(item.is_conversation and reader and reader.replies),
+        "no_reply_note": reader.no_reply_note if reader else "",
         "network_answers": _network_answers(item),
     }
     context.update(extra)
