@@ -32,8 +32,8 @@ from kosmmos.competitors.moves import detect
 from kosmmos.connectors import public
 from kosmmos.connectors.base import ConnectorError, RateLimited
 from kosmmos.jobs.queue import RowQueue
+from kosmmos.lib.events import emit
 from kosmmos.lib.untrusted import clean_text, cut_text
-from kosmmos.notifications.events import emit
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from kosmmos.inbox.analytics import SURGE_DAYS, is_surge
 from kosmmos.inbox.mentions import ingest_mentions
 from kosmmos.inbox.models import Item, Kind
 from kosmmos.jobs.queue import RowQueue
-from kosmmos.notifications.events import emit
+from kosmmos.lib.events import emit
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,8 @@
   community's own posts of the previous 30 days (at least 10 of them, and at least 20);
 - frequency: posts in the last 7 days at least double, or at most half, the weekly average of the
   28 days before (a baseline of at least two posts a week);
-- promo: a new post announcing a giveaway or a discount (the words below);
+- promo: a post of the last two days, new to us, announcing a giveaway or a discount (the words
+  below);
 - followers: a day's growth over 5× the median daily change of the previous 14 days and over 1 %
   of the followers.
 
@@ -27,6 +28,7 @@ PROMO = re.compile(
     r"розыгрыш|разыгрыва|конкурс|giveaway|скидк|промокод|распродаж|акци[яи]\b|\bsale\b|"
     r"discount|\d+\s?%\s?(off|скидк)", re.IGNORECASE)
 ENGAGEMENT_TIMES, ENGAGEMENT_FLOOR, ENGAGEMENT_HISTORY = 3.0, 20, 10
+FRESH = timedelta(days=2)
 
 
 def detect(community: Community, new_posts: list[CommunityPost], now: datetime) -> list[KeyMove]:
@@ -45,7 +47,8 @@ def detect(community: Community, new_posts: list[CommunityPost], now: datetime) 
                     "A post with %(n)s reactions, %(x).1f× the community's median of %(m)s.")
                     % {"n": post.engagement, "x": post.engagement / max(median, 1), "m": median})
     for post in new_posts:
-        if PROMO.search(post.text):
+        # Only what was just published: the first read of a community brings its history.
+        if post.published_at >= now - FRESH and PROMO.search(post.text):
             found += _keep(community, MoveKind.PROMO, post.external_id, post, _(
                 "A giveaway or a discount: «%(text)s»") % {"text": post.text[:200]})
     found += _frequency(community, now)

@@ -80,8 +80,9 @@ def compare(workspace: Any, days: int, now: datetime | None = None) -> list[Row]
         found = counts.get(cid, {})
         row.followers = found.get("end") if found.get("end") is not None else (
             row.community.followers)
-        if found.get("start") is not None and row.followers is not None:
-            row.growth = row.followers - found["start"]
+        begin = found.get("start")
+        if begin is not None and row.followers is not None:
+            row.growth = row.followers - begin
         row.per_week = row.posts * 7 / days
         if row.posts:
             row.likes, row.comments = row.likes / row.posts, row.comments / row.posts
