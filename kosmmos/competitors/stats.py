@@ -75,7 +75,7 @@ def compare(workspace: Any, days: int, now: datetime | None = None) -> list[Row]
         row.heat[local.weekday()][local.hour] += 1
         row.top.append({"text": text[:140], "url": url, "at": at,
                         "engagement": likes + comments + reposts, "views": views})
-    counts = _followers(ids, start.date(), now.date())
+    counts = _followers(ids, timezone.localdate(start), timezone.localdate(now))
     for cid, row in rows.items():
         found = counts.get(cid, {})
         row.followers = found.get("end") if found.get("end") is not None else (

@@ -160,15 +160,16 @@ def _search(call: Call, pub: dict[str, Any]) -> Answer:
     conf = pub["queries"].get(query.lower(), {})
     per_hour = float(conf.get("per_hour") or 0.5)
     spike = conf.get("spike_at")
+    spike_rate = float(conf.get("spike_per_hour") or per_hour * 8)
     items = []
     hour = int(since // 3600)
     while hour * 3600 <= moment:
-        rate = per_hour * (8 if spike is not None and spike <= hour * 3600 < spike + 6 * 3600
-                           else 1)
+        rate = (spike_rate if spike is not None and spike - 3600 < hour * 3600 < spike + 6 * 3600
+                else per_hour)
         count = int(rate) + (1 if _unit(call.net.seed, "m", query, hour) < rate % 1 else 0)
         for i in range(count):
             at = hour * 3600 + int(_unit(call.net.seed, "mt", query, hour, i) * 3600)
-            if since <= at <= moment:
+            if since <= at <= moment and (spike is None or rate == per_hour or at >= spike):
                 template, _mood = MENTIONS[int(_unit(call.net.seed, "mx", query, hour, i) * 6)]
                 items.append({"id": f"{hour}-{i}", "date": at,
                               "text": template.format(q=query),
@@ -207,6 +208,7 @@ async def handle(call: Call) -> Answer:
                 spike = conf.get("spike_hours_ago")
                 pub["queries"][str(query).lower()] = {
                     "per_hour": conf.get("per_hour"),
+                    "spike_per_hour": conf.get("spike_per_hour"),
                     "spike_at": None if spike is None else now(pub) - float(spike) * 3600}
         touch(call.net, "pub")
         return 200, {"ok": True}, []
