@@ -50,8 +50,7 @@ def _unit(*parts: object) -> float:
 
 
 def _state(call: Call) -> dict[str, Any]:
-    found: dict[str, Any] = state(call.net, "pub", lambda: {
-        "offset": 0.0, "communities": {}, "queries": {}})
+    found: dict[str, Any] = state(call.net, "pub", empty)
     return found
 
 
@@ -180,6 +179,27 @@ def _search(call: Call, pub: dict[str, Any]) -> Answer:
     return 200, {"items": items[-200:][::-1]}, []
 
 
+def empty() -> dict[str, Any]:
+    return {"offset": 0.0, "communities": {}, "queries": {}}
+
+
+def configure(pub: dict[str, Any], body: dict[str, Any]) -> None:
+    """``{communities: {handle: {name, followers, per_day, level, spike_day, created}},
+    queries: {q: {per_hour, spike_per_hour, spike_hours_ago}}}``; ``created`` (unix time,
+    default now) is when the community's 42 days of history end."""
+    moment = now(pub)
+    for handle, conf in (body.get("communities") or {}).items():
+        if str(handle).startswith(PREFIX) and isinstance(conf, dict):
+            pub["communities"][str(handle)] = {**conf, "created": float(
+                conf.get("created") or moment)}
+    for query, conf in (body.get("queries") or {}).items():
+        if isinstance(conf, dict):
+            spike = conf.get("spike_hours_ago")
+            pub["queries"][str(query).lower()] = {
+                "per_hour": conf.get("per_hour"), "spike_per_hour": conf.get("spike_per_hour"),
+                "spike_at": None if spike is None else moment - float(spike) * 3600}
+
+
 @route("pub")
 async def handle(call: Call) -> Answer:
     pub = _state(call)
@@ -199,17 +219,7 @@ async def handle(call: Call) -> Answer:
         touch(call.net, "pub")
         return 200, {"now": now(pub)}, []
     if parts[:1] == ["_setup"] and call.method == "PUT":
-        body = await call.body()
-        for handle, conf in (body.get("communities") or {}).items():
-            if str(handle).startswith(PREFIX) and isinstance(conf, dict):
-                pub["communities"][str(handle)] = {**conf, "created": now(pub)}
-        for query, conf in (body.get("queries") or {}).items():
-            if isinstance(conf, dict):
-                spike = conf.get("spike_hours_ago")
-                pub["queries"][str(query).lower()] = {
-                    "per_hour": conf.get("per_hour"),
-                    "spike_per_hour": conf.get("spike_per_hour"),
-                    "spike_at": None if spike is None else now(pub) - float(spike) * 3600}
+        configure(pub, await call.body())
         touch(call.net, "pub")
         return 200, {"ok": True}, []
     if call.method != "GET":
