@@ -24,7 +24,8 @@ def _community(world: Any, handle: str = "pub-a", *, own: bool = False) -> Follo
     CommunityPost.objects.bulk_create([CommunityPost(
         community=community, external_id=str(i), published_at=now - timedelta(days=i % 20),
         text="Реклама erid: abc" if i == 0 else f"post {i}", url=f"sandbox:{handle}/{i}",
-        likes=10 * i, comments=i, reposts=1, views=100 * i + 100) for i in range(20)])
+        likes=10 * i, comments=i, reposts=1, views=100 * i + 100, is_ad=i == 0)
+        for i in range(20)])
     Followers.objects.create(community=community, day=timezone.localdate() - timedelta(days=10),
                              followers=900)
     Followers.objects.create(community=community, day=timezone.localdate(), followers=1000)
