@@ -92,7 +92,7 @@ def _inner(opts: dict[str, object]) -> dict[str, object]:
             found = local.client = httpx.Client(transport=bridge)
         return found
 
-    http.client = client  # type: ignore[assignment]  # every request to the in-process sandbox
+    http.client = client  # every request to the in-process sandbox  # every request to the in-process sandbox
     settings.SANDBOX_URL = "http://sandbox.bench"
     settings.ALLOWED_HOSTS = ["*"]
 
@@ -125,7 +125,7 @@ def _inner(opts: dict[str, object]) -> dict[str, object]:
         finally:
             close_old_connections()
 
-    tasks.read_community.delay = lambda pk: pool.submit(work, pk)  # type: ignore[method-assign]
+    tasks.read_community.delay = lambda pk: pool.submit(work, pk)
     state = pub.empty()
 
     def sandbox_now() -> float:
