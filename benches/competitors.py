@@ -92,7 +92,7 @@ def _inner(opts: dict[str, object]) -> dict[str, object]:
             found = local.client = httpx.Client(transport=bridge)
         return found
 
-    http.client = client  # every request to the in-process sandbox  # every request to the in-process sandbox
+    http.client = client  # every request to the in-process sandbox
     settings.SANDBOX_URL = "http://sandbox.bench"
     settings.ALLOWED_HOSTS = ["*"]
 
