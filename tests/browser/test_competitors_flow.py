@@ -5,6 +5,7 @@ move (the alert the managers get)."""
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.request
 
@@ -52,9 +53,9 @@ def test_add_a_competitor_by_link_then_its_posts_stats_and_key_move(
         with page.expect_navigation():
             page.locator("button[name=language][value=en]").first.click()
     page.goto(f"{base}/workspaces/")
-    with page.expect_navigation():
-        page.locator("main a[href^='/workspaces/'][href$='/']").filter(
-            has_not_text="+").first.click()
+    hrefs = page.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href'))")
+    client = next(h for h in hrefs if h and re.fullmatch(r"/workspaces/[0-9a-f-]{36}/", h))
+    page.goto(base + client)
     with page.expect_navigation():
         page.locator("a[href*='/competitors/']").first.click()
     page.set_viewport_size({"width": 390, "height": 900})
