@@ -41,9 +41,10 @@ def networks(keys: dict[str, str]) -> list[str]:
     return [n for n, key in SEARCHERS.items() if keys.get(key)]
 
 
-def matches(text: str, words: list[str], exclusions: list[str]) -> bool:
+def excluded(text: str, exclusions: list[str]) -> bool:
+    """A post containing any exclusion (case-insensitive) is left out."""
     low = text.lower()
-    return not any(x in low for x in exclusions)
+    return any(x in low for x in exclusions)
 
 
 def search_mentions(pk: Any) -> int:
@@ -68,7 +69,7 @@ def search_mentions(pk: Any) -> int:
               failed=exc.permanent)
         return 0
     exclusions = query.exclusion_list()
-    kept = [f for f in found if matches(f.text, query.word_list(), exclusions)]
+    kept = [f for f in found if not excluded(f.text, exclusions)]
     run = ingest_mentions(query.workspace, kept)
     with transaction.atomic():
         _done(query, until=now)
