@@ -10,6 +10,7 @@ from __future__ import annotations
 BENCHES = {
     "backup": "benches.backup:run",
     "boot": "benches.boot:run",
+    "competitors": "benches.competitors:run",
     "dashboard": "benches.dashboard:run",
     "fuzz": "benches.fuzz:run",
     "inbox": "benches.inbox:run",

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "kosmmos.content",
     "kosmmos.publishing",
     "kosmmos.inbox",
+    "kosmmos.competitors",
     "kosmmos.links",
     "kosmmos.api",
     "kosmmos.overview",

@@ -277,6 +277,8 @@ def workspace_inbox(request: HttpRequest, workspace_id: uuid.UUID) -> HttpRespon
 
 def _thread(item: Item) -> QuerySet[Item]:
     """The other items of the same conversation: the post's comments, or the chat's messages."""
+    if item.channel_id is None:  # a mention stands alone
+        return Item.objects.filter(pk=item.pk)
     others = Item.objects.filter(channel_id=item.channel_id, deleted_at__isnull=True)
     if item.kind == Kind.MESSAGE:
         return others.filter(kind=Kind.MESSAGE, chat_ref=item.chat_ref).order_by("received_at")
@@ -291,9 +293,10 @@ def _item_context(request: HttpRequest, item: Item, membership: Membership,
     sla = profile.sla if profile else timedelta(minutes=DEFAULT_SLA_MINUTES)
     canned = CannedReply.objects.filter(organisation_id=item.organisation_id).filter(
         Q(workspace__isnull=True) | Q(workspace_id=item.workspace_id))
-    reactions = ReactionCount.objects.filter(channel_id=item.channel_id,
-                                             post_ref=item.post_ref).first() if item.post_ref else None
-    reader = inbound_for(item.channel)
+    reactions = ReactionCount.objects.filter(
+        channel_id=item.channel_id, post_ref=item.post_ref
+    ).first() if item.post_ref and item.channel_id else None
+    reader = inbound_for(item.channel) if item.channel is not None else None
     context = {
         "item": item, "thread": _thread(item).select_related("assignee")[:200],
         "replies": item.replies.select_related("author").prefetch_related("attempt_rows"),
@@ -303,8 +306,8 @@ def _item_context(request: HttpRequest, item: Item, membership: Membership,
                                       memberships__role__in=STAFF_ROLES).order_by("first_name"),
         "can_edit": membership.is_staff_role, "sentiments": Sentiment.choices,
         "overdue": item.is_overdue(sla), "sla_minutes": int(sla.total_seconds() // 60),
-        "reactions": reactions, "can_reply": item.is_conversation and reader.replies,
-        "no_reply_note": reader.no_reply_note,
+        "reactions": reactions, "can_reply": bool(item.is_conversation and reader and reader.replies),
+        "no_reply_note": reader.no_reply_note if reader else "",
         "network_answers": _network_answers(item),
     }
     context.update(extra)
@@ -314,7 +317,7 @@ def _item_context(request: HttpRequest, item: Item, membership: Membership,
 def _network_answers(item: Item) -> list[NetworkAnswer]:
     """Our answers to this comment seen on the network, less the ones sent from Kosmmos (those
     are listed with their delivery state already: same network id, or same text)."""
-    if item.kind != Kind.COMMENT:
+    if item.kind != Kind.COMMENT or item.channel_id is None:
         return []
     replies = list(item.replies.values_list("external_id", "text"))
     sent = {ref for ref, _text in replies if ref}

@@ -40,6 +40,8 @@ DISPATCHERS = [
     "kosmmos.inbox.dispatch:dispatch_retrain",
     "kosmmos.inbox.dispatch:sweep_stuck",
     "kosmmos.inbox.dispatch:check_surges",
+    "kosmmos.competitors.dispatch:sweep_stuck",
+    "kosmmos.competitors.dispatch:dispatch_due",
     "kosmmos.privacy.dispatch:run_retention",
     "kosmmos.backup.schedule:dispatch_due",
 ]
