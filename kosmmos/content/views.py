@@ -35,7 +35,6 @@ from kosmmos.accounts.access import (
     staff_required,
 )
 from kosmmos.accounts.models import STAFF_ROLES, Membership, Role, Workspace
-from kosmmos.connectors.telegram.connector import deletable as telegram_deletable
 from kosmmos.content import actions, calendar, importer, labels
 from kosmmos.content.access import get_owned, get_post_for_user, get_target_for_user
 from kosmmos.content.forms import (
@@ -59,7 +58,9 @@ from kosmmos.content.models import (
     PostStatus,
     PostTemplate,
     Rubric,
+    TargetStatus,
 )
+from kosmmos.content.targets import past_delete_window
 from kosmmos.content.validation import Draft, Problem, check_schedulable, limits_for, network_name
 from kosmmos.lib.dates import query_date
 from kosmmos.lib.htmx import is_htmx
@@ -255,8 +256,8 @@ def post_detail(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
     can_edit = membership.is_staff_role
     targets = list(post.targets.select_related("channel").order_by("channel__network"))
     # The Bot API deletes only messages under 48 hours old: say so before a delete is asked.
-    undeletable = [t.channel.name for t in targets if t.channel.network == "telegram"
-                   and t.published_at and not telegram_deletable(t.published_at)]
+    undeletable = [t.channel.name for t in targets
+                   if t.status == TargetStatus.PUBLISHED and past_delete_window(t)]
     return render(request, "content/post_detail.html", {
         "post": post, "workspace": post.workspace, "previews": previews(draft, media, problems),
         "problems": [p for p in problems if p.blocking],
