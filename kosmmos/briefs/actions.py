@@ -10,6 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kosmmos.accounts.models import Organisation, User, Workspace
+from kosmmos.audit.log import record as audit
 from kosmmos.briefs.models import Brief, Lead, LeadEvent, LeadStatus
 from kosmmos.briefs.signals import brief_received
 from kosmmos.lib.mailing import send_email
@@ -60,9 +61,11 @@ def notify_new_lead(lead: Lead) -> None:
 def change_lead_status(lead: Lead, status: str, by: User | None) -> bool:
     if lead.status == status:
         return False
-    old = lead.get_status_display()
+    old, was = lead.get_status_display(), lead.status
     lead.status = status
     lead.save(update_fields=["status", "updated_at"])
+    audit(lead.organisation_id, "lead.status_changed", target=lead, actor=by,
+          changes={"status": [was, status]})
     LeadEvent.objects.create(
         lead=lead, author=by, kind=LeadEvent.Kind.STATUS,
         text=f"{old} → {lead.get_status_display()}",

@@ -485,9 +485,7 @@ def _file_response(item: MediaItem) -> FileResponse:
 def media_delete(request: HttpRequest, media_id: uuid.UUID) -> HttpResponse:
     item, _membership = get_owned(request, MediaItem, media_id, write=True)
     workspace_id = item.workspace_id
-    with transaction.atomic():
-        item.delete()
-        transaction.on_commit(lambda: item.file.delete(save=False))
+    actions.delete_media(item, by=current_user(request))
     messages.success(request, _("The file is deleted."))
     return redirect("content:media_library", workspace_id=workspace_id)
 
