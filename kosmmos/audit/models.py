@@ -42,6 +42,7 @@ ACTION_LABELS = {
     "backup.failed": _("Backup failed"),
     "privacy.consent_text_changed": _("Consent text changed"),
     "organisation.export_requested": _("Agency data export requested"),
+    "organisation.exported": _("Agency data downloaded"),
     "organisation.deletion_scheduled": _("Agency deletion scheduled"),
     "organisation.deletion_cancelled": _("Agency deletion cancelled"),
     "organisation.deleted": _("Agency deleted"),

@@ -41,6 +41,9 @@ DISPATCHERS = [
     "kosmmos.inbox.dispatch:sweep_stuck",
     "kosmmos.inbox.dispatch:check_surges",
     "kosmmos.privacy.dispatch:run_retention",
+    "kosmmos.privacy.dispatch:dispatch_exports",
+    "kosmmos.privacy.dispatch:sweep_exports",
+    "kosmmos.privacy.dispatch:run_deletions",
     "kosmmos.backup.schedule:dispatch_due",
 ]
 

@@ -140,6 +140,14 @@ class EventStore:
                     changed += max(cur.rowcount, 0)
         return changed
 
+    def forget_workspaces(self, workspace_ids: Iterable[uuid.UUID]) -> None:
+        """Delete every click and rollup of these workspaces (their organisation is deleted)."""
+        with self._tx() as cur:
+            for workspace in {self._uuid(w) for w in workspace_ids}:
+                for table in ("links_click", "links_click_hourly", "links_click_dirty"):
+                    cur.execute(self._sql(f"DELETE FROM {table} WHERE workspace_id = %s"),  # noqa: S608
+                                [workspace])
+
     def offsets(self) -> dict[str, int]:
         return {s: int(p) for s, p in self._rows("SELECT segment, position FROM links_spool_offset")}
 

@@ -225,7 +225,7 @@ def forget_clicks(organisation: Organisation, click_ids: set[str]) -> int:
     return get_store().forget_clicks(workspaces, click_ids)
 
 
-def _owned_models() -> list[tuple[type[models.Model], str]]:
+def owned_models() -> list[tuple[type[models.Model], str]]:
     """Each model the organisation owns, with its path to the organisation (the audit log is
     left alone: it never holds a data subject's identifiers, and is never edited)."""
 
@@ -257,7 +257,7 @@ def sweep(organisation: Organisation, identifiers: Iterable[str]) -> int:
         return 0
     pattern = re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE)
     changed = 0
-    for model, path in _owned_models():
+    for model, path in owned_models():
         columns = [f for f in model._meta.concrete_fields
                    if isinstance(f, models.CharField | models.TextField | models.JSONField)
                    and not f.choices and not f.primary_key]
