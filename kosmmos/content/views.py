@@ -92,13 +92,16 @@ def _calendar_context(request: HttpRequest, membership: Membership, workspaces: 
         posts = posts.filter(status=status)
     in_period = posts.filter(publish_at__gte=start, publish_at__lt=end)
     more: dict[Any, int] = {}
-    if period.view == "month":
-        shown, more, failed_count = calendar.month_window(in_period, zone)
+    # ``day``: a week's day shown whole (its "show more"); any other value shows none whole.
+    whole = query_date(request.GET.get("day", "")) if period.view == "week" else None
+    if period.view in calendar.CARDS_PER_DAY:
+        shown, more, failed_count = calendar.day_window(
+            in_period, zone, calendar.CARDS_PER_DAY[period.view], whole)
         in_period = Post.objects.filter(pk__in=shown)
     dated = list(calendar.with_targets(in_period))
     undated = list(calendar.with_targets(posts.filter(publish_at__isnull=True)).order_by("-created_at")[:50])
     calendar.annotate(dated + undated)
-    if period.view != "month":
+    if period.view not in calendar.CARDS_PER_DAY:
         failed_count = len([p for p in dated if p.troubles])  # type: ignore[attr-defined]  # set by calendar.annotate
     day_list = calendar.days(period, dated, zone, today, more)
     return {
