@@ -391,6 +391,12 @@ def post_delete(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
         remote = actions.delete_post(post, by=current_user(request))
     except actions.ContentError as error:
         return _done(request, post, str(error), error=True)
+    kept = list(post.targets.filter(status=TargetStatus.NOT_DELETABLE)
+                .values_list("channel__name", flat=True))
+    if kept:  # marked at once: the network's delete window has passed
+        messages.warning(request, _("Not deletable through the network any more, the post stays "
+                                    "on: %(channels)s — delete it there yourself.")
+                         % {"channels": ", ".join(kept)})
     if remote:
         return _done(request, None, _("The post is deleted here and is being deleted from the networks."), to=to)
     return _done(request, None, _("The post is deleted."), to=to)

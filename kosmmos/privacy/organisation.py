@@ -102,7 +102,7 @@ def delete_organisation(organisation: Organisation) -> dict[str, Any]:
     workspaces = list(Workspace.objects.filter(organisation=organisation).values_list("pk", flat=True))
     members = list(Membership.objects.filter(organisation=organisation).values_list("user_id", flat=True))
     summary = {"name": organisation.name, "workspaces": len(workspaces), "files": len(files),
-               "requested_by": getattr(deletion and deletion.requested_by, "email", ""),
+               "requested_by": deletion.requested_by.email if deletion and deletion.requested_by else "",
                "requested_at": deletion.requested_at.isoformat() if deletion else ""}
     with transaction.atomic():
         record(None, "organisation.deleted", target=f"Organisation {organisation.pk}",

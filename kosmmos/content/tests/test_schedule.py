@@ -183,7 +183,8 @@ def test_it_marks_a_telegram_post_past_48_hours_not_deletable_instead_of_asking(
     browser = client_for(plan.world.alpha.manager, **EN)
     page = browser.get(f"/content/posts/{post.pk}/").content.decode()
     assert "Telegram deletes only messages sent less than 48 hours ago: in " + plan.telegram.name in page
-    browser.post(f"/content/posts/{post.pk}/delete/")
+    answer = browser.post(f"/content/posts/{post.pk}/delete/", follow=True).content.decode()
+    assert "the post stays on: " + plan.telegram.name in answer
     vk, telegram = (post.targets.get(channel=plan.vk), post.targets.get(channel=plan.telegram))
     assert (vk.status, vk.pending_action) == (TargetStatus.PUBLISHED, "delete")
     assert (telegram.status, telegram.pending_action) == (TargetStatus.NOT_DELETABLE, "")
