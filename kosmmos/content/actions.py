@@ -456,6 +456,15 @@ def delete_post(post: Post, *, by: User) -> bool:
     return False
 
 
+@transaction.atomic
+def delete_media(item: MediaItem, *, by: User) -> None:
+    """Delete a library file: the row now, the stored file once the deletion is committed."""
+    audit(item.organisation_id, "media.deleted", target=item, actor=by,
+          changes={"file": item.name or item.file.name, "workspace": str(item.workspace_id)})
+    item.delete()
+    transaction.on_commit(lambda: item.file.delete(save=False))
+
+
 # --- Templates ----------------------------------------------------------------------------------
 
 

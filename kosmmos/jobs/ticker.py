@@ -43,6 +43,9 @@ DISPATCHERS = [
     "kosmmos.competitors.dispatch:sweep_stuck",
     "kosmmos.competitors.dispatch:dispatch_due",
     "kosmmos.privacy.dispatch:run_retention",
+    "kosmmos.privacy.dispatch:dispatch_exports",
+    "kosmmos.privacy.dispatch:sweep_exports",
+    "kosmmos.privacy.dispatch:run_deletions",
     "kosmmos.backup.schedule:dispatch_due",
 ]
 

@@ -146,3 +146,31 @@ def test_it_shows_a_busy_days_first_posts_and_every_failure_in_the_month(plan: P
     assert "+4 more" in month and f"?view=week&date={day.date().isoformat()}" in month
     assert all(p.title in week for p in posts)
     assert "+4 more" not in week
+
+
+def test_it_windows_a_busy_week_day_and_shows_it_whole_on_demand(plan: Plan) -> None:
+    from datetime import timedelta
+
+    from kosmmos.content.calendar import WEEK_CARDS_PER_DAY
+    from kosmmos.content.models import PostTarget
+
+    day = future(3, 9)
+    posts = [make_post(plan.workspace, title=f"Пост {i:02d}", at=day + timedelta(minutes=i))
+             for i in range(WEEK_CARDS_PER_DAY + 3)]
+    failed = make_post(plan.workspace, title="Сломанный пост", at=day + timedelta(hours=6),
+                       channels=[plan.vk])
+    PostTarget.objects.filter(post=failed).update(status="failed", last_error="Токен отозван")
+    browser = client_for(plan.world.alpha.manager, **EN)
+    iso = day.date().isoformat()
+    url = f"/workspaces/{plan.workspace.pk}/content/?view=week&date={iso}"
+
+    week = browser.get(url).content.decode()
+    whole = browser.get(url + f"&day={iso}").content.decode()
+    hostile = [browser.get(url + f"&day={value}") for value in ("x", "9999-99-99", "\x00", "")]
+
+    assert [p for p in posts if p.title in week] == posts[:WEEK_CARDS_PER_DAY]
+    assert "Сломанный пост" in week and "Токен отозван" in week
+    assert "1 post failed to publish" in week
+    assert "+3 more" in week and f"?view=week&date={iso}&day={iso}" in week
+    assert all(p.title in whole for p in posts) and "+3 more" not in whole
+    assert all(r.status_code == 200 and "+3 more" in r.content.decode() for r in hostile)
