@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "kosmmos.audit",
     "kosmmos.backup",
     "kosmmos.privacy",
+    "kosmmos.reports",
 ]
 
 MIDDLEWARE = [

@@ -42,6 +42,9 @@ DISPATCHERS = [
     "kosmmos.inbox.dispatch:check_surges",
     "kosmmos.privacy.dispatch:run_retention",
     "kosmmos.backup.schedule:dispatch_due",
+    "kosmmos.reports.dispatch:dispatch_schedules",
+    "kosmmos.reports.dispatch:dispatch_due",
+    "kosmmos.reports.dispatch:sweep_stuck",
 ]
 
 
