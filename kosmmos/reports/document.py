@@ -92,7 +92,9 @@ def context(report: Report, version: ReportVersion) -> dict[str, Any]:
     sections = [{"code": code, "label": str(SECTION_LABELS[code]),
                  "text": getattr(version, code, "") if code in ("summary", "done", "next") else "",
                  "figures": figures.get(code), "chart": charts.get(code)}
-                for code in version.sections if code in SECTION_LABELS]
+                for code in version.sections if code in SECTION_LABELS
+                # A figure section without stored figures (none were collected) is left out.
+                and (code in ("summary", "done", "next") or figures.get(code) is not None)]
     return {"report": report, "version": version, "brand": brand, "sections": sections,
             "forecast": forecast, "workspace": report.workspace,
             "period": period_label(report.period_start, report.period_end)}

@@ -10,7 +10,6 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -27,19 +26,10 @@ from kosmmos.accounts.access import (
 )
 from kosmmos.accounts.models import STAFF_ROLES, Membership
 from kosmmos.reports import actions, document, pdf
+from kosmmos.reports.access import visible_reports
 from kosmmos.reports.dispatch import drafts
 from kosmmos.reports.forms import CommentaryForm, DraftForm, SettingsForm, TemplateForm
 from kosmmos.reports.models import Report, ReportStatus, ReportVersion
-
-
-def visible_reports(membership: Membership) -> QuerySet[Report]:
-    """The reports a member may see: all of the organisation for agency roles, the sent ones
-    of their own workspaces for a client."""
-    found = Report.objects.filter(organisation=membership.organisation_id).select_related(
-        "workspace", "version")
-    if membership.is_agency:
-        return found
-    return found.filter(workspace__in=membership.visible_workspaces(), status=ReportStatus.SENT)
 
 
 def get_report_for_user(request: HttpRequest, report_id: uuid.UUID, *,
