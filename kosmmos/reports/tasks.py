@@ -4,6 +4,7 @@ import logging
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
@@ -15,7 +16,7 @@ from kosmmos.reports.models import MAX_ATTEMPTS, Report, ReportStatus
 log = logging.getLogger(__name__)
 
 # Figures and a PDF take seconds; after this the sweep assumes the worker died.
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(seconds=settings.REPORTS_LEASE_SECONDS)
 
 
 @app.task(name="reports.render_report", ignore_result=True)
