@@ -22,6 +22,7 @@ render time of the versions, p95). ``--workspaces 200`` is the issue's size.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -215,8 +216,9 @@ def run(argv: list[str]) -> dict[str, Any]:
                 if not killed and not opts.no_kill and counts["done"] >= opts.workspaces / 3:
                     os.killpg(workers[0].pid, signal.SIGKILL)
                     killed = True
-                if counts["sent"] >= opts.workspaces and \
-                        counts["mails_sent"] >= counts["sent"] or counts["failed"]:
+                finished = counts["sent"] >= opts.workspaces and \
+                    counts["mails_sent"] >= counts["sent"]
+                if finished or counts["failed"]:
                     break
                 if time.monotonic() - started > opts.timeout:
                     break
@@ -224,10 +226,8 @@ def run(argv: list[str]) -> dict[str, Any]:
             wall = time.monotonic() - started
         finally:
             for proc in workers:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
             for proc in workers:
                 try:
                     proc.wait(timeout=20)
