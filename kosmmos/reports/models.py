@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kosmmos.accounts.models import Organisation, Role, User, Workspace
 from kosmmos.lib.ids import token
@@ -68,7 +69,7 @@ class ReportSettings(models.Model):
     day = models.PositiveSmallIntegerField(
         _("day of the month"), default=3,
         help_text=_("1–28; weekly reports are drafted on Mondays."))
-    at = models.TimeField(_("at"), default=time(9, 0))
+    at = models.TimeField(pgettext_lazy("report schedule time", "at"), default=time(9, 0))
     auto_send = models.BooleanField(
         _("send without review"), default=False,
         help_text=_("A drafted report is emailed to the client at once."))
