@@ -44,11 +44,14 @@ class ReportError(Exception):
     """A refused action, with the reason a person can read."""
 
 
-def template_for(workspace: Workspace) -> ReportTemplate:
-    """The workspace's template, made with the defaults on first use."""
-    found, _created = ReportTemplate.objects.get_or_create(
-        workspace=workspace, defaults={"organisation_id": workspace.organisation_id,
-                                       "sections": list(DEFAULT_SECTIONS)})
+def template_for(workspace: Workspace, *, create: bool = True) -> ReportTemplate:
+    """The workspace's template, made with the defaults on first use (``create=False``: the
+    defaults unsaved, for a page that only shows them)."""
+    defaults = {"organisation_id": workspace.organisation_id, "sections": list(DEFAULT_SECTIONS)}
+    if not create:
+        return ReportTemplate.objects.filter(workspace=workspace).first() or \
+            ReportTemplate(workspace=workspace, **defaults)
+    found, _created = ReportTemplate.objects.get_or_create(workspace=workspace, defaults=defaults)
     return found
 
 

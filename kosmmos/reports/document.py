@@ -28,8 +28,10 @@ PRODUCT = "Kosmmos"
 
 
 def settings_for(organisation: Organisation) -> ReportSettings:
-    found, _created = ReportSettings.objects.get_or_create(organisation=organisation)
-    return found
+    """The organisation's report settings; the defaults (unsaved) until someone saves them, so
+    reading them never writes."""
+    found = ReportSettings.objects.filter(organisation=organisation).first()
+    return found or ReportSettings(organisation=organisation)
 
 
 def branding(organisation: Organisation) -> dict[str, Any]:

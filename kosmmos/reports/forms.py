@@ -61,7 +61,7 @@ class TemplateForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        chosen = self.instance.section_list() if self.instance.pk else list(DEFAULT_SECTIONS)
+        chosen = self.instance.section_list()
         for index, code in enumerate(DEFAULT_SECTIONS):
             self.fields[f"on_{code}"] = forms.BooleanField(
                 label=SECTION_LABELS[code], required=False, initial=code in chosen)

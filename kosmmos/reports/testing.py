@@ -13,10 +13,13 @@ from kosmmos.reports.models import DEFAULT_SECTIONS, Report, ReportStatus, Repor
 
 def make_sent_report(workspace: Workspace, start: date = date(2026, 10, 1),
                      end: date = date(2026, 10, 31)) -> Report:
-    report = Report.objects.create(organisation_id=workspace.organisation_id, workspace=workspace,
-                                   template=template_for(workspace), period_start=start,
-                                   period_end=end, status=ReportStatus.SENT,
-                                   sent_at=timezone.now())
+    """The period's report (made once: the period's key is unique), sent."""
+    report, created = Report.objects.get_or_create(
+        workspace=workspace, template=template_for(workspace), period_start=start,
+        period_end=end, defaults={"organisation_id": workspace.organisation_id,
+                                  "status": ReportStatus.SENT, "sent_at": timezone.now()})
+    if not created:
+        return report
     report.version = ReportVersion.objects.create(
         report=report, number=1, sections=list(DEFAULT_SECTIONS), figures={},
         summary=f"{workspace.name} report summary")

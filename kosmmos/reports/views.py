@@ -207,7 +207,7 @@ def report_settings(request: HttpRequest) -> HttpResponse:
 @staff_required
 def workspace_template(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
     workspace, membership = get_workspace_for_user(request, workspace_id, write=True)
-    template = actions.template_for(workspace)
+    template = actions.template_for(workspace, create=request.method == "POST")
     form = TemplateForm(request.POST or None, instance=template)
     if request.method == "POST":
         if form.is_valid():
