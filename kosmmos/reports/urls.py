@@ -13,6 +13,7 @@ urlpatterns = [
     path("reports/<uuid:report_id>/send/", views.report_send, name="send"),
     path("reports/<uuid:report_id>/regenerate/", views.report_regenerate, name="regenerate"),
     path("reports/<uuid:report_id>/link/", views.report_link, name="link"),
+    path("reports/<uuid:report_id>/retry/", views.report_retry, name="retry"),
     path("settings/reports/", views.report_settings, name="settings"),
     path("workspaces/<uuid:workspace_id>/report-template/", views.workspace_template,
          name="template"),

@@ -177,6 +177,16 @@ def report_regenerate(request: HttpRequest, report_id: uuid.UUID) -> HttpRespons
 
 @staff_required
 @require_POST
+def report_retry(request: HttpRequest, report_id: uuid.UUID) -> HttpResponse:
+    """A report whose drafting failed goes back to the queue, its error cleared."""
+    report, _membership = get_report_for_user(request, report_id, write=True)
+    if drafts.retry_failed(report.pk, ReportStatus.FAILED):
+        messages.success(request, _("The draft is being prepared."))
+    return redirect("reports:detail", report_id=report.pk)
+
+
+@staff_required
+@require_POST
 def report_link(request: HttpRequest, report_id: uuid.UUID) -> HttpResponse:
     report, _membership = get_report_for_user(request, report_id, write=True)
     if request.POST.get("action") == "renew":

@@ -66,3 +66,19 @@ def test_it_records_a_failed_render_and_retries_later(
     report.refresh_from_db()
     assert report.status == ReportStatus.PENDING and "Pango is missing" in report.last_error
     assert report.next_attempt_at > timezone.now()
+
+
+def test_it_retries_a_failed_report_on_request(world: World, seeded: Seeded,
+                                               django_capture_on_commit_callbacks: Any) -> None:
+    from kosmmos.conftest import client_for
+
+    report, _ = actions.request_draft(seeded.workspace, seeded.start, seeded.end)
+    Report.objects.filter(pk=report.pk).update(status=ReportStatus.FAILED, last_error="boom")
+    assert client_for(world.alpha.client).post(f"/reports/{report.pk}/retry/").status_code == 403
+    page = client_for(world.alpha.manager).get(f"/reports/{report.pk}/")
+    assert "boom" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(world.alpha.manager).post(f"/reports/{report.pk}/retry/")
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.status == ReportStatus.DRAFT and report.last_error == ""

@@ -260,3 +260,23 @@ def test_it_reads_the_schedule_without_many_queries(world: World, seeded: Seeded
     with CaptureQueriesContext(connection) as queries:
         tick(["kosmmos.reports.dispatch:dispatch_schedules"])
     assert len(queries) < 10
+
+
+@pytest.mark.parametrize("data", [
+    {"summary": "x" * 6000},
+    {"summary": "ok", "done": "y" * 5001},
+])
+def test_it_refuses_a_broken_commentary(world: World, seeded: Seeded, data: dict[str, str]) -> None:
+    report, _ = actions.request_draft(seeded.workspace, seeded.start, seeded.end)
+    actions.render_draft(_rendering(report))
+    response = client_for(world.alpha.manager).post(f"/reports/{report.pk}/text/", data)
+    assert response.status_code == 302
+    assert ReportVersion.objects.get(report=report).summary == ""
+
+
+def test_it_cleans_control_characters_from_the_commentary(world: World, seeded: Seeded) -> None:
+    report, _ = actions.request_draft(seeded.workspace, seeded.start, seeded.end)
+    actions.render_draft(_rendering(report))
+    client_for(world.alpha.manager).post(f"/reports/{report.pk}/text/",
+                                         {"summary": "Итоги\x00 месяца"})
+    assert "\x00" not in ReportVersion.objects.get(report=report).summary
