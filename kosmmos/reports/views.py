@@ -154,7 +154,11 @@ def report_send(request: HttpRequest, report_id: uuid.UUID) -> HttpResponse:
     except actions.ReportError as error:
         messages.error(request, str(error))
     else:
-        if sent:
+        if sent and not report.template.recipients():
+            messages.warning(request, _("Nobody to email: the client has no users and the "
+                                        "template no extra addresses. The report is in the "
+                                        "archive and its link works."))
+        elif sent:
             messages.success(request, _("The report is sent to the client."))
         else:
             messages.info(request, _("The report was sent already."))

@@ -280,3 +280,15 @@ def test_it_cleans_control_characters_from_the_commentary(world: World, seeded: 
     client_for(world.alpha.manager).post(f"/reports/{report.pk}/text/",
                                          {"summary": "Итоги\x00 месяца"})
     assert "\x00" not in ReportVersion.objects.get(report=report).summary
+
+
+def test_it_says_when_there_is_nobody_to_email(world: World) -> None:
+    ws = world.alpha.other_workspace  # no client user
+    report, _ = actions.request_draft(ws, date(2026, 10, 1), date(2026, 10, 31))
+    actions.render_draft(_rendering(report))
+    page = client_for(world.alpha.manager, language="en").post(
+        f"/reports/{report.pk}/send/", follow=True)
+    assert "Nobody to email" in page.content.decode()
+    assert not Delivery.objects.filter(kind="report").exists()
+    report.refresh_from_db()
+    assert report.status == ReportStatus.SENT
