@@ -19,5 +19,6 @@ BENCHES = {
     "proposal": "benches.proposal:run",
     "publish": "benches.publish:run",
     "redirect": "benches.redirect:run",
+    "reports": "benches.reports:run",
     "sentiment": "benches.sentiment:run",
 }

@@ -22,6 +22,7 @@ app.conf.imports = [
     "kosmmos.privacy.tasks",
     "kosmmos.proposals.tasks",
     "kosmmos.publishing.tasks",
+    "kosmmos.reports.tasks",
 ]
 
 

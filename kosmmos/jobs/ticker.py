@@ -47,6 +47,9 @@ DISPATCHERS = [
     "kosmmos.privacy.dispatch:sweep_exports",
     "kosmmos.privacy.dispatch:run_deletions",
     "kosmmos.backup.schedule:dispatch_due",
+    "kosmmos.reports.dispatch:dispatch_schedules",
+    "kosmmos.reports.dispatch:dispatch_due",
+    "kosmmos.reports.dispatch:sweep_stuck",
 ]
 
 
