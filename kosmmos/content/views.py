@@ -106,6 +106,8 @@ def _calendar_context(request: HttpRequest, membership: Membership, workspaces: 
         "statuses": PostStatus.choices,
         "can_edit": membership.is_staff_role, "is_client": membership.role == Role.CLIENT,
         "failed_count": failed_count,
+        # The networks on the cards shown, for the badges' legend.
+        "legend": sorted({n for p in dated + undated for n in p.networks}),  # type: ignore[attr-defined]  # set by calendar.annotate
         "weekdays": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
     }
 
