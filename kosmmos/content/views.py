@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 import zoneinfo
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -59,6 +59,7 @@ from kosmmos.content.models import (
     PostStatus,
     PostTemplate,
     Rubric,
+    TargetStatus,
 )
 from kosmmos.content.validation import Draft, Problem, check_schedulable, limits_for, network_name
 from kosmmos.lib.dates import query_date
@@ -260,7 +261,15 @@ def post_detail(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
     # The Bot API deletes only messages under 48 hours old: say so before a delete is asked.
     undeletable = [t.channel.name for t in targets if t.channel.network == "telegram"
                    and t.published_at and not telegram_deletable(t.published_at)]
+    # The channels card refreshes itself while a post is on its way: sending, or due within
+    # ten minutes (a post scheduled for next week does not poll).
+    soon = timezone.now() + timedelta(minutes=10)
+    in_flight = any(t.status in {TargetStatus.QUEUED, TargetStatus.PUBLISHING,
+                                 TargetStatus.RECONCILING}
+                    or (t.status == TargetStatus.SCHEDULED and t.publish_at and t.publish_at < soon)
+                    for t in targets)
     return render(request, "content/post_detail.html", {
+        "in_flight": in_flight,
         "post": post, "workspace": post.workspace, "previews": previews(draft, media, problems),
         "problems": [p for p in problems if p.blocking],
         "targets": targets, "undeletable": undeletable,
