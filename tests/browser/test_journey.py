@@ -145,7 +145,7 @@ def test_the_first_hour_from_brief_to_the_clients_home(chromium_browser,
 
     # 6. An inbox reply: its delivery state changes on the page without a reload.
     page.goto(base + wait_for_inbox(page, base))
-    page.locator("textarea[name=text]").fill(f"Спасибо за вопрос! {token}")
+    page.locator("form[action$='/reply/'] textarea[name=text]").fill(f"Спасибо за вопрос! {token}")
     with page.expect_navigation():
         page.locator("form[action$='/reply/'] button.btn-primary").click()
     page.locator("[id^=reply-] .text-bg-success").first.wait_for(timeout=60_000)
