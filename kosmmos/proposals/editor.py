@@ -38,7 +38,7 @@ BENCHMARK_FIELDS = ("cpm", "ctr", "cpc", "cost_per_subscriber", "click_to_lead",
 # words as the benchmark table in Settings).
 BENCHMARK_COLUMNS = (
     ("cpm", "CPM, ₽", gettext_lazy("RUB per 1000 impressions")),
-    ("ctr", "CTR", gettext_lazy("fraction, 0.01 = 1%")),
+    ("ctr", "CTR", gettext_lazy("clicks per impression: 0.01 is one in a hundred")),
     ("cpc", "CPC, ₽", gettext_lazy("RUB per click")),
     ("cost_per_subscriber", gettext_lazy("Per subscriber, ₽"),
      gettext_lazy("RUB per subscriber bought")),
