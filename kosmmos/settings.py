@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "kosmmos.publishing",
     "kosmmos.inbox",
     "kosmmos.links",
+    "kosmmos.results",
     "kosmmos.api",
     "kosmmos.overview",
     "kosmmos.demo",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("kosmmos.links.urls")),
     path("", include("kosmmos.channels.urls")),
     path("", include("kosmmos.inbox.urls")),
+    path("", include("kosmmos.results.urls")),
     path("", include("kosmmos.api.urls")),
     path("", include("kosmmos.privacy.urls")),
     path("publishing/", include("kosmmos.publishing.urls")),

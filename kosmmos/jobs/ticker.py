@@ -41,6 +41,7 @@ DISPATCHERS = [
     "kosmmos.inbox.dispatch:sweep_stuck",
     "kosmmos.inbox.dispatch:check_surges",
     "kosmmos.privacy.dispatch:run_retention",
+    "kosmmos.results.drift:dispatch_due",
     "kosmmos.backup.schedule:dispatch_due",
 ]
 

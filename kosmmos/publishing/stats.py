@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from kosmmos.channels.models import Channel, ChannelStatsSnapshot, ChannelStatus
@@ -84,6 +85,20 @@ def collect_post_stats(ids: Iterable[Any]) -> int:
         PostTarget.objects.bulk_update(group, ["next_stats_at"])
         written += len(rows)
     return written
+
+
+def latest_snapshots(targets: QuerySet[PostTarget]) -> dict[Any, PostStatsSnapshot]:
+    """The newest reading of each target (by target id): the figures the post's stats page shows
+    as its last reading. One index seek per target, then one fetch by primary key."""
+    newest = (PostStatsSnapshot.objects.filter(target=OuterRef("pk"))
+              .order_by("-taken_at").values("pk")[:1])
+    ids = [pk for pk in targets.order_by().annotate(snap=Subquery(newest))
+           .values_list("snap", flat=True) if pk is not None]
+    found: dict[Any, PostStatsSnapshot] = {}
+    for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
+        for row in PostStatsSnapshot.objects.filter(pk__in=ids[start:start + 900]):
+            found[row.target_id] = row
+    return found
 
 
 HISTORY_DAYS = 30
