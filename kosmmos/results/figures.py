@@ -97,6 +97,17 @@ class Audience:
     channels: list[ChannelAudience]
     days: list[date]
     followers: list[int | None]  # all channels together per day (a day without counts: None)
+    counts: dict[uuid.UUID, dict[date, int]] = field(default_factory=dict)  # channel → day → n
+
+    def growth(self, first: date, last: date) -> int | None:
+        """Net growth from ``first`` to ``last`` summed per channel (a channel connected in
+        between adds its own growth, not its whole audience); None without counts."""
+        nets = []
+        for days in self.counts.values():
+            inside = sorted(d for d in days if first <= d <= last)
+            if inside:
+                nets.append(days[inside[-1]] - days[inside[0]])
+        return sum(nets) if nets else None
 
     @property
     def start(self) -> int | None:
@@ -419,7 +430,7 @@ def audience_of(workspace: Workspace, span: Span, chosen: list[Channel]) -> Audi
             if day in days:
                 carried[channel_id] = days[day]
         series.append(sum(carried.values()) if carried else None)
-    return Audience(rows, span.dates(), series)
+    return Audience(rows, span.dates(), series, dict(counts))
 
 
 def _format(kinds: list[str]) -> str:

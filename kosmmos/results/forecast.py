@@ -156,17 +156,8 @@ def actuals(results: Results, month: date) -> dict[str, Decimal | None]:
         values = [getattr(p, metric) for p in posts if getattr(p, metric) is not None]
         return Decimal(sum(values)) if values else Decimal(0)
 
-    growth: Decimal | None = None
-    last_day = month_end(month)
-    carried_first: int | None = None
-    carried_last: int | None = None
-    for day, value in zip(results.audience.days, results.audience.followers, strict=True):
-        if value is None or not month <= day <= last_day:
-            continue
-        carried_first = value if carried_first is None else carried_first
-        carried_last = value
-    if carried_first is not None and carried_last is not None:
-        growth = Decimal(carried_last - carried_first)
+    net = results.audience.growth(month, month_end(month))
+    growth = Decimal(net) if net is not None else None
     return {
         TargetMetric.REACH: total("reach"),
         TargetMetric.IMPRESSIONS: total("views"),
