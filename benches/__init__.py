@@ -18,5 +18,6 @@ BENCHES = {
     "proposal": "benches.proposal:run",
     "publish": "benches.publish:run",
     "redirect": "benches.redirect:run",
+    "results": "benches.results:run",
     "sentiment": "benches.sentiment:run",
 }

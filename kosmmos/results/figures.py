@@ -363,9 +363,9 @@ def collect(workspace: Workspace, start: date, end: date, networks: Sequence[str
     results.forecast = forecast.build(workspace, span, results, today=today)
     if compare:
         results.previous = _sections(workspace, span.previous(), chosen, bool(nets or chans),
-                                     heatmap=False).headline()
+                                     full=False).headline()
         results.year_before = _sections(workspace, span.year_before(), chosen,
-                                        bool(nets or chans), heatmap=False).headline()
+                                        bool(nets or chans), full=False).headline()
     return results
 
 
@@ -380,15 +380,17 @@ def _channels(workspace: Workspace, networks: tuple[str, ...],
 
 
 def _sections(workspace: Workspace, span: Span, chosen: list[Channel], filtered: bool, *,
-              heatmap: bool = True) -> Results:
+              full: bool = True) -> Results:
+    """The sections for one period; ``full=False`` leaves out what only the page's own period
+    shows (per-post money, the heatmap, response times), for the compared periods' headline."""
     money = money_of(workspace, span, filtered)
     audience = audience_of(workspace, span, chosen)
-    engagement = engagement_of(workspace, span, chosen, audience.end, money)
+    engagement = engagement_of(workspace, span, chosen, audience.end, money if full else None)
     return Results(
         workspace_id=workspace.pk, span=span, networks=(), channels=(), money=money,
         audience=audience, engagement=engagement,
-        content=content_of(workspace, span, chosen, engagement, heatmap=heatmap),
-        reviews=reviews_of(workspace, span, chosen), forecast=Forecast([]))
+        content=content_of(workspace, span, chosen, engagement, heatmap=full),
+        reviews=reviews_of(workspace, span, chosen, full=full), forecast=Forecast([]))
 
 
 def money_of(workspace: Workspace, span: Span, filtered: bool = False) -> Money:
@@ -565,7 +567,8 @@ def best_time(workspace: Workspace, span: Span, chosen: list[Channel]) -> Heatma
     return Heatmap(str(span.tz), cells, since_day, count)
 
 
-def reviews_of(workspace: Workspace, span: Span, chosen: list[Channel]) -> Reviews:
+def reviews_of(workspace: Workspace, span: Span, chosen: list[Channel], *, full: bool = True
+               ) -> Reviews:
     items = Item.objects.filter(organisation=workspace.organisation_id, workspace=workspace,
                                 channel__in=[c.pk for c in chosen])
     target = InboxProfile.objects.filter(workspace=workspace).values_list(
@@ -573,6 +576,8 @@ def reviews_of(workspace: Workspace, span: Span, chosen: list[Channel]) -> Revie
     since, until = span.bounds()
     with timezone.override(span.tz):
         sentiment = analytics.daily_sentiment(items, span.days, end=span.end)
+        if not full:
+            return Reviews(sentiment, [], analytics.Sla(target, 0, None, None, None, 0, []), 0)
         responses = analytics.daily_response_times(items, span.days, end=span.end)
         sla = analytics.sla_summary(items, target, span.days, until=until)
     authors = (items.filter(received_at__gte=since, received_at__lt=until,

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -214,20 +215,19 @@ def build(workspace: Workspace, span: Span, results: Results, *, today: date | N
 
 def funnel(workspace: Workspace, results: Results) -> list[FunnelStep]:
     """The seed's pyramid with actual numbers beside the accepted proposal's."""
-    from kosmmos.proposals.models import Proposal, ProposalStatus
-    from kosmmos.proposals.planning.model import FunnelStage, MediaPlan
+    from kosmmos.proposals.models import ProposalStatus, ProposalVersion
+    from kosmmos.proposals.planning.model import FunnelStage
 
+    # Only the plan's funnel levels ({stage, label, count, share_of_previous}, as
+    # ``MediaPlan.to_dict`` writes them): decoding the whole plan costs more than the page.
     planned: dict[str, int] = {}
-    proposal = (Proposal.objects.filter(organisation=workspace.organisation_id,
-                                        status=ProposalStatus.ACCEPTED,
-                                        targets__workspace=workspace)
-                .select_related("accepted_version").order_by("-accepted_at").first())
-    if proposal and proposal.accepted_version:
-        try:
-            plan = MediaPlan.from_dict(proposal.accepted_version.plan)
-            planned = {level.stage: level.count for level in plan.funnel}
-        except Exception:  # an old plan the codec no longer reads: show the actuals alone
-            planned = {}
+    plan = (ProposalVersion.objects.filter(
+        proposal__organisation=workspace.organisation_id, proposal__status=ProposalStatus.ACCEPTED,
+        proposal__targets__workspace=workspace, proposal__accepted_version=F("pk"))
+        .order_by("-proposal__accepted_at").values_list("plan", flat=True).first())
+    for level in (plan or {}).get("funnel") or []:
+        if isinstance(level, dict) and isinstance(level.get("count"), int):
+            planned[str(level.get("stage"))] = level["count"]
     actual: dict[str, tuple[int | None, Any]] = {
         FunnelStage.ALL_USERS: (results.engagement.reach, _("reach of the period's posts")),
         FunnelStage.TARGET_AUDIENCE: (None, NO_SOURCE),
