@@ -36,6 +36,7 @@ def run(argv: list[str]) -> dict[str, object]:
     parser.add_argument("--snapshots", type=int, default=4, help="per post")
     parser.add_argument("--clicks", type=int, default=300_000)
     parser.add_argument("--samples", type=int, default=30)
+    parser.add_argument("--profile", action="store_true", help="cProfile one year's call")
     opts = vars(parser.parse_args(argv))
     if opts.pop("full"):
         opts.update(FULL)
@@ -47,8 +48,11 @@ def run(argv: list[str]) -> dict[str, object]:
         env.pop("REDIS_URL", None)
         subprocess.run([sys.executable, "-m", "kosmmos.cli", "migrate", "--noinput"], env=env,
                        check=True, stdout=subprocess.DEVNULL)
-        out = subprocess.run([sys.executable, "-m", "benches.results", json.dumps(opts)],
-                             env=env, check=True, capture_output=True, text=True).stdout
+        done = subprocess.run([sys.executable, "-m", "benches.results", json.dumps(opts)],
+                              env=env, check=True, capture_output=True, text=True)
+        if opts["profile"]:
+            print(done.stderr, file=sys.stderr)
+        out = done.stdout
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
@@ -173,6 +177,16 @@ def _inner(opts: dict[str, int]) -> dict[str, object]:
 
     month_ms, year_ms = [], []
     first = add_months(today.replace(day=1), -11)
+    if opts.get("profile"):
+        import cProfile
+        import pstats
+
+        collect(workspaces[0], first, month_end(today))
+        profile = cProfile.Profile()
+        profile.enable()
+        collect(workspaces[0], first, month_end(today))
+        profile.disable()
+        pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
     for _ in range(opts["samples"]):
         ws = rng.choice(workspaces)
         t0 = time.perf_counter()

@@ -87,18 +87,18 @@ def collect_post_stats(ids: Iterable[Any]) -> int:
     return written
 
 
-def latest_snapshots(targets: QuerySet[PostTarget]) -> dict[Any, PostStatsSnapshot]:
-    """The newest reading of each target (by target id): the figures the post's stats page shows
-    as its last reading. One index seek per target, then one fetch by primary key."""
+def newest_readings(targets: QuerySet[PostTarget]) -> QuerySet[PostStatsSnapshot]:
+    """The newest reading of each of these targets — the figures the post's stats page shows as
+    its last reading — as a queryset to list or aggregate. One index seek per target."""
     newest = (PostStatsSnapshot.objects.filter(target=OuterRef("pk"))
               .order_by("-taken_at").values("pk")[:1])
-    ids = [pk for pk in targets.order_by().annotate(snap=Subquery(newest))
-           .values_list("snap", flat=True) if pk is not None]
-    found: dict[Any, PostStatsSnapshot] = {}
-    for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
-        for row in PostStatsSnapshot.objects.filter(pk__in=ids[start:start + 900]):
-            found[row.target_id] = row
-    return found
+    return PostStatsSnapshot.objects.filter(
+        pk__in=targets.order_by().annotate(snap=Subquery(newest)).values("snap"))
+
+
+def latest_snapshots(targets: QuerySet[PostTarget]) -> dict[Any, PostStatsSnapshot]:
+    """``newest_readings`` by target id."""
+    return {row.target_id: row for row in newest_readings(targets)}
 
 
 HISTORY_DAYS = 30

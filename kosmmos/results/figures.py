@@ -30,17 +30,18 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kosmmos.accounts.models import Workspace
 from kosmmos.channels.models import Channel, ChannelStatsSnapshot
-from kosmmos.content.models import PostTarget, TargetStatus
+from kosmmos.content.models import PostMedia, PostTarget, TargetStatus
 from kosmmos.inbox import analytics
 from kosmmos.inbox.models import DEFAULT_SLA_MINUTES, InboxProfile, Item, Kind
 from kosmmos.links import stats as pnl_stats
-from kosmmos.publishing.stats import latest_snapshots
+from kosmmos.publishing.stats import newest_readings
 from kosmmos.results import forecast
 from kosmmos.results.forecast import Forecast
 from kosmmos.results.networks import DEMOGRAPHICS, NO_DATA
@@ -362,10 +363,8 @@ def collect(workspace: Workspace, start: date, end: date, networks: Sequence[str
     results.networks, results.channels = nets, chans
     results.forecast = forecast.build(workspace, span, results, today=today)
     if compare:
-        results.previous = _sections(workspace, span.previous(), chosen, bool(nets or chans),
-                                     full=False).headline()
-        results.year_before = _sections(workspace, span.year_before(), chosen,
-                                        bool(nets or chans), full=False).headline()
+        results.previous = headline_of(workspace, span.previous(), chosen)
+        results.year_before = headline_of(workspace, span.year_before(), chosen)
     return results
 
 
@@ -379,18 +378,41 @@ def _channels(workspace: Workspace, networks: tuple[str, ...],
     return list(found.order_by("network", "name"))
 
 
-def _sections(workspace: Workspace, span: Span, chosen: list[Channel], filtered: bool, *,
-              full: bool = True) -> Results:
-    """The sections for one period; ``full=False`` leaves out what only the page's own period
-    shows (per-post money, the heatmap, response times), for the compared periods' headline."""
+def _sections(workspace: Workspace, span: Span, chosen: list[Channel], filtered: bool
+              ) -> Results:
     money = money_of(workspace, span, filtered)
     audience = audience_of(workspace, span, chosen)
-    engagement = engagement_of(workspace, span, chosen, audience.end, money if full else None)
+    engagement = engagement_of(workspace, span, chosen, audience.end, money)
     return Results(
         workspace_id=workspace.pk, span=span, networks=(), channels=(), money=money,
         audience=audience, engagement=engagement,
-        content=content_of(workspace, span, chosen, engagement, heatmap=full),
-        reviews=reviews_of(workspace, span, chosen, full=full), forecast=Forecast([]))
+        content=content_of(workspace, span, chosen, engagement),
+        reviews=reviews_of(workspace, span, chosen), forecast=Forecast([]))
+
+
+def headline_of(workspace: Workspace, span: Span, chosen: list[Channel]) -> Headline:
+    """The compared periods' figures, from the same sources as ``collect``'s and equal to its
+    ``headline()`` for the same period, summed in the database instead of per post."""
+    f = pnl_stats.pnl(workspace, span.pnl_period())
+    since, until = span.bounds()
+    targets = published_targets(workspace, chosen, since, until)
+    engaged = Coalesce("likes", 0) + Coalesce("comments", 0) + Coalesce("reposts", 0)
+    sums = newest_readings(targets).aggregate(
+        all_reach=Sum("reach"), n=Count("pk", filter=Q(likes__isnull=False) | Q(
+            comments__isnull=False) | Q(reposts__isnull=False)), engaged=Sum(engaged),
+        engaged_reach=Sum(engaged, filter=Q(reach__gt=0)), reach_known=Sum(
+            "reach", filter=Q(reach__gt=0)))
+    items = Item.objects.filter(organisation=workspace.organisation_id, workspace=workspace,
+                                channel__in=[c.pk for c in chosen])
+    with timezone.override(span.tz):
+        negatives = sum(analytics.daily_sentiment(items, span.days, end=span.end).negative)
+    err = (sums["engaged_reach"] / sums["reach_known"] * 100
+           if sums["engaged_reach"] is not None and sums["reach_known"] else None)
+    return Headline(
+        revenue=f.revenue, costs=f.costs, profit=f.profit, romi=f.romi, clicks=f.clicks,
+        conversions=f.conversions, followers_net=audience_of(workspace, span, chosen).net,
+        reach=sums["all_reach"], engagements=sums["engaged"] if sums["n"] else None, err=err,
+        negatives=negatives)
 
 
 def money_of(workspace: Workspace, span: Span, filtered: bool = False) -> Money:
@@ -458,33 +480,33 @@ def published_targets(workspace: Workspace, chosen: list[Channel], since: dateti
 
 def post_figures(workspace: Workspace, targets: QuerySet[PostTarget], money: Money | None = None
                  ) -> list[PostFigures]:
-    rows = list(targets.select_related("post", "post__rubric", "channel")
-                .order_by("published_at"))
-    snaps = latest_snapshots(targets)
+    """Each target with its newest reading and, given the money, what its links brought (the
+    P&L's ``links_table`` for the money's months, by the post the link was placed in)."""
+    rows = list(targets.order_by("published_at").values_list(
+        "pk", "post_id", "post__title", Substr("post__text", 1, 80), "channel__name",
+        "channel__network", "published_at", "post__rubric__name"))
+    readings = {t: values for t, *values in newest_readings(targets).values_list(
+        "target_id", *METRICS)}
     media: dict[Any, list[str]] = defaultdict(list)
-    from kosmmos.content.models import PostMedia
-    for post_id, kind in PostMedia.objects.filter(
-            post__in={t.post_id for t in rows}).values_list("post_id", "media__kind"):
-        media[post_id].append(kind)
+    if rows:
+        for post_id, kind in PostMedia.objects.filter(post__in=targets.values("post_id")
+                                                      ).values_list("post_id", "media__kind"):
+            media[post_id].append(kind)
     by_post: dict[str, pnl_stats.LinkRow] = {}
     if money is not None:
         for row in pnl_stats.links_table(workspace, money.months):
             if row.link.post_ref:
-                ref = row.link.post_ref
-                merged = by_post.setdefault(ref, pnl_stats.LinkRow(row.link))
+                merged = by_post.setdefault(row.link.post_ref, pnl_stats.LinkRow(row.link))
                 merged.clicks += row.clicks
                 merged.conversions += row.conversions
                 merged.revenue += row.revenue
     out = []
-    for t in rows:
-        snap = snaps.get(t.pk)
-        link = by_post.get(str(t.post_id))
-        assert t.published_at is not None  # filtered above
+    none = [None] * len(METRICS)
+    for pk, post_id, title, text, channel, network, published, rubric in rows:
+        link = by_post.get(str(post_id))
         out.append(PostFigures(
-            target_id=t.pk, post_id=t.post_id, title=t.post.title or t.post.text[:80],
-            channel=t.channel.name, network=t.channel.network, published_at=t.published_at,
-            rubric=t.post.rubric.name if t.post.rubric else "", format=_format(media[t.post_id]),
-            **{m: getattr(snap, m) if snap else None for m in METRICS},
+            pk, post_id, title or text, channel, network, published, rubric or "",
+            _format(media[post_id]), **dict(zip(METRICS, readings.get(pk, none), strict=True)),
             clicks=link.clicks if link else 0, conversions=link.conversions if link else 0,
             revenue=link.revenue if link else ZERO))
     return out
@@ -527,7 +549,7 @@ def _groups(posts: list[PostFigures], key: Any) -> list[Group]:
 
 
 def content_of(workspace: Workspace, span: Span, chosen: list[Channel], engagement: Engagement,
-               *, heatmap: bool = True, size: int = 5) -> Content:
+               *, size: int = 5) -> Content:
     posts = engagement.posts
     rated = sorted((p for p in posts if p.err is not None), key=lambda p: -(p.err or 0))
     earned = sorted(posts, key=lambda p: (-p.revenue, -p.clicks))
@@ -538,37 +560,35 @@ def content_of(workspace: Workspace, span: Span, chosen: list[Channel], engageme
         by_rubric=_groups(posts, lambda p: p.rubric or str(_("No rubric"))),
         by_format=_groups(posts, lambda p: str(FORMATS[p.format])),
         by_network=_groups(posts, lambda p: p.network),
-        heatmap=best_time(workspace, span, chosen) if heatmap else Heatmap(
-            str(span.tz), [], span.start, 0))
+        heatmap=best_time(workspace, span, chosen))
 
 
 def best_time(workspace: Workspace, span: Span, chosen: list[Channel]) -> Heatmap:
     """Mean ERR by weekday and hour of publication over the year before the period's end."""
     since_day = span.end - timedelta(days=HEATMAP_DAYS - 1)
     since = datetime(since_day.year, since_day.month, since_day.day, tzinfo=span.tz)
-    until = span.bounds()[1]
-    targets = published_targets(workspace, chosen, since, until)
-    snaps = latest_snapshots(targets)
+    targets = published_targets(workspace, chosen, since, span.bounds()[1])
     cells = [[Cell(0, None) for _h in range(24)] for _d in range(7)]
-    sums: dict[tuple[int, int], list[float]] = defaultdict(list)
     count = 0
-    for pk, published in targets.values_list("pk", "published_at"):
+    for published in targets.values_list("published_at", flat=True):
         assert published is not None
         local = published.astimezone(span.tz)
-        cell = cells[local.weekday()][local.hour]
-        cell.posts += 1
+        cells[local.weekday()][local.hour].posts += 1
         count += 1
-        snap = snaps.get(pk)
-        if snap and snap.reach:
-            sums[(local.weekday(), local.hour)].append(
-                ((snap.likes or 0) + (snap.comments or 0) + (snap.reposts or 0)) / snap.reach * 100)
+    sums: dict[tuple[int, int], list[float]] = defaultdict(list)
+    for published, reach, likes, comments, reposts in newest_readings(targets).filter(
+            reach__gt=0).values_list("target__published_at", "reach", "likes", "comments",
+                                     "reposts"):
+        assert published is not None  # published targets only
+        local = published.astimezone(span.tz)
+        sums[(local.weekday(), local.hour)].append(
+            ((likes or 0) + (comments or 0) + (reposts or 0)) / (reach or 1) * 100)
     for (d, h), values in sums.items():
         cells[d][h].err = sum(values) / len(values)
     return Heatmap(str(span.tz), cells, since_day, count)
 
 
-def reviews_of(workspace: Workspace, span: Span, chosen: list[Channel], *, full: bool = True
-               ) -> Reviews:
+def reviews_of(workspace: Workspace, span: Span, chosen: list[Channel]) -> Reviews:
     items = Item.objects.filter(organisation=workspace.organisation_id, workspace=workspace,
                                 channel__in=[c.pk for c in chosen])
     target = InboxProfile.objects.filter(workspace=workspace).values_list(
@@ -576,8 +596,6 @@ def reviews_of(workspace: Workspace, span: Span, chosen: list[Channel], *, full:
     since, until = span.bounds()
     with timezone.override(span.tz):
         sentiment = analytics.daily_sentiment(items, span.days, end=span.end)
-        if not full:
-            return Reviews(sentiment, [], analytics.Sla(target, 0, None, None, None, 0, []), 0)
         responses = analytics.daily_response_times(items, span.days, end=span.end)
         sla = analytics.sla_summary(items, target, span.days, until=until)
     authors = (items.filter(received_at__gte=since, received_at__lt=until,

@@ -230,3 +230,15 @@ def test_it_reads_a_period_from_the_query() -> None:
     assert Span.from_query({"month": "2024-02"}, "Europe/Moscow").year_before().end == date(
         2023, 2, 28)
     assert span.start - timedelta(days=1) == span.previous().end
+
+
+def test_it_sums_the_compared_periods_as_the_page_does(history: History) -> None:
+    from kosmmos.channels.models import Channel
+    from kosmmos.results.figures import headline_of
+
+    october = collect(history.workspace, date(2026, 10, 1), date(2026, 10, 31), today=TODAY)
+    november = collect(history.workspace, *NOV, today=TODAY)
+    chosen = list(Channel.objects.filter(workspace=history.workspace).order_by("network", "name"))
+    assert headline_of(history.workspace, october.span, chosen) == october.headline()
+    assert headline_of(history.workspace, november.span, chosen) == november.headline()
+    assert november.previous == october.headline()
