@@ -516,11 +516,17 @@ def engagement_of(workspace: Workspace, span: Span, chosen: list[Channel], follo
                   money: Money | None = None) -> Engagement:
     since, until = span.bounds()
     posts = post_figures(workspace, published_targets(workspace, chosen, since, until), money)
-    per_day: dict[date, list[PostFigures]] = defaultdict(list)
+    # One pass: per day, the post count and each metric's sum (None while no post has it).
+    sums: dict[date, list[Any]] = {}
     for p in posts:
-        per_day[timezone.localtime(p.published_at, span.tz).date()].append(p)
-    by_day = [DayEngagement(d, len(per_day[d]), *(_total(per_day[d], m) for m in METRICS))
-              for d in span.dates()]
+        row = sums.setdefault(p.published_at.astimezone(span.tz).date(), [0] + [None] * 5)
+        row[0] += 1
+        for i, metric in enumerate(METRICS, start=1):
+            value = getattr(p, metric)
+            if value is not None:
+                row[i] = (row[i] or 0) + value
+    empty = [0] + [None] * 5
+    by_day = [DayEngagement(d, *sums.get(d, empty)) for d in span.dates()]
     missing = []
     for network in sorted({c.network for c in chosen}):
         of_network = [p for p in posts if p.network == network]
