@@ -47,6 +47,7 @@ MATRIX: dict[str, tuple[int, int, int, int]] = {
     "listInbox": (200, 200, 200, 404),
     "listLinks": (200, 200, 200, 200),
     "getPnl": (200, 200, 200, 200),
+    "getResults": (200, 200, 200, 200),  # a client reads its workspace's results, as on the page
 }
 
 
