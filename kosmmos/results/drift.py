@@ -56,7 +56,7 @@ def check_workspace(workspace: Workspace, today: date) -> int:
     month = Span.month_of(today, zoneinfo.ZoneInfo(workspace.organisation.timezone))
     if not WorkspaceTarget.objects.filter(workspace=workspace, month=month.start).exists():
         return 0
-    results = collect(workspace, month.start, month.end, compare=False, today=today)
+    results = collect(workspace, month.start, month.end, compare=False, detail=False, today=today)
     raised = 0
     url = f"{settings.SITE_URL}{reverse('results:workspace', args=[workspace.pk])}?{month.query()}"
     with translation.override(settings.LANGUAGE_CODE), transaction.atomic():

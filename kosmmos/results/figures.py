@@ -348,18 +348,19 @@ class Results:
 
 def collect(workspace: Workspace, start: date, end: date, networks: Sequence[str] | None = None,
             channels: Sequence[uuid.UUID] | None = None, *, compare: bool = True,
-            today: date | None = None) -> Results:
+            detail: bool = True, today: date | None = None) -> Results:
     """Everything the results page shows for ``workspace`` from ``start`` to ``end`` (both
     inclusive, days in the organisation's time zone), optionally only for some networks and
     channels (money is the whole client's: the P&L is not kept per channel). With ``compare``,
     ``previous`` and ``year_before`` hold the same headline figures for the period before and
-    the same period a year earlier."""
+    the same period a year earlier. Without ``detail`` the best-time heatmap (a year of posts)
+    is left empty: the agency roll-up shows no heatmap."""
     tz = zoneinfo.ZoneInfo(workspace.organisation.timezone)
     span = Span(min(start, end), max(start, end), tz)
     nets = tuple(sorted(set(networks or ())))
     chans = tuple(channels or ())
     chosen = _channels(workspace, nets, chans)
-    results = _sections(workspace, span, chosen, bool(nets or chans))
+    results = _sections(workspace, span, chosen, bool(nets or chans), detail=detail)
     results.networks, results.channels = nets, chans
     results.forecast = forecast.build(workspace, span, results, today=today)
     if compare:
@@ -378,15 +379,15 @@ def _channels(workspace: Workspace, networks: tuple[str, ...],
     return list(found.order_by("network", "name"))
 
 
-def _sections(workspace: Workspace, span: Span, chosen: list[Channel], filtered: bool
-              ) -> Results:
+def _sections(workspace: Workspace, span: Span, chosen: list[Channel], filtered: bool, *,
+              detail: bool = True) -> Results:
     money = money_of(workspace, span, filtered)
     audience = audience_of(workspace, span, chosen)
     engagement = engagement_of(workspace, span, chosen, audience.end, money)
     return Results(
         workspace_id=workspace.pk, span=span, networks=(), channels=(), money=money,
         audience=audience, engagement=engagement,
-        content=content_of(workspace, span, chosen, engagement),
+        content=content_of(workspace, span, chosen, engagement, heatmap=detail),
         reviews=reviews_of(workspace, span, chosen), forecast=Forecast([]))
 
 
@@ -555,7 +556,7 @@ def _groups(posts: list[PostFigures], key: Any) -> list[Group]:
 
 
 def content_of(workspace: Workspace, span: Span, chosen: list[Channel], engagement: Engagement,
-               *, size: int = 5) -> Content:
+               *, heatmap: bool = True, size: int = 5) -> Content:
     posts = engagement.posts
     rated = sorted((p for p in posts if p.err is not None), key=lambda p: -(p.err or 0))
     earned = sorted(posts, key=lambda p: (-p.revenue, -p.clicks))
@@ -566,7 +567,8 @@ def content_of(workspace: Workspace, span: Span, chosen: list[Channel], engageme
         by_rubric=_groups(posts, lambda p: p.rubric or str(_("No rubric"))),
         by_format=_groups(posts, lambda p: str(FORMATS[p.format])),
         by_network=_groups(posts, lambda p: p.network),
-        heatmap=best_time(workspace, span, chosen))
+        heatmap=best_time(workspace, span, chosen) if heatmap else Heatmap(
+            str(span.tz), [], span.start, 0))
 
 
 def best_time(workspace: Workspace, span: Span, chosen: list[Channel]) -> Heatmap:

@@ -236,7 +236,7 @@ def agency(request: HttpRequest) -> HttpResponse:
     span = Span.from_query(request.GET, tz)
     rows = []
     for workspace in membership.visible_workspaces().select_related("organisation").order_by("name"):
-        results = collect(workspace, span.start, span.end, compare=False)
+        results = collect(workspace, span.start, span.end, compare=False, detail=False)
         worst = results.forecast.worst()
         rows.append({"workspace": workspace, "r": results, "worst": worst,
                      "pace": worst.pace if worst else None,
