@@ -36,7 +36,7 @@ def run(argv: list[str]) -> dict[str, object]:
     parser.add_argument("--snapshots", type=int, default=4, help="per post")
     parser.add_argument("--clicks", type=int, default=300_000)
     parser.add_argument("--samples", type=int, default=30)
-    parser.add_argument("--profile", action="store_true", help="cProfile one year's call")
+    parser.add_argument("--profile", action="store_true", help="cProfile one month's call")
     opts = vars(parser.parse_args(argv))
     if opts.pop("full"):
         opts.update(FULL)
@@ -181,10 +181,10 @@ def _inner(opts: dict[str, int]) -> dict[str, object]:
         import cProfile
         import pstats
 
-        collect(workspaces[0], first, month_end(today))
+        collect(workspaces[0], today.replace(day=1), month_end(today))
         profile = cProfile.Profile()
         profile.enable()
-        collect(workspaces[0], first, month_end(today))
+        collect(workspaces[0], today.replace(day=1), month_end(today))
         profile.disable()
         pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
     for _ in range(opts["samples"]):

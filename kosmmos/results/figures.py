@@ -30,8 +30,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, Substr
+from django.db.models import Avg, Count, F, FloatField, Q, QuerySet, Sum
+from django.db.models.functions import Cast, Coalesce, ExtractHour, ExtractIsoWeekDay, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -567,32 +567,46 @@ def content_of(workspace: Workspace, span: Span, chosen: list[Channel], engageme
         by_rubric=_groups(posts, lambda p: p.rubric or str(_("No rubric"))),
         by_format=_groups(posts, lambda p: str(FORMATS[p.format])),
         by_network=_groups(posts, lambda p: p.network),
-        heatmap=best_time(workspace, span, chosen) if heatmap else Heatmap(
+        heatmap=best_time(workspace, span, chosen, posts) if heatmap else Heatmap(
             str(span.tz), [], span.start, 0))
 
 
-def best_time(workspace: Workspace, span: Span, chosen: list[Channel]) -> Heatmap:
-    """Mean ERR by weekday and hour of publication over the year before the period's end."""
+def best_time(workspace: Workspace, span: Span, chosen: list[Channel],
+              posts: list[PostFigures] | None = None) -> Heatmap:
+    """Mean ERR by weekday and hour of publication over the year before the period's end.
+    ``posts``: the period's own posts, used when the period covers that year (no second read);
+    otherwise the database groups the year's posts by weekday and hour itself."""
     since_day = span.end - timedelta(days=HEATMAP_DAYS - 1)
     since = datetime(since_day.year, since_day.month, since_day.day, tzinfo=span.tz)
-    targets = published_targets(workspace, chosen, since, span.bounds()[1])
     cells = [[Cell(0, None) for _h in range(24)] for _d in range(7)]
-    count = 0
-    for published in targets.values_list("published_at", flat=True):
-        assert published is not None
-        local = published.astimezone(span.tz)
-        cells[local.weekday()][local.hour].posts += 1
-        count += 1
-    sums: dict[tuple[int, int], list[float]] = defaultdict(list)
-    for published, reach, likes, comments, reposts in newest_readings(targets).filter(
-            reach__gt=0).values_list("target__published_at", "reach", "likes", "comments",
-                                     "reposts"):
-        assert published is not None  # published targets only
-        local = published.astimezone(span.tz)
-        sums[(local.weekday(), local.hour)].append(
-            ((likes or 0) + (comments or 0) + (reposts or 0)) / (reach or 1) * 100)
-    for (d, h), values in sums.items():
-        cells[d][h].err = sum(values) / len(values)
+    if posts is not None and span.start <= since_day:
+        sums: dict[tuple[int, int], list[float]] = defaultdict(list)
+        for p in posts:
+            if p.published_at < since:
+                continue
+            local = p.published_at.astimezone(span.tz)
+            cells[local.weekday()][local.hour].posts += 1
+            if p.err is not None:
+                sums[(local.weekday(), local.hour)].append(p.err)
+        for (d, h), values in sums.items():
+            cells[d][h].err = sum(values) / len(values)
+    else:
+        targets = published_targets(workspace, chosen, since, span.bounds()[1])
+        for day, hour, n in (targets.annotate(
+                wd=ExtractIsoWeekDay("published_at", tzinfo=span.tz),
+                h=ExtractHour("published_at", tzinfo=span.tz))
+                .values("wd", "h").annotate(n=Count("pk")).values_list("wd", "h", "n")):
+            cells[day - 1][hour].posts = n
+        engaged = Cast(Coalesce("likes", 0) + Coalesce("comments", 0) + Coalesce("reposts", 0),
+                       FloatField()) * 100 / F("reach")
+        readings = newest_readings(targets).filter(reach__gt=0).filter(
+            Q(likes__isnull=False) | Q(comments__isnull=False) | Q(reposts__isnull=False))
+        for day, hour, err in (readings.annotate(
+                wd=ExtractIsoWeekDay("target__published_at", tzinfo=span.tz),
+                h=ExtractHour("target__published_at", tzinfo=span.tz))
+                .values("wd", "h").annotate(err=Avg(engaged)).values_list("wd", "h", "err")):
+            cells[day - 1][hour].err = err
+    count = sum(c.posts for row in cells for c in row)
     return Heatmap(str(span.tz), cells, since_day, count)
 
 

@@ -242,3 +242,16 @@ def test_it_sums_the_compared_periods_as_the_page_does(history: History) -> None
     assert headline_of(history.workspace, october.span, chosen) == october.headline()
     assert headline_of(history.workspace, november.span, chosen) == november.headline()
     assert november.previous == october.headline()
+
+
+def test_it_draws_the_same_best_time_from_the_database_and_from_a_years_posts(
+        history: History) -> None:
+    month = collect(history.workspace, *NOV, today=TODAY, compare=False)
+    year = collect(history.workspace, date(2025, 12, 1), date(2026, 11, 30), today=TODAY,
+                   compare=False)
+    assert month.content.heatmap.since == year.content.heatmap.since
+    grid = [[(c.posts, round(c.err, 6) if c.err is not None else None) for c in row]
+            for row in month.content.heatmap.cells]
+    assert grid == [[(c.posts, round(c.err, 6) if c.err is not None else None) for c in row]
+                    for row in year.content.heatmap.cells]
+    assert month.content.heatmap.posts == 6 and grid[1][19][1] is not None
