@@ -20,5 +20,6 @@ BENCHES = {
     "publish": "benches.publish:run",
     "redirect": "benches.redirect:run",
     "reports": "benches.reports:run",
+    "results": "benches.results:run",
     "sentiment": "benches.sentiment:run",
 }

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "kosmmos.inbox",
     "kosmmos.competitors",
     "kosmmos.links",
+    "kosmmos.results",
     "kosmmos.api",
     "kosmmos.overview",
     "kosmmos.demo",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("kosmmos.channels.urls")),
     path("", include("kosmmos.inbox.urls")),
     path("", include("kosmmos.competitors.urls")),
+    path("", include("kosmmos.results.urls")),
     path("", include("kosmmos.api.urls")),
     path("", include("kosmmos.privacy.urls")),
     path("", include("kosmmos.reports.urls")),

@@ -78,18 +78,26 @@ class DaySeries:
         return sum(self.negative) / total if total else None
 
 
-def _counts_by_day(items: QuerySet[Item], start: date) -> dict[tuple[date, str], int]:
-    """Comments and messages per local day (from ``start``) and sentiment."""
+def _counts_by_day(items: QuerySet[Item], start: date, end: date | None = None
+                   ) -> dict[tuple[date, str], int]:
+    """Comments and messages per local day (from ``start``, up to ``end`` inclusive) and
+    sentiment."""
     since = timezone.make_aware(datetime.combine(start, datetime.min.time()))
+    if end is not None:
+        items = items.filter(received_at__lt=timezone.make_aware(
+            datetime.combine(end + timedelta(days=1), datetime.min.time())))
     rows = (items.filter(received_at__gte=since, kind__in=CONVERSATION_KINDS)
             .annotate(day=TruncDate("received_at", tzinfo=timezone.get_current_timezone()))
             .values("day", "sentiment").annotate(n=Count("pk")).order_by())
     return {(r["day"], r["sentiment"]): r["n"] for r in rows}
 
 
-def daily_sentiment(items: QuerySet[Item], days: int = 30) -> DaySeries:
-    start = timezone.localdate() - timedelta(days=days - 1)
-    grid = _counts_by_day(items, start)
+def daily_sentiment(items: QuerySet[Item], days: int = 30, *, end: date | None = None
+                    ) -> DaySeries:
+    """Items per day by sentiment over the ``days`` ending ``end`` (default today)."""
+    end = end or timezone.localdate()
+    start = end - timedelta(days=days - 1)
+    grid = _counts_by_day(items, start, end)
     span = [start + timedelta(days=i) for i in range(days)]
     return DaySeries(
         days=span,
@@ -133,13 +141,17 @@ class DayResponse:
     median_minutes: float | None
 
 
-def daily_response_times(items: QuerySet[Item], days: int = 30) -> list[DayResponse]:
-    """Median time to first response of the items received each day (answered ones)."""
-    today = timezone.localdate()
-    start = today - timedelta(days=days - 1)
+def daily_response_times(items: QuerySet[Item], days: int = 30, *, end: date | None = None
+                         ) -> list[DayResponse]:
+    """Median time to first response of the items received each day (answered ones), over the
+    ``days`` ending ``end`` (default today)."""
+    end = end or timezone.localdate()
+    start = end - timedelta(days=days - 1)
     since = timezone.make_aware(datetime.combine(start, datetime.min.time()))
+    until = timezone.make_aware(datetime.combine(end + timedelta(days=1), datetime.min.time()))
     per: dict[date, list[float]] = {}
-    rows = items.filter(received_at__gte=since, first_response_at__isnull=False).values_list(
+    rows = items.filter(received_at__gte=since, received_at__lt=until,
+                        first_response_at__isnull=False).values_list(
         "received_at", "first_response_at")
     for received, responded in rows:
         assert responded is not None  # filtered above
@@ -176,12 +188,15 @@ def _pct(values: list[float], q: float) -> float | None:
     return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
 
 
-def sla_summary(items: QuerySet[Item], target_minutes: int, days: int = 30) -> Sla:
-    """Time to first response over the answered items received in the last ``days``, overall
-    and per manager (the one whose reply went out first), and the open items past the target."""
-    now = timezone.now()
+def sla_summary(items: QuerySet[Item], target_minutes: int, days: int = 30, *,
+                until: datetime | None = None) -> Sla:
+    """Time to first response over the answered items received in the ``days`` before ``until``
+    (default now), overall and per manager (the one whose reply went out first), and the open
+    items past the target (always as of now)."""
+    now = until or timezone.now()
     since = now - timedelta(days=days)
-    answered = list(items.filter(received_at__gte=since, first_response_at__isnull=False)
+    window = items.filter(received_at__lt=until) if until is not None else items
+    answered = list(window.filter(received_at__gte=since, first_response_at__isnull=False)
                     .values_list("received_at", "first_response_at", "first_responder__first_name",
                                  "first_responder__last_name", "first_responder__email"))
     per: dict[str, list[float]] = {}

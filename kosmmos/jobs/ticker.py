@@ -46,6 +46,7 @@ DISPATCHERS = [
     "kosmmos.privacy.dispatch:dispatch_exports",
     "kosmmos.privacy.dispatch:sweep_exports",
     "kosmmos.privacy.dispatch:run_deletions",
+    "kosmmos.results.drift:dispatch_due",
     "kosmmos.backup.schedule:dispatch_due",
     "kosmmos.reports.dispatch:dispatch_schedules",
     "kosmmos.reports.dispatch:dispatch_due",

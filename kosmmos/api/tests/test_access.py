@@ -53,6 +53,7 @@ MATRIX: dict[str, tuple[int, int, int, int]] = {
     "getReport": (200, 200, 200, 200),
     "getReportPdf": (200, 200, 200, 200),
     "draftReport": (201, 200, 403, 403),  # last month's report: made once, then returned
+    "getResults": (200, 200, 200, 200),  # a client reads its workspace's results, as on the page
 }
 
 
