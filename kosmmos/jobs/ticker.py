@@ -40,6 +40,9 @@ DISPATCHERS = [
     "kosmmos.inbox.dispatch:dispatch_retrain",
     "kosmmos.inbox.dispatch:sweep_stuck",
     "kosmmos.inbox.dispatch:check_surges",
+    "kosmmos.ord.dispatch:sweep_stuck",
+    "kosmmos.ord.dispatch:dispatch_due",
+    "kosmmos.ord.dispatch:check_deadlines",
     "kosmmos.privacy.dispatch:run_retention",
     "kosmmos.backup.schedule:dispatch_due",
 ]
