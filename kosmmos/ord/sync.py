@@ -50,8 +50,8 @@ MAX_ATTEMPTS = 12
 
 
 def base_url(account: Account) -> str:
-    return {Account.Host.VK: PRODUCTION, Account.Host.VK_SANDBOX: SANDBOX}.get(
-        account.host, f"{settings.SANDBOX_URL}/ord")
+    hosts: dict[str, str] = {Account.Host.VK: PRODUCTION, Account.Host.VK_SANDBOX: SANDBOX}
+    return hosts.get(account.host, f"{settings.SANDBOX_URL}/ord")
 
 
 def client_for(organisation_id: Any) -> OrdClient:
@@ -97,7 +97,7 @@ class Run:
         if obj.sent_hash == wanted:
             return None
         result = self.call(send, obj.external_id, payload)
-        type(obj).objects.filter(pk=obj.pk).update(
+        type(obj)._default_manager.filter(pk=obj.pk).update(
             sent_hash=wanted, sent_at=timezone.now(), erir_status=ErirStatus.PROCESSING,
             erir_message="")
         obj.sent_hash = wanted
@@ -209,7 +209,7 @@ def check_status(run: Run) -> None:
     """Ask the ORD what ЕРИР made of one object; ask again later while it is processing."""
     models: tuple[type[OrdObject], ...] = (Creative, Party, Pad, Invoice, Contract)
     for model in models:
-        obj = model.objects.filter(pk=run.job.ref).first()
+        obj = model._default_manager.filter(pk=run.job.ref).first()
         if obj is not None:
             break
     else:
@@ -220,7 +220,7 @@ def check_status(run: Run) -> None:
         raise ConnectorError(f"unknown erir_status {status!r}", permanent=True)
     message = str(answer.get("message", ""))[:2000]
     with transaction.atomic():
-        model.objects.filter(pk=obj.pk).update(erir_status=status, erir_message=message,
+        model._default_manager.filter(pk=obj.pk).update(erir_status=status, erir_message=message,
                                                checked_at=timezone.now())
         if status == ErirStatus.BAD:
             from kosmmos.ord.alerts import rejected

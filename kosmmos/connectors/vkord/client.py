@@ -31,6 +31,12 @@ class _Ambiguous(AmbiguousOutcome):
         self.exchange = exchange
 
 
+class _Revoked(AuthRevoked):
+    def __init__(self, message: str, exchange: Exchange, code: int) -> None:
+        super().__init__(message, code=code)
+        self.exchange = exchange
+
+
 class VkOrdClient:
     code = "vkord"
 
@@ -72,10 +78,7 @@ class VkOrdClient:
         message = _message(answer) or f"HTTP {response.status_code}"
         exchange.error = message
         if response.status_code in (401, 403):
-            error: OrdError | AuthRevoked = AuthRevoked(f"VK ORD: {message}",
-                                                        code=response.status_code)
-            error.exchange = exchange  # type: ignore[attr-defined]  # same audit trail as OrdError
-            raise error
+            raise _Revoked(f"VK ORD: {message}", exchange, response.status_code)
         if response.status_code >= 500 or response.status_code == 429:
             raise _Ambiguous(f"VK ORD: {message}", exchange)
         raise OrdError(f"VK ORD: {message}", exchange=exchange, permanent=True,
@@ -136,7 +139,8 @@ class VkOrdClient:
 
 def _message(answer: dict[str, Any]) -> str:
     """VK ORD errors are ``{"error": …, "external_id"?, "index"?}`` or a list of them."""
-    items = answer.get("items") if "items" in answer and isinstance(answer["items"], list) else [answer]
+    found = answer.get("items")
+    items: list[Any] = found if isinstance(found, list) else [answer]
     parts = []
     for item in items[:5]:
         if isinstance(item, dict) and item.get("error"):

@@ -243,8 +243,8 @@ def _summary(ord_: dict[str, Any]) -> dict[str, Any]:
         periods[key] = periods.get(key, 0) + 1
     texts: dict[str, int] = {}
     for creative in ord_["objects"]["creative"].values():
-        key = "\n".join(map(str, creative.get("texts") or []))
-        texts[key] = texts.get(key, 0) + 1
+        text = "\n".join(map(str, creative.get("texts") or []))
+        texts[text] = texts.get(text, 0) + 1
     counts = {k: len(v) for k, v in ord_["objects"].items()}
     return {**counts, "statistics": len(ord_["statistics"]), "writes": ord_["writes"],
             "duplicate_statistics": sum(n - 1 for n in periods.values()),
