@@ -322,6 +322,8 @@ PUBLISH_LOOKAHEAD_SECONDS = float(env("PUBLISH_LOOKAHEAD_SECONDS", "2.0"))
 # many days after a month ends its statistics and acts are due (30: api-facts-2 §1, unverified).
 ORD_STATUS_FIRST_CHECK_S = float(env("ORD_STATUS_FIRST_CHECK_S", "5"))
 ORD_REPORT_DAYS = int(env("ORD_REPORT_DAYS", "30"))
+# A job's lease: after it the sweep assumes the worker died and the job runs again (upserts).
+ORD_JOB_LEASE_S = float(env("ORD_JOB_LEASE_S", "300"))
 # Network calls in flight per worker process (they wait on the network, not on the CPU).
 PUBLISH_THREADS = int(env("PUBLISH_THREADS", "256"))
 # Targets per Celery message: one claim, one load and one write transaction per batch.

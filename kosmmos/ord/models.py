@@ -212,7 +212,7 @@ class Report(models.Model):
     """One organisation's month: its statistics (and acts) for the ORD, and the deadline."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", _("Not sent")
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
 

@@ -44,7 +44,7 @@ from kosmmos.ord.models import (
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(seconds=settings.ORD_JOB_LEASE_S)
 BATCH = 100  # statistics rows per request
 MAX_ATTEMPTS = 12
 
