@@ -102,7 +102,7 @@ def test_ad_post_gets_its_erid_is_published_and_reported(
     with page.expect_navigation():
         page.locator("main form button").click()
     page.locator("select[name=workspace]").select_option(workspace)
-    page.locator("select[name=contract]").select_option(label=re.compile(f"П-{token}"))
+    page.locator("select[name=contract]").select_option(label=f"№ П-{token} 20.01.2026")
     with page.expect_navigation():
         page.locator("main form button").click()
     assert f"П-{token}" in page.locator("main").inner_text()

@@ -108,3 +108,21 @@ def test_it_walks_a_month_through_the_pages(ord_env: Ord) -> None:
     assert browser.get("/ord/").status_code == 200 and first.erid in browser.get(
         "/ord/").content.decode()
     assert browser.get("/ord/calls/").status_code == 200
+
+
+@pytest.mark.parametrize("amount", ["-1", "abc", "1e400", "", "99999999999999999"])
+def test_it_refuses_a_hostile_act_and_sends_nothing(ord_env: Ord, amount: str) -> None:
+    from kosmmos.ord import actions
+    from kosmmos.ord.models import Invoice, Job
+
+    first = approve(ad_post(ord_env), ord_env)
+    publish(first, 10)
+    report = actions.close_month(ord_env.world.alpha.org, timezone.localdate())
+    invoice = Invoice.objects.get(report=report)
+    answer = client_for(ord_env.world.alpha.manager).post(
+        f"/ord/acts/{invoice.pk}/confirm/", {f"{invoice.pk}-number": "A-1",
+                                             f"{invoice.pk}-date": "2026-01-31",
+                                             f"{invoice.pk}-amount": amount})
+    assert answer.status_code == 302
+    assert Invoice.objects.get(pk=invoice.pk).status == Invoice.Status.DRAFT
+    assert not Job.objects.filter(kind=Job.Kind.INVOICE).exists()
