@@ -10,6 +10,7 @@ with the ORD's message for a person; a month's report resumes at the rows not ye
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -46,6 +47,8 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=settings.ORD_JOB_LEASE_S)
 BATCH = 100  # statistics rows per request
+QUICK_TRIES = 3
+QUICK_PAUSE_S = 0.3
 MAX_ATTEMPTS = 12
 
 
@@ -73,15 +76,23 @@ class Run:
         self.job, self.client = job, client
 
     def call(self, fn: Callable[..., Result], *args: Any, **kwargs: Any) -> Result:
-        try:
-            result = fn(*args, **kwargs)
-        except ConnectorError as exc:
-            exchange = getattr(exc, "exchange", None)
-            if exchange is not None:
-                self.keep(exchange)
-            raise
-        self.keep(result.exchange)
-        return result
+        """One ORD call, kept; a 5xx, a timeout or a lost answer is tried again at once a few
+        times (every call is an upsert by our id or a read, so a repeat is safe) before the job
+        waits for its backoff."""
+        for attempt in range(QUICK_TRIES):
+            try:
+                result = fn(*args, **kwargs)
+            except ConnectorError as exc:
+                exchange = getattr(exc, "exchange", None)
+                if exchange is not None:
+                    self.keep(exchange)
+                if exc.permanent or attempt == QUICK_TRIES - 1:
+                    raise
+                time.sleep(QUICK_PAUSE_S * 2 ** attempt)
+                continue
+            self.keep(result.exchange)
+            return result
+        raise AssertionError("unreachable")  # the loop returns or raises
 
     def keep(self, exchange: Exchange) -> None:
         Call.objects.create(

@@ -77,6 +77,7 @@ def ord_env(world: World, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Ite
     settings.SANDBOX_URL = "http://sandbox.test"
     settings.ORD_STATUS_FIRST_CHECK_S = 0
     monkeypatch.setattr(sync, "backoff", lambda attempts: __import__("datetime").timedelta(0))
+    monkeypatch.setattr(sync, "QUICK_PAUSE_S", 0)
     alpha = world.alpha
     account = Account(organisation=alpha.org, host=Account.Host.SANDBOX)
     account.token = TOKEN

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from kosmmos.connectors.vkord import client as vkord
 from kosmmos.content import actions as content
 from kosmmos.content.labels import text_for
 from kosmmos.content.models import Post, PostStatus, PostTarget, TargetStatus
@@ -86,15 +87,16 @@ def test_it_keeps_a_typed_erid_from_another_ord_and_marks_it(ord_env: Ord) -> No
         kind=Job.Kind.CREATIVE).exists()
 
 
-def test_it_sends_again_after_a_5xx_and_a_lost_answer_without_duplicates(ord_env: Ord) -> None:
+def test_it_sends_again_after_a_5xx_and_a_lost_answer_without_duplicates(
+        ord_env: Ord, monkeypatch: pytest.MonkeyPatch) -> None:
     ord_env.config(error_rate=1.0)
     post = ad_post(ord_env)
     content.approve_post(post, by=ord_env.world.alpha.manager)
     run_jobs()
     job = Job.objects.get(kind=Job.Kind.CREATIVE)
     assert job.status == JobStatus.PENDING and "Internal Server Error" in job.last_error
-    ord_env.config(error_rate=0.0, lost_rate=1.0, hang_s=0)
-    ord_env.network.rng.seed(2)
+    ord_env.config(error_rate=0.0, lost_rate=1.0, hang_s=1)
+    monkeypatch.setattr(vkord, "TIMEOUT", 0.3)  # a late answer is past the client's timeout
     run_jobs()
     assert Job.objects.get(pk=job.pk).status == JobStatus.PENDING  # stored, answer lost
     ord_env.config(lost_rate=0.0)
@@ -185,3 +187,23 @@ def test_it_warns_once_when_a_month_is_due_within_five_days(ord_env: Ord) -> Non
     assert alerts.warn_due_reports() == 1
     assert alerts.warn_due_reports() == 0
     assert Event.objects.get(kind="ord.deadline").dedupe_key == f"ord.deadline:{report.pk}"
+
+
+def test_it_stops_at_a_409_with_the_ords_message(ord_env: Ord) -> None:
+    ord_env.state()["objects"]["person"]["someone-else"] = {
+        "name": "Другой", "roles": ["advertiser"],
+        "juridical_details": {"type": "juridical", "inn": ord_env.client.inn}}
+    content.approve_post(ad_post(ord_env), by=ord_env.world.alpha.manager)
+    run_jobs()
+    job = Job.objects.get(kind=Job.Kind.CREATIVE)
+    assert job.status == JobStatus.FAILED and job.attempts == 1
+    assert "Person with this INN already exists (someone-else)" in job.last_error
+    assert Call.objects.filter(status=409).count() == 1  # refused once, not tried again
+
+
+def test_it_retries_a_lost_answer_at_once_within_the_job(ord_env: Ord) -> None:
+    ord_env.config(error_rate=0.5)
+    ord_env.network.rng.seed(11)
+    post = approve(ad_post(ord_env), ord_env)
+    assert post.erid and Call.objects.filter(status=500).exists()
+    assert Job.objects.get(kind=Job.Kind.CREATIVE).attempts == 1
