@@ -198,8 +198,9 @@ def send_report(run: Run) -> None:
         run.call(run.client.post_statistics, items)
         now = timezone.now()
         for row, item in zip(batch, items, strict=True):
-            Statistic.objects.filter(pk=row.pk).update(
-                sent_hash=payloads.digest(item), sent_at=now, erir_status=ErirStatus.PROCESSING)
+            # VK ORD gives statistics no erir_status of their own: accepted is what we know.
+            Statistic.objects.filter(pk=row.pk).update(sent_hash=payloads.digest(item),
+                                                       sent_at=now)
     Report.objects.filter(pk=report.pk).update(status=Report.Status.SENT, sent_at=timezone.now())
 
 
