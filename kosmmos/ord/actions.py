@@ -16,6 +16,7 @@ from django.utils import timezone
 from kosmmos.accounts.models import Organisation, User, Workspace
 from kosmmos.audit.log import record as audit
 from kosmmos.content.models import Post, PostStatus, PostTarget, TargetStatus
+from kosmmos.content.targets import LIVE
 from kosmmos.ord.models import (
     Contract,
     Creative,
@@ -90,11 +91,15 @@ def ad_changed(post: Post, erid_before: str) -> None:
     if creative is None or creative.manual or not post.is_ad:
         return
     Creative.objects.filter(pk=creative.pk).update(stale=True)
+    published = post.targets.filter(status__in=LIVE).exists()
+    if published:
+        # Already out: the edit goes to the networks with the erid it ran under (VK ORD keeps a
+        # creative's erid when it is updated), and the ORD gets the new text.
+        queue(post.organisation_id, Job.Kind.CREATIVE, creative.pk)
+        return
     Post.objects.filter(pk=post.pk).update(erid="")
     post.erid = ""
-    live = post.status in (PostStatus.SCHEDULED, PostStatus.PUBLISHED) or post.targets.filter(
-        status__in=[TargetStatus.SCHEDULED, TargetStatus.PUBLISHED]).exists()
-    if live:  # scheduled: update the creative now, before the post is due
+    if post.status == PostStatus.SCHEDULED:  # update the creative now, before the post is due
         queue(post.organisation_id, Job.Kind.CREATIVE, creative.pk)
 
 

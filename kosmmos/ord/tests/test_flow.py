@@ -207,3 +207,18 @@ def test_it_retries_a_lost_answer_at_once_within_the_job(ord_env: Ord) -> None:
     post = approve(ad_post(ord_env), ord_env)
     assert post.erid and Call.objects.filter(status=500).exists()
     assert Job.objects.get(kind=Job.Kind.CREATIVE).attempts == 1
+
+
+def test_it_keeps_the_erid_of_a_published_ad_whose_text_is_edited(ord_env: Ord) -> None:
+    post = approve(ad_post(ord_env), ord_env)
+    erid = post.erid
+    publish(post, 10)
+    post.refresh_from_db()
+    data = content.PostData(text="Исправленный текст", is_ad=True, advertiser=post.advertiser,
+                            erid=erid, publish_at=post.publish_at, channels=[ord_env.channel])
+    content.save_post(post.workspace, data, by=ord_env.world.alpha.manager, post=post)
+    assert Post.objects.get(pk=post.pk).erid == erid  # the edit goes out with its erid
+    run_jobs()
+    creative = Creative.objects.get(post=post)
+    assert not creative.stale and ord_env.state()["objects"]["creative"][creative.external_id][
+        "texts"] == ["Исправленный текст"]
