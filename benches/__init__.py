@@ -15,6 +15,7 @@ BENCHES = {
     "fuzz": "benches.fuzz:run",
     "inbox": "benches.inbox:run",
     "mutants": "benches.mutants:run",
+    "ord": "benches.ord:run",
     "pages": "benches.pages:run",
     "proposal": "benches.proposal:run",
     "publish": "benches.publish:run",

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "kosmmos.publishing",
     "kosmmos.inbox",
     "kosmmos.competitors",
+    "kosmmos.ord",
     "kosmmos.links",
     "kosmmos.results",
     "kosmmos.api",
@@ -342,6 +343,12 @@ PUBLISH_LEASE_SECONDS = float(env("PUBLISH_LEASE_SECONDS", "10"))
 # The dispatcher claims posts due within this many seconds and the worker waits for the exact
 # second, so a 1 s tick does not add up to a second of lateness. Keep it above the tick.
 PUBLISH_LOOKAHEAD_SECONDS = float(env("PUBLISH_LOOKAHEAD_SECONDS", "2.0"))
+# Ad marking (kosmmos/ord): when the ORD is first asked for a new object's ЕРИР status, and how
+# many days after a month ends its statistics and acts are due (30: api-facts-2 §1, unverified).
+ORD_STATUS_FIRST_CHECK_S = float(env("ORD_STATUS_FIRST_CHECK_S", "5"))
+ORD_REPORT_DAYS = int(env("ORD_REPORT_DAYS", "30"))
+# A job's lease: after it the sweep assumes the worker died and the job runs again (upserts).
+ORD_JOB_LEASE_S = float(env("ORD_JOB_LEASE_S", "300"))
 # Network calls in flight per worker process (they wait on the network, not on the CPU).
 PUBLISH_THREADS = int(env("PUBLISH_THREADS", "256"))
 # Targets per Celery message: one claim, one load and one write transaction per batch.

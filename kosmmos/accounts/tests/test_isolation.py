@@ -151,6 +151,15 @@ def _token(t: Target, route: str) -> str:
 # How to fill each URL parameter, given the target and the route's name. A pattern with a name
 # not listed here fails the test: say how the new view's parameter is filled, and the view is
 # tried by every visitor below.
+def _ord(t: Target) -> dict[str, Any]:
+    """ORD objects of the target's organisation (ORD issue), made on first use."""
+    from kosmmos.ord.testing import isolation_objects
+
+    if not hasattr(t, "_ord_objects"):
+        t._ord_objects = isolation_objects(t.workspace)
+    return t._ord_objects
+
+
 def _inbox(t: Target) -> dict[str, Any]:
     """Inbox objects of the target workspace (inbox issue), made on first use."""
     from kosmmos.inbox.testing import isolation_objects
@@ -194,6 +203,12 @@ FILL: dict[str, Callable[[Target, str], str]] = {
     "api_token_id": lambda t, _: str(_api_token(t).pk),
     "export_id": lambda t, _: str(_export(t).pk),
     "report_id": lambda t, _: str(_report(t).pk),
+    "ord_party_id": lambda t, _: str(_ord(t)["party"].pk),
+    "ord_contract_id": lambda t, _: str(_ord(t)["contract"].pk),
+    "ord_report_id": lambda t, _: str(_ord(t)["report"].pk),
+    "ord_row_id": lambda t, _: str(_ord(t)["row"].pk),
+    "ord_invoice_id": lambda t, _: str(_ord(t)["invoice"].pk),
+    "ord_job_id": lambda t, _: str(_ord(t)["job"].pk),
     "unknown": lambda t, _: f"workspaces/{t.workspace.pk}/",  # the API's JSON 404 for other paths
 }
 
