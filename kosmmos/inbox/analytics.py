@@ -27,6 +27,7 @@ from kosmmos.inbox.models import (
     Item,
     SurgeAlert,
 )
+from kosmmos.notifications.events import emit
 
 log = logging.getLogger(__name__)
 
@@ -265,34 +266,29 @@ def detect_surges(today: date | None = None) -> int:
 
 
 def raise_alert(channel_id: Any, day: date, negatives: int, mean: float, sigma: float) -> bool:
+    from django.conf import settings
+    from django.utils import translation
+
     from kosmmos.channels.models import Channel
 
     channel = Channel.objects.select_related("workspace", "organisation").get(pk=channel_id)
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Negative comments surge: %(channel)s (%(workspace)s)") % {
+            "channel": channel.name, "workspace": channel.workspace.name}
+        body = _("%(count)s negative comments today on %(channel)s; a normal day has "
+                 "%(mean).1f (σ %(sigma).1f).") % {
+            "count": negatives, "channel": channel.name, "mean": mean, "sigma": sigma}
     try:
         with transaction.atomic():
             alert = SurgeAlert.objects.create(
                 organisation_id=channel.organisation_id, workspace_id=channel.workspace_id,
                 channel=channel, day=day, negatives=negatives, mean=mean, sigma=sigma)
-            transaction.on_commit(lambda: _email(alert, channel))
+            emit("inbox.negative_surge", organisation=channel.organisation_id,
+                 workspace=channel.workspace, title=title, body=body,
+                 url=f"/inbox/?workspace={channel.workspace_id}&sentiment=negative",
+                 dedupe_key=f"surge:{alert.pk}",
+                 payload={"channel": str(channel.pk), "negatives": negatives,
+                          "day": day.isoformat()})
     except IntegrityError:
         return False
     return True
-
-
-def _email(alert: SurgeAlert, channel: Any) -> None:
-    from django.conf import settings
-
-    from kosmmos.mail.delivery import queue_email
-
-    recipients = channel.organisation.lead_recipients()
-    if not recipients:
-        return
-    subject = _("Negative comments surge: %(channel)s (%(workspace)s)") % {
-        "channel": channel.name, "workspace": channel.workspace.name}
-    body = _("%(count)s negative comments today on %(channel)s; a normal day has %(mean).1f "
-             "(σ %(sigma).1f). Open the inbox: %(url)s") % {
-        "count": alert.negatives, "channel": channel.name, "mean": alert.mean,
-        "sigma": alert.sigma,
-        "url": f"{settings.SITE_URL}/inbox/?workspace={channel.workspace_id}&sentiment=negative"}
-    queue_email(to=recipients, subject=subject, body=body, organisation=channel.organisation,
-                kind="inbox_surge")

@@ -40,6 +40,12 @@ DISPATCHERS = [
     "kosmmos.inbox.dispatch:dispatch_retrain",
     "kosmmos.inbox.dispatch:sweep_stuck",
     "kosmmos.inbox.dispatch:check_surges",
+    "kosmmos.notifications.dispatch:fan_out_missed",
+    "kosmmos.notifications.dispatch:sweep_deliveries",
+    "kosmmos.notifications.dispatch:dispatch_deliveries",
+    "kosmmos.notifications.dispatch:sweep_webhooks",
+    "kosmmos.notifications.dispatch:dispatch_webhooks",
+    "kosmmos.notifications.dispatch:poll_telegram",
     "kosmmos.privacy.dispatch:run_retention",
     "kosmmos.backup.schedule:dispatch_due",
 ]

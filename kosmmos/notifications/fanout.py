@@ -1,0 +1,67 @@
+"""Fan-out: one event → one delivery row per member and channel they chose, one per webhook.
+
+Idempotent by the unique keys: two workers fanning out the same event (a redelivered message,
+the sweep beside the kick) insert each row once, and each row is claimed by one sender.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from kosmmos.accounts.models import Membership
+from kosmmos.notifications import prefs
+from kosmmos.notifications.dispatch import deliveries, webhooks
+from kosmmos.notifications.models import (
+    Channel,
+    Delivery,
+    Event,
+    Status,
+    Subscriber,
+    TelegramBot,
+    Webhook,
+    WebhookDelivery,
+)
+
+
+def fan_out(event_id: Any) -> int:
+    """Write the event's deliveries (once) and kick those due now; returns the rows written."""
+    event = Event.objects.select_related("organisation").filter(pk=event_id).first()
+    if event is None:
+        return 0
+    now = timezone.now()
+    org = event.organisation
+    has_bot = TelegramBot.objects.filter(organisation=org).exists()
+    subs = {s.user_id: s for s in Subscriber.objects.filter(organisation=org)}
+    rows: list[Delivery] = []
+    members = Membership.objects.filter(organisation=org, user__is_active=True)
+    for m in members:
+        if not prefs.sees(m, event.workspace_id):
+            continue
+        sub = subs.get(m.user_id)
+        for channel in prefs.channels_for(sub, m.role, event.kind, event.workspace_id):
+            if channel == Channel.TELEGRAM and not (has_bot and sub and sub.telegram_chat_id):
+                continue
+            if channel == Channel.INAPP:
+                rows.append(Delivery(event=event, organisation=org, user_id=m.user_id,
+                                     channel=channel, status=Status.SENT, sent_at=now))
+            else:
+                rows.append(Delivery(event=event, organisation=org, user_id=m.user_id,
+                                     channel=channel, next_attempt_at=prefs.due_at(
+                                         event, sub, channel, org.timezone, now)))
+    hooks = [WebhookDelivery(webhook=h, event=event, next_attempt_at=now)
+             for h in Webhook.objects.filter(organisation=org, active=True) if h.wants(event.kind)]
+    with transaction.atomic():
+        Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+        WebhookDelivery.objects.bulk_create(hooks, ignore_conflicts=True)
+        Event.objects.filter(pk=event.pk, fanned_out_at__isnull=True).update(fanned_out_at=now)
+    # Kick what is due now (conditional: a row another fan-out kicked is not sent twice).
+    due = Delivery.objects.filter(event=event, status=Status.PENDING, next_attempt_at__lte=now)
+    for pk in due.values_list("pk", flat=True):
+        deliveries.kick(pk)
+    for pk in WebhookDelivery.objects.filter(event=event, status=Status.PENDING).values_list(
+            "pk", flat=True):
+        webhooks.kick(pk)
+    return len(rows) + len(hooks)
