@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from kosmmos.accounts.models import Organisation, User, Workspace
 from kosmmos.briefs.models import Brief, Lead, LeadEvent, LeadStatus
 from kosmmos.briefs.signals import brief_received
+from kosmmos.lib.events import emit
 from kosmmos.lib.mailing import send_email
-from kosmmos.notifications.events import emit
 
 
 @transaction.atomic

@@ -18,7 +18,7 @@ from kosmmos.channels.models import AlertKind, Channel, ChannelAlert, ChannelSta
 from kosmmos.connectors.base import AuthRevoked, ChannelInfo, ConnectorError
 from kosmmos.connectors.registry import build
 from kosmmos.lib.crypto import DecryptionError
-from kosmmos.notifications.events import emit
+from kosmmos.lib.events import emit
 
 EXPIRY_WARNING = timedelta(days=7)
 

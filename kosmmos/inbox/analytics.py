@@ -27,7 +27,7 @@ from kosmmos.inbox.models import (
     Item,
     SurgeAlert,
 )
-from kosmmos.notifications.events import emit
+from kosmmos.lib.events import emit
 
 log = logging.getLogger(__name__)
 

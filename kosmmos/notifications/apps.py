@@ -9,8 +9,8 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from kosmmos.lib.events import notable
-        from kosmmos.notifications import dispatch, events
+        from kosmmos.notifications import events, queues
 
         notable.connect(events.record, dispatch_uid="notifications.record")
-        if dispatch.kick_event not in events.after_commit_hooks:
-            events.after_commit_hooks.append(dispatch.kick_event)
+        if queues.kick_event not in events.after_commit_hooks:
+            events.after_commit_hooks.append(queues.kick_event)

@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from kosmmos.accounts.models import Membership
 from kosmmos.notifications import prefs
-from kosmmos.notifications.dispatch import deliveries, webhooks
 from kosmmos.notifications.models import (
     Channel,
     Delivery,
@@ -24,6 +23,7 @@ from kosmmos.notifications.models import (
     Webhook,
     WebhookDelivery,
 )
+from kosmmos.notifications.queues import deliveries, webhooks
 
 
 def fan_out(event_id: Any) -> int:

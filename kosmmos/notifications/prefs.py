@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from kosmmos.accounts.models import AGENCY_ROLES, STAFF_ROLES, Membership
 from kosmmos.notifications import kinds
@@ -25,10 +26,10 @@ def defaults(role: str, kind: str) -> list[str]:
     and in Telegram, and by email what is urgent."""
     spec = kinds.get(kind)
     if role not in AGENCY_ROLES:
-        return [Channel.INAPP, Channel.EMAIL] if spec.client else []
+        return [str(Channel.INAPP), str(Channel.EMAIL)] if spec.client else []
     if kind in IN_APP_ONLY:
-        return [Channel.INAPP]
-    chosen = [Channel.INAPP, Channel.TELEGRAM]
+        return [str(Channel.INAPP)]
+    chosen: list[str] = [Channel.INAPP, Channel.TELEGRAM]
     if (spec.urgent and kind not in OWN_EMAIL) or (kind in STAFF_EMAIL and role in STAFF_ROLES):
         chosen.append(Channel.EMAIL)
     return chosen
@@ -45,7 +46,7 @@ def channels_for(sub: Subscriber | None, role: str, kind: str, workspace_id: obj
     return defaults(role, kind)
 
 
-def sees(membership: Membership, workspace_id: object) -> bool:
+def sees(membership: Membership, workspace_id: Any) -> bool:
     """A client hears only about their own workspaces (and nothing organisation-wide)."""
     if membership.role in AGENCY_ROLES:
         return True

@@ -26,8 +26,8 @@ from kosmmos.jobs.claims import claim_marked
 from kosmmos.lib.mailing import send_email
 from kosmmos.lib.ratelimit import Window
 from kosmmos.notifications import kinds
-from kosmmos.notifications.dispatch import LEASE, deliveries
 from kosmmos.notifications.models import Channel, Delivery, Status, Subscriber, TelegramBot
+from kosmmos.notifications.queues import LEASE, deliveries
 from kosmmos.notifications.telegram import BotError, call
 
 log = logging.getLogger(__name__)
@@ -146,11 +146,8 @@ def compose(rows: list[Delivery]) -> tuple[str, str]:
         minutes = max(1, round((last - first).total_seconds() / 60))
         lines = []
         for kind, group in by_kind.items():
-            lines.append(ngettext("%(count)s × %(kind)s in the last %(minutes)s min",
-                                  "%(count)s × %(kind)s in the last %(minutes)s min",
-                                  len(group)) % {"count": len(group),
-                                                 "kind": kinds.get(kind).label,
-                                                 "minutes": minutes})
+            lines.append(_("%(count)s × %(kind)s in the last %(minutes)s min") % {
+                "count": len(group), "kind": kinds.get(kind).label, "minutes": minutes})
             lines += [f"• {r.event.title}" for r in group[:LISTED]]
         subject = ngettext("%(count)s notification", "%(count)s notifications", len(rows)) % {
             "count": len(rows)}

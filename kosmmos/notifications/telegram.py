@@ -50,7 +50,8 @@ def call(bot: TelegramBot | None, method: str, payload: dict[str, Any], *,
     if response.status_code == 200 and data.get("ok"):
         return data.get("result")
     description = str(data.get("description") or f"HTTP {response.status_code}")[:300]
-    params = data.get("parameters") if isinstance(data.get("parameters"), dict) else {}
+    found = data.get("parameters")
+    params: dict[str, Any] = found if isinstance(found, dict) else {}
     if response.status_code == 429:
         retry = params.get("retry_after")
         return_after = float(retry) if isinstance(retry, int | float) else 1.0

@@ -161,7 +161,7 @@ def bot_connect(request: HttpRequest) -> HttpResponse:
         except telegram.BotError as exc:
             messages.error(request, _("Telegram refused the token: %(error)s") % {"error": exc})
     else:
-        messages.error(request, " ".join(form.errors.get("token", [])))
+        messages.error(request, " ".join(str(e) for e in form.errors.get("token", [])))
     return redirect("notifications:settings")
 
 
@@ -172,7 +172,7 @@ def webhook_create(request: HttpRequest) -> HttpResponse:
     form = WebhookForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(str(e) for e in errors))
         return redirect("notifications:settings")
     _hook, secret = webhooks.create_webhook(membership.organisation, form.cleaned_data["url"],
                                            form.cleaned_data["kinds"])
@@ -213,7 +213,7 @@ def webhook_action(request: HttpRequest, hook_id: Any) -> HttpResponse:
         messages.success(request, _("New signing secret (shown once): %(secret)s") % {
             "secret": secret})
     elif action == "retry":
-        from kosmmos.notifications.dispatch import webhooks as queue
+        from kosmmos.notifications.queues import webhooks as queue
 
         try:
             wanted = uuid.UUID(request.POST.get("delivery", ""))

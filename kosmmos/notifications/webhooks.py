@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from kosmmos.accounts.models import Membership, Role
 from kosmmos.lib import crypto, http
 from kosmmos.lib.mailing import send_email
-from kosmmos.notifications.dispatch import LEASE, webhooks
 from kosmmos.notifications.models import (
     Event,
     Status,
@@ -31,6 +30,7 @@ from kosmmos.notifications.models import (
     WebhookAttempt,
     WebhookDelivery,
 )
+from kosmmos.notifications.queues import LEASE, webhooks
 
 FAILING_FOR = timedelta(days=1)
 BACKOFF = (1, 5, 30, 120, 600, 1800, 3600)  # seconds before attempt 2, 3, …; then hourly

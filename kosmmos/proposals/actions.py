@@ -21,10 +21,10 @@ from kosmmos.accounts.models import Organisation, User, Workspace
 from kosmmos.audit.log import record
 from kosmmos.briefs.actions import change_lead_status, convert_lead
 from kosmmos.briefs.models import Brief, Lead, LeadEvent, LeadStatus
+from kosmmos.lib.events import emit
 from kosmmos.mail import delivery as mail_delivery
 from kosmmos.mail.delivery import queue_email
 from kosmmos.mail.models import Delivery
-from kosmmos.notifications.events import emit
 from kosmmos.proposals import diff, dispatch, pdf
 from kosmmos.proposals.benchmarks import benchmarks_for, settings_for
 from kosmmos.proposals.models import (

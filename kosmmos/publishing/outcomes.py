@@ -27,7 +27,7 @@ from kosmmos.channels.models import Channel, ChannelStatus
 from kosmmos.connectors.base import PublishedPost
 from kosmmos.content.models import PostEvent, PostTarget, TargetStatus
 from kosmmos.content.targets import roll_up
-from kosmmos.notifications.events import emit
+from kosmmos.lib.events import emit
 from kosmmos.publishing.leases import worker_name
 from kosmmos.publishing.models import PublishAttempt
 from kosmmos.publishing.tries import TRIES, Job, Try

@@ -112,11 +112,11 @@ async def _admin(call: Call, s: dict[str, Any]) -> Answer:
         touch(call.net, NAME)
         return 200, s["faults"], []
     if what == ["messages"]:
-        chat = call.query.get("chat_id")
+        wanted = call.query.get("chat_id")
         after = int(call.query.get("after", "0") or 0)
         limit = min(20000, int(call.query.get("limit", "1000") or 1000))
         items = [m for m in s["messages"] if m["message_id"] > after
-                 and (chat is None or str(m["chat"]["id"]) == chat)][:limit]
+                 and (wanted is None or str(m["chat"]["id"]) == wanted)][:limit]
         return 200, {"items": items, "violations": s["violations"],
                      "total": len(s["messages"])}, []
     return 404, {"error": "not_found"}, []
