@@ -12,6 +12,7 @@ from kosmmos.api.tests.conftest import Api, api_as, operations, token_for
 from kosmmos.conftest import Tenant, World
 from kosmmos.content.models import Post
 from kosmmos.inbox.testing import make_channel, make_item
+from kosmmos.notifications.webhooks import create_webhook
 
 
 def _objects(tenant: Tenant, workspace: Any) -> dict[str, str]:
@@ -21,7 +22,8 @@ def _objects(tenant: Tenant, workspace: Any) -> dict[str, str]:
     make_item(channel, f"{workspace.name} private complaint")
     post = Post.objects.create(organisation=tenant.org, workspace=workspace, status="in_review",
                                text=f"{workspace.name} post text")
-    return {"workspace_id": str(workspace.pk), "post_id": str(post.pk)}
+    hook, _ = create_webhook(tenant.org, "https://93.184.216.34/hook", [])
+    return {"workspace_id": str(workspace.pk), "post_id": str(post.pk), "webhook_id": str(hook.pk)}
 
 
 def _url(path: str, ids: dict[str, str]) -> str:
@@ -47,6 +49,14 @@ MATRIX: dict[str, tuple[int, int, int, int]] = {
     "listInbox": (200, 200, 200, 404),
     "listLinks": (200, 200, 200, 200),
     "getPnl": (200, 200, 200, 200),
+    "listEvents": (200, 200, 200, 403),
+    "listWebhooks": (200, 403, 403, 403),
+    "createWebhook": (400, 400, 403, 403),  # the body is a post's, not a webhook's
+    "enableWebhook": (200, 403, 403, 403),
+    "disableWebhook": (200, 403, 403, 403),
+    "rotateWebhookSecret": (200, 403, 403, 403),
+    "listWebhookDeliveries": (200, 403, 403, 403),
+    "deleteWebhook": (200, 403, 403, 403),  # last: the owner's call removes it
 }
 
 
