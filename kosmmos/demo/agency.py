@@ -13,6 +13,7 @@ from kosmmos.briefs import actions as brief_actions
 from kosmmos.briefs.models import Brief, Lead, LeadEvent, LeadStatus
 from kosmmos.channels.models import Channel
 from kosmmos.demo.login import DEMO_EMAIL, DEMO_PASSWORD
+from kosmmos.demo.notifications import seed_notifications
 
 DEMO_ORG = "Космос SMM (демо)"
 
@@ -76,6 +77,7 @@ def load_demo() -> bool:
     channels = _demo_content(manager, workspaces)
     _demo_history(manager, workspaces, channels)
     _demo_money(manager, workspaces[0])
+    seed_notifications(org, manager, workspaces[0])
     return True
 
 
