@@ -14,6 +14,7 @@ BENCHES = {
     "fuzz": "benches.fuzz:run",
     "inbox": "benches.inbox:run",
     "mutants": "benches.mutants:run",
+    "notify": "benches.notify:run",
     "pages": "benches.pages:run",
     "proposal": "benches.proposal:run",
     "publish": "benches.publish:run",

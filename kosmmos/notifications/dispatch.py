@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.utils import timezone
 
+from kosmmos.jobs.claims import claim_batch
 from kosmmos.notifications.fanout import fan_out
-from kosmmos.notifications.models import Event
+from kosmmos.notifications.models import Delivery, Event, Status
 from kosmmos.notifications.queues import deliveries, webhooks
 from kosmmos.notifications.telegram import poll_links
 
@@ -26,7 +28,20 @@ def fan_out_missed() -> int:
 
 
 def dispatch_deliveries() -> int:
-    return deliveries.dispatch_due()
+    """Claim due rows and send one task per member and channel: its sender takes the others
+    (claimed here, so still "queued") into the same message. A lost task leaves them queued;
+    the sweep sends them again."""
+    now = timezone.now()
+    due = Delivery.objects.filter(next_attempt_at__lte=now)
+    ids = claim_batch(due, Status.PENDING, deliveries.batch, status=Status.QUEUED,
+                      enqueued_at=now)
+    seen: set[tuple[Any, Any, str]] = set()
+    for pk, user_id, org_id, channel in Delivery.objects.filter(pk__in=ids).values_list(
+            "pk", "user_id", "organisation_id", "channel"):
+        if (user_id, org_id, channel) not in seen:
+            seen.add((user_id, org_id, channel))
+            deliveries.enqueue(pk)
+    return len(ids)
 
 
 def sweep_deliveries() -> int:

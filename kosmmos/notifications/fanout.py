@@ -57,10 +57,20 @@ def fan_out(event_id: Any) -> int:
         Delivery.objects.bulk_create(rows, ignore_conflicts=True)
         WebhookDelivery.objects.bulk_create(hooks, ignore_conflicts=True)
         Event.objects.filter(pk=event.pk, fanned_out_at__isnull=True).update(fanned_out_at=now)
-    # Kick what is due now (conditional: a row another fan-out kicked is not sent twice).
+    # Kick one row per member and channel whose slot is free now: the sender takes every other
+    # due row of that member and channel with it. Rows of a busy member wait for the slot (the
+    # dispatcher claims them then, grouped), so a flood costs no task per row.
+    kicked: set[tuple[Any, str]] = set()
     due = Delivery.objects.filter(event=event, status=Status.PENDING, next_attempt_at__lte=now)
-    for pk in due.values_list("pk", flat=True):
-        deliveries.kick(pk)
+    for pk, user_id, channel in due.values_list("pk", "user_id", "channel"):
+        sub = subs.get(user_id)
+        free = None if sub is None else (
+            sub.telegram_free_at if channel == Channel.TELEGRAM else sub.email_free_at)
+        if free is not None and free > now:
+            Delivery.objects.filter(pk=pk, status=Status.PENDING).update(next_attempt_at=free)
+        elif (user_id, channel) not in kicked:
+            kicked.add((user_id, channel))
+            deliveries.kick(pk)
     for pk in WebhookDelivery.objects.filter(event=event, status=Status.PENDING).values_list(
             "pk", flat=True):
         webhooks.kick(pk)
