@@ -9,8 +9,8 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from kosmmos.lib.events import notable
-        from kosmmos.notifications import events, queues
+        from kosmmos.notifications import events, fanout
 
         notable.connect(events.record, dispatch_uid="notifications.record")
-        if queues.kick_event not in events.after_commit_hooks:
-            events.after_commit_hooks.append(queues.kick_event)
+        if fanout.kick_event not in events.after_commit_hooks:
+            events.after_commit_hooks.append(fanout.kick_event)

@@ -6,12 +6,14 @@ the sweep beside the kick) insert each row once, and each row is claimed by one 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from kosmmos.accounts.models import Membership
+from kosmmos.jobs.queue import send_batches
 from kosmmos.notifications import prefs
 from kosmmos.notifications.models import (
     Channel,
@@ -23,7 +25,9 @@ from kosmmos.notifications.models import (
     Webhook,
     WebhookDelivery,
 )
-from kosmmos.notifications.queues import deliveries, webhooks
+from kosmmos.notifications.queues import TASKS, deliveries, webhooks
+
+log = logging.getLogger(__name__)
 
 
 def fan_out(event_id: Any) -> int:
@@ -75,3 +79,14 @@ def fan_out(event_id: Any) -> int:
             "pk", flat=True):
         webhooks.kick(pk)
     return len(rows) + len(hooks)
+
+
+def kick_event(event: Event) -> None:
+    """After the event's transaction commits: fan it out at once, in the process that raised it
+    (a few inserts; the bell shows it within milliseconds and no queue sits in between). If that
+    fails, a worker tries; if the message is lost too, the ticker's ``fan_out_missed`` finds it."""
+    try:
+        fan_out(event.pk)
+    except Exception:
+        log.exception("fan-out of %s failed here; handing it to a worker", event.pk)
+        send_batches(f"{TASKS}:fan_out", [event.pk], size=1)
