@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from kosmmos.jobs.claims import claim_batch
 from kosmmos.notifications.fanout import fan_out
-from kosmmos.notifications.models import Delivery, Event, Status
+from kosmmos.notifications.models import Delivery, Event, Status, WebhookDelivery
 from kosmmos.notifications.queues import deliveries, webhooks
 from kosmmos.notifications.telegram import poll_links
 
@@ -49,7 +49,16 @@ def sweep_deliveries() -> int:
 
 
 def dispatch_webhooks() -> int:
-    return webhooks.dispatch_due()
+    """Claim due calls and send one task per webhook (its sender takes the others in turn)."""
+    now = timezone.now()
+    ids = claim_batch(WebhookDelivery.objects.filter(next_attempt_at__lte=now), Status.PENDING,
+                      webhooks.batch, status=Status.QUEUED, enqueued_at=now)
+    seen: set[Any] = set()
+    for pk, hook_id in WebhookDelivery.objects.filter(pk__in=ids).values_list("pk", "webhook_id"):
+        if hook_id not in seen:
+            seen.add(hook_id)
+            webhooks.enqueue(pk)
+    return len(ids)
 
 
 def sweep_webhooks() -> int:

@@ -75,9 +75,13 @@ def fan_out(event_id: Any) -> int:
         elif (user_id, channel) not in kicked:
             kicked.add((user_id, channel))
             deliveries.kick(pk)
-    for pk in WebhookDelivery.objects.filter(event=event, status=Status.PENDING).values_list(
-            "pk", flat=True):
-        webhooks.kick(pk)
+    # One task per webhook at a time: a webhook with a sender at work (a row sending) gets its
+    # new row from that sender's train or from the dispatcher's next tick.
+    for pk, hook_id in WebhookDelivery.objects.filter(
+            event=event, status=Status.PENDING).values_list("pk", "webhook_id"):
+        if not WebhookDelivery.objects.filter(webhook_id=hook_id, status__in=[
+                Status.SENDING, Status.QUEUED]).exists():
+            webhooks.kick(pk)
     return len(rows) + len(hooks)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -87,14 +88,38 @@ def payload(event: Event, delivery_id: Any) -> dict[str, Any]:
     }
 
 
+# A task that won one row of a webhook also sends that webhook's other due rows (one after
+# another, each its own claim and attempt): a flood costs a task per webhook, not per event.
+TRAIN = 200
+
+
 def send(pk: Any) -> None:
     if not webhooks.start(pk, LEASE):
         return
+    hook_id = WebhookDelivery.objects.filter(pk=pk).values_list("webhook_id", flat=True).first()
+    sent = _send_one(pk)
+    for _turn in range(TRAIN):
+        if not sent:
+            return  # the receiver is failing: the others wait for their own turn
+        now = timezone.now()
+        due = Q(status=Status.QUEUED) | Q(status=Status.PENDING, next_attempt_at__lte=now)
+        following = (WebhookDelivery.objects.filter(due, webhook_id=hook_id)
+                     .order_by("created_at").values_list("pk", "status").first())
+        if following is None:
+            return
+        if not WebhookDelivery.objects.filter(pk=following[0], status=following[1]).update(
+                status=Status.SENDING, lease_until=now + LEASE):
+            continue  # another sender took it
+        sent = _send_one(following[0])
+
+
+def _send_one(pk: Any) -> bool:
+    """Send one claimed (sending) delivery; True when the receiver took it."""
     d = WebhookDelivery.objects.select_related("webhook", "event").get(pk=pk)
     hook = d.webhook
     if not hook.active:
         _settle(d, Status.FAILED, _("The webhook is disabled."))
-        return
+        return False
     body = json.dumps(payload(d.event, d.pk), ensure_ascii=False, separators=(",", ":")).encode()
     stamp = str(int(time.time()))
     headers = {"Content-Type": "application/json", "X-Kosmmos-Event": d.event.kind,
@@ -118,8 +143,9 @@ def send(pk: Any) -> None:
     if not error:
         _settle(d, Status.SENT)
         Webhook.objects.filter(pk=hook.pk, failing_since__isnull=False).update(failing_since=None)
-        return
+        return True
     _failed(d, hook, error)
+    return False
 
 
 def _settle(d: WebhookDelivery, status: str, error: str = "") -> None:
