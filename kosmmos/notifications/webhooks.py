@@ -98,6 +98,8 @@ def send(pk: Any) -> None:
         return
     hook_id = WebhookDelivery.objects.filter(pk=pk).values_list("webhook_id", flat=True).first()
     sent = _send_one(pk)
+    if hook_id is None:
+        return
     for _turn in range(TRAIN):
         if not sent:
             return  # the receiver is failing: the others wait for their own turn
