@@ -146,8 +146,9 @@ def compose(rows: list[Delivery]) -> tuple[str, str]:
         minutes = max(1, round((last - first).total_seconds() / 60))
         lines = []
         for kind, group in by_kind.items():
-            lines.append(_("%(count)s × %(kind)s in the last %(minutes)s min") % {
-                "count": len(group), "kind": kinds.get(kind).label, "minutes": minutes})
+            if len(group) > 1:
+                lines.append(_("%(count)s × %(kind)s in the last %(minutes)s min") % {
+                    "count": len(group), "kind": kinds.get(kind).label, "minutes": minutes})
             lines += [f"• {r.event.title}" for r in group[:LISTED]]
         subject = ngettext("%(count)s notification", "%(count)s notifications", len(rows)) % {
             "count": len(rows)}
