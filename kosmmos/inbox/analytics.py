@@ -227,6 +227,31 @@ def sla_targets(workspace_ids: Any) -> dict[Any, int]:
     return {pk: stored.get(pk, DEFAULT_SLA_MINUTES) for pk in ids}
 
 
+def detect_overdue(limit: int = 200) -> int:
+    """Raise ``comment.overdue`` once per item that waits past its workspace's SLA (items of the
+    last day: older history is not news); returns how many were raised."""
+    from django.conf import settings
+    from django.utils import translation
+
+    recent = waiting(Item.objects.filter(
+        received_at__gte=timezone.now() - timedelta(days=1))).select_related("channel")
+    targets = sla_targets(recent.values_list("workspace_id", flat=True).distinct())
+    raised = 0
+    for workspace_id, minutes in targets.items():
+        for item in overdue(recent.filter(workspace_id=workspace_id), minutes)[:limit]:
+            with translation.override(settings.LANGUAGE_CODE):
+                title = _("Comment waiting past its SLA: %(channel)s") % {
+                    "channel": item.channel.name}
+            with transaction.atomic():
+                raised += emit(
+                    "comment.overdue", organisation=item.organisation_id,
+                    workspace=workspace_id, title=title, body=item.text[:300],
+                    url=f"/inbox/items/{item.pk}/", dedupe_key=f"overdue:{item.pk}",
+                    payload={"item": str(item.pk), "channel": str(item.channel_id),
+                             "sla_minutes": minutes}) is not None
+    return raised
+
+
 # --- surge alerts ----------------------------------------------------------------------------
 
 

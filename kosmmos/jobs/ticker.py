@@ -40,6 +40,7 @@ DISPATCHERS = [
     "kosmmos.inbox.dispatch:dispatch_retrain",
     "kosmmos.inbox.dispatch:sweep_stuck",
     "kosmmos.inbox.dispatch:check_surges",
+    "kosmmos.inbox.dispatch:check_overdue",
     "kosmmos.notifications.dispatch:fan_out_missed",
     "kosmmos.notifications.dispatch:sweep_deliveries",
     "kosmmos.notifications.dispatch:dispatch_deliveries",

@@ -155,3 +155,14 @@ def test_it_explains_what_the_pipeline_dropped(world: World, vk: Channel) -> Non
     codes = set(re.findall(r'Drop\("([a-z_]+)"', source)) | set(
         re.findall(r'run\.drop\([^,]+, "[a-z]+", "([a-z_]+)"', source))
     assert codes and codes <= set(DROP_REASONS), codes - set(DROP_REASONS)
+
+
+def test_it_raises_an_overdue_comment_once(world: World, vk: Channel) -> None:
+    from kosmmos.inbox.analytics import detect_overdue
+    from kosmmos.notifications.models import Event
+
+    late = make_item(vk, "Где мой заказ?", received_at=timezone.now() - timedelta(hours=3))
+    make_item(vk, "Свежий вопрос", received_at=timezone.now())
+    assert detect_overdue() == 1 and detect_overdue() == 0
+    event = Event.objects.get(kind="comment.overdue")
+    assert event.url == f"/inbox/items/{late.pk}/" and "Где мой заказ?" in event.body
