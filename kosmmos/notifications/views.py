@@ -19,7 +19,7 @@ from kosmmos.lib import crypto
 from kosmmos.notifications import prefs, telegram, webhooks
 from kosmmos.notifications.forms import BotForm, SettingsForm, WebhookForm
 from kosmmos.notifications.kinds import KINDS
-from kosmmos.notifications.models import Channel, Delivery, TelegramBot, Webhook
+from kosmmos.notifications.models import Channel, Delivery, Subscriber, TelegramBot, Webhook
 
 PAGE = 50
 
@@ -51,8 +51,8 @@ def bell(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_POST
-def mark_read(request: HttpRequest, delivery_id: Any) -> HttpResponse:
-    row = _inbox(request).select_related("event").filter(pk=delivery_id).first()
+def mark_read(request: HttpRequest, notice_id: Any) -> HttpResponse:
+    row = _inbox(request).select_related("event").filter(pk=notice_id).first()
     if row is None:
         raise Http404
     if row.read_at is None:
@@ -91,7 +91,9 @@ def _grid(sub: Any, membership: Membership, scope: str) -> list[dict[str, Any]]:
 def settings_view(request: HttpRequest) -> HttpResponse:
     membership = current_membership(request)
     user = current_user(request)
-    sub = telegram.subscriber(membership.organisation, user)
+    # Read without writing: the row is made when the member first saves or links a chat.
+    sub = (Subscriber.objects.filter(organisation=membership.organisation, user=user).first()
+           or Subscriber(organisation=membership.organisation, user=user))
     visible = {str(w.pk): w for w in membership.visible_workspaces()}
     scope = request.GET.get("workspace") or request.POST.get("scope") or "*"
     if scope != "*" and scope not in visible:
@@ -106,7 +108,10 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         sub.choices = {**sub.choices, scope: picked}
         sub.email_digest = form.cleaned_data["email_digest"]
         sub.quiet_from, sub.quiet_to = form.cleaned_data["quiet_from"], form.cleaned_data["quiet_to"]
-        sub.save(update_fields=["choices", "email_digest", "quiet_from", "quiet_to"])
+        if sub._state.adding:
+            sub.save()
+        else:
+            sub.save(update_fields=["choices", "email_digest", "quiet_from", "quiet_to"])
         messages.success(request, _("Notification settings saved."))
         return redirect(request.get_full_path())
     bot = TelegramBot.objects.filter(organisation_id=membership.organisation_id).first()
