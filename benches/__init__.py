@@ -16,6 +16,7 @@ BENCHES = {
     "inbox": "benches.inbox:run",
     "mutants": "benches.mutants:run",
     "ord": "benches.ord:run",
+    "notify": "benches.notify:run",
     "pages": "benches.pages:run",
     "proposal": "benches.proposal:run",
     "publish": "benches.publish:run",

@@ -378,3 +378,16 @@ BACKUP_DIR = Path(env("BACKUP_DIR", str(VAR_DIR / "backups")))
 # Scheduled backups (embedded set-up; 0 turns them off) and how many archives are kept.
 BACKUP_EVERY_HOURS = float(env("BACKUP_EVERY_HOURS", "24"))
 BACKUP_KEEP = int(env("BACKUP_KEEP", "7"))
+
+
+# --- Notifications (kosmmos/notifications) ------------------------------------------------------
+# The Bot API base (an agency's bot may point elsewhere, as the demo's does at the sandbox).
+NOTIFY_TELEGRAM_API = env("NOTIFY_TELEGRAM_API", "https://api.telegram.org").rstrip("/")
+# Telegram's limits: one message a second per chat (a little over, for clock jitter) and about 30
+# a second overall — 15 per whole second, so no sliding second ever sees more than 30.
+NOTIFY_TELEGRAM_SPACING_S = float(env("NOTIFY_TELEGRAM_SPACING_S", "1.05"))
+NOTIFY_TELEGRAM_PER_S = int(env("NOTIFY_TELEGRAM_PER_S", "15"))
+# One notification email per member this often at most; what comes between is grouped.
+NOTIFY_EMAIL_SPACING_S = float(env("NOTIFY_EMAIL_SPACING_S", "60"))
+# Webhooks may target the sandbox's receiver (SANDBOX_URL/hooks/<name>), loopback or not.
+NOTIFY_SANDBOX_HOOKS = env_bool("NOTIFY_SANDBOX_HOOKS", default=True)

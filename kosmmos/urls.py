@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("kosmmos.privacy.urls")),
     path("", include("kosmmos.reports.urls")),
     path("ord/", include("kosmmos.ord.urls")),
+    path("", include("kosmmos.notifications.urls")),
     path("publishing/", include("kosmmos.publishing.urls")),
     path("outbox/", include("kosmmos.mail.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -14,6 +14,7 @@ from kosmmos.briefs.models import Brief, Lead, LeadEvent, LeadStatus
 from kosmmos.channels.models import Channel
 from kosmmos.demo.competitors import seed_competitors
 from kosmmos.demo.login import DEMO_EMAIL, DEMO_PASSWORD
+from kosmmos.demo.notifications import seed_notifications
 from kosmmos.demo.ord import seed_ord
 from kosmmos.demo.reports import seed_reports
 from kosmmos.demo.results import load_results
@@ -83,6 +84,7 @@ def load_demo() -> bool:
     seed_competitors(org, workspaces)
     seed_reports(org, manager, workspaces[0])
     seed_ord(org, workspaces)
+    seed_notifications(org, manager, workspaces[0])
     return True
 
 

@@ -27,6 +27,7 @@ from kosmmos.inbox.models import (
     Item,
     SurgeAlert,
 )
+from kosmmos.lib.events import emit
 
 log = logging.getLogger(__name__)
 
@@ -241,6 +242,31 @@ def sla_targets(workspace_ids: Any) -> dict[Any, int]:
     return {pk: stored.get(pk, DEFAULT_SLA_MINUTES) for pk in ids}
 
 
+def detect_overdue(limit: int = 200) -> int:
+    """Raise ``comment.overdue`` once per item that waits past its workspace's SLA (items of the
+    last day: older history is not news); returns how many were raised."""
+    from django.conf import settings
+    from django.utils import translation
+
+    recent = waiting(Item.objects.filter(
+        received_at__gte=timezone.now() - timedelta(days=1))).select_related("channel")
+    targets = sla_targets(recent.values_list("workspace_id", flat=True).distinct())
+    raised = 0
+    for workspace_id, minutes in targets.items():
+        for item in overdue(recent.filter(workspace_id=workspace_id), minutes)[:limit]:
+            with translation.override(settings.LANGUAGE_CODE):
+                title = _("Comment waiting past its SLA: %(channel)s") % {
+                    "channel": item.channel.name if item.channel else item.network}
+            with transaction.atomic():
+                raised += emit(
+                    "comment.overdue", organisation=item.organisation_id,
+                    workspace=workspace_id, title=title, body=item.text[:300],
+                    url=f"/inbox/items/{item.pk}/", dedupe_key=f"overdue:{item.pk}",
+                    payload={"item": str(item.pk), "channel": str(item.channel_id),
+                             "sla_minutes": minutes}) is not None
+    return raised
+
+
 # --- surge alerts ----------------------------------------------------------------------------
 
 
@@ -280,34 +306,29 @@ def detect_surges(today: date | None = None) -> int:
 
 
 def raise_alert(channel_id: Any, day: date, negatives: int, mean: float, sigma: float) -> bool:
+    from django.conf import settings
+    from django.utils import translation
+
     from kosmmos.channels.models import Channel
 
     channel = Channel.objects.select_related("workspace", "organisation").get(pk=channel_id)
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Negative comments surge: %(channel)s (%(workspace)s)") % {
+            "channel": channel.name, "workspace": channel.workspace.name}
+        body = _("%(count)s negative comments today on %(channel)s; a normal day has "
+                 "%(mean).1f (σ %(sigma).1f).") % {
+            "count": negatives, "channel": channel.name, "mean": mean, "sigma": sigma}
     try:
         with transaction.atomic():
             alert = SurgeAlert.objects.create(
                 organisation_id=channel.organisation_id, workspace_id=channel.workspace_id,
                 channel=channel, day=day, negatives=negatives, mean=mean, sigma=sigma)
-            transaction.on_commit(lambda: _email(alert, channel))
+            emit("inbox.negative_surge", organisation=channel.organisation_id,
+                 workspace=channel.workspace, title=title, body=body,
+                 url=f"/inbox/?workspace={channel.workspace_id}&sentiment=negative",
+                 dedupe_key=f"surge:{alert.pk}",
+                 payload={"channel": str(channel.pk), "negatives": negatives,
+                          "day": day.isoformat()})
     except IntegrityError:
         return False
     return True
-
-
-def _email(alert: SurgeAlert, channel: Any) -> None:
-    from django.conf import settings
-
-    from kosmmos.mail.delivery import queue_email
-
-    recipients = channel.organisation.lead_recipients()
-    if not recipients:
-        return
-    subject = _("Negative comments surge: %(channel)s (%(workspace)s)") % {
-        "channel": channel.name, "workspace": channel.workspace.name}
-    body = _("%(count)s negative comments today on %(channel)s; a normal day has %(mean).1f "
-             "(σ %(sigma).1f). Open the inbox: %(url)s") % {
-        "count": alert.negatives, "channel": channel.name, "mean": alert.mean,
-        "sigma": alert.sigma,
-        "url": f"{settings.SITE_URL}/inbox/?workspace={channel.workspace_id}&sentiment=negative"}
-    queue_email(to=recipients, subject=subject, body=body, organisation=channel.organisation,
-                kind="inbox_surge")

@@ -19,6 +19,7 @@ app.conf.imports = [
     "kosmmos.inbox.tasks",
     "kosmmos.links.tasks",
     "kosmmos.mail.tasks",
+    "kosmmos.notifications.tasks",
     "kosmmos.ord.tasks",
     "kosmmos.privacy.tasks",
     "kosmmos.proposals.tasks",

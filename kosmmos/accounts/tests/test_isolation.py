@@ -209,6 +209,9 @@ FILL: dict[str, Callable[[Target, str], str]] = {
     "ord_row_id": lambda t, _: str(_ord(t)["row"].pk),
     "ord_invoice_id": lambda t, _: str(_ord(t)["invoice"].pk),
     "ord_job_id": lambda t, _: str(_ord(t)["job"].pk),
+    "notice_id": lambda t, _: str(_notifications(t)["notice"].pk),
+    "hook_id": lambda t, _: str(_notifications(t)["hook"].pk),
+    "webhook_id": lambda t, _: str(_notifications(t)["hook"].pk),
     "unknown": lambda t, _: f"workspaces/{t.workspace.pk}/",  # the API's JSON 404 for other paths
 }
 
@@ -241,6 +244,22 @@ def _report(t: Target) -> Any:
         Report.objects.filter(pk=t._report.pk).update(
             token_expires_at=timezone.now() - timedelta(minutes=1))
     return t._report
+def _notifications(t: Target) -> dict[str, Any]:
+    """The target owner's in-app notification and a webhook of the target's agency."""
+    from kosmmos.lib.events import emit
+    from kosmmos.notifications.fanout import fan_out
+    from kosmmos.notifications.models import Delivery
+    from kosmmos.notifications.webhooks import create_webhook
+
+    if not hasattr(t, "_notification_objects"):
+        event = emit("post.failed", organisation=t.workspace.organisation, workspace=t.workspace,
+                     title="private failure")
+        fan_out(event.pk)
+        hook, _ = create_webhook(t.workspace.organisation, "https://93.184.216.34/private", [])
+        t._notification_objects = {
+            "notice": Delivery.objects.get(event=event, user=t.user, channel="inapp"),
+            "hook": hook}
+    return t._notification_objects
 
 
 def _api_token(t: Target) -> Any:
@@ -408,6 +427,12 @@ def snapshot(orgs: list[Organisation], visitor: User | None) -> dict[str, list[A
     state["audit.Event"] = rows(Event.objects.filter(organisation__in=orgs).exclude(
         actor=visitor, action__in=["auth.signed_in", "auth.signed_out"]) if visitor else
         Event.objects.filter(organisation__in=orgs))
+    # A member's own notification settings and bell (read marks) are theirs to change.
+    from kosmmos.notifications.models import Delivery as Notice
+    from kosmmos.notifications.models import Subscriber
+    for own in (Subscriber, Notice):
+        found = own.objects.filter(organisation__in=orgs)
+        state[own._meta.label] = rows(found.exclude(user=visitor) if visitor else found)
     return state
 
 

@@ -5,6 +5,6 @@ A module registers its prefix with ``@route("<prefix>")`` from ``kosmmos.connect
 base`` and is imported below so the server knows it.
 """
 
-from kosmmos.connectors.sandbox.ext import base, ord, public, public_communities
+from kosmmos.connectors.sandbox.ext import base, botapi, hooks, ord, public, public_communities
 
-__all__ = ["base", "ord", "public", "public_communities"]
+__all__ = ["base", "botapi", "hooks", "ord", "public", "public_communities"]
