@@ -212,6 +212,7 @@ FILL: dict[str, Callable[[Target, str], str]] = {
     "notice_id": lambda t, _: str(_notifications(t)["notice"].pk),
     "hook_id": lambda t, _: str(_notifications(t)["hook"].pk),
     "webhook_id": lambda t, _: str(_notifications(t)["hook"].pk),
+    "follow_id": lambda t, _: str(_follow(t).pk),
     "unknown": lambda t, _: f"workspaces/{t.workspace.pk}/",  # the API's JSON 404 for other paths
 }
 
@@ -272,6 +273,19 @@ def _api_token(t: Target) -> Any:
             organisation=t.workspace.organisation, user=t.user, name="isolation",
             prefix=short_code(12), secret_hash="0" * 64)
     return t._api_token
+
+def _follow(t: Target) -> Any:
+    """A competitor the target workspace follows, made on first use."""
+    from kosmmos.competitors.models import Community, Follow
+
+    if not hasattr(t, "_follow"):
+        community, _new = Community.objects.get_or_create(network="sandbox",
+                                                          handle=f"pub-{t.workspace.pk}")
+        t._follow, _new = Follow.objects.get_or_create(
+            workspace=t.workspace, community=community,
+            defaults={"organisation": t.workspace.organisation})
+    return t._follow
+
 
 # Pages meant for people without an account, reached by a code or a token sent to them: they
 # must answer but show nothing private.

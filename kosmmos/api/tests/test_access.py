@@ -64,6 +64,9 @@ MATRIX: dict[str, tuple[int, int, int, int]] = {
     "disableWebhook": (200, 403, 403, 403),
     "rotateWebhookSecret": (200, 403, 403, 403),
     "listWebhookDeliveries": (200, 403, 403, 403),
+    "listCompetitors": (200, 200, 200, 404),
+    "listKeyMoves": (200, 200, 200, 404),
+    "listMentions": (200, 200, 200, 404),
     "deleteWebhook": (200, 403, 403, 403),  # last: the owner's call removes it
 }
 
