@@ -14,7 +14,8 @@ from kosmmos.notifications.models import Channel, Event, Severity, Subscriber
 DIGEST_HOUR = 9  # the daily digest goes out at 09:00 in the organisation's time zone
 # Kinds whose own email already goes out with its content (the brief, the lead's answer): the
 # notification email would be a second copy, so email is off for them unless a person turns it on.
-OWN_EMAIL = frozenset({"lead.created", "proposal.accepted"})
+# A sent report is its own email, with the PDF, to the client.
+OWN_EMAIL = frozenset({"lead.created", "proposal.accepted", "report.sent"})
 # Routine news: in the app only, unless a person asks for more.
 IN_APP_ONLY = frozenset({"post.published"})
 # Not urgent, but the agency's staff were emailed about these before there was a bell.
@@ -26,7 +27,9 @@ def defaults(role: str, kind: str) -> list[str]:
     and in Telegram, and by email what is urgent."""
     spec = kinds.get(kind)
     if role not in AGENCY_ROLES:
-        return [str(Channel.INAPP), str(Channel.EMAIL)] if spec.client else []
+        if not spec.client:
+            return []
+        return [str(Channel.INAPP)] + ([] if kind in OWN_EMAIL else [str(Channel.EMAIL)])
     if kind in IN_APP_ONLY:
         return [str(Channel.INAPP)]
     chosen: list[str] = [Channel.INAPP, Channel.TELEGRAM]

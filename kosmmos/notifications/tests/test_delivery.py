@@ -62,10 +62,13 @@ def test_it_gives_a_client_approvals_and_reports_of_their_own_workspace_only(wor
     mine = emit("report.sent", organisation=a.org, workspace=a.client_workspace, title="Отчёт")
     other = emit("report.sent", organisation=a.org, workspace=a.other_workspace, title="Отчёт 2")
     failed = emit("post.failed", organisation=a.org, workspace=a.client_workspace, title="x")
-    for e in (mine, other, failed):
+    waiting = emit("post.awaiting_approval", organisation=a.org, workspace=a.client_workspace,
+                   title="Пост ждёт согласования")
+    for e in (mine, other, failed, waiting):
         fan_out(e.pk)
     got = set(Delivery.objects.filter(user=a.client).values_list("event_id", "channel"))
-    assert got == {(mine.pk, "inapp"), (mine.pk, "email")}
+    # The sent report is its own email (with the PDF): the bell has it, no second email.
+    assert got == {(mine.pk, "inapp"), (waiting.pk, "inapp"), (waiting.pk, "email")}
 
 
 @pytest.mark.django_db(transaction=True)
