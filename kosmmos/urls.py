@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("kosmmos.channels.urls")),
     path("", include("kosmmos.inbox.urls")),
     path("", include("kosmmos.competitors.urls")),
+    path("", include("kosmmos.giveaways.urls")),
     path("", include("kosmmos.api.urls")),
     path("", include("kosmmos.privacy.urls")),
     path("publishing/", include("kosmmos.publishing.urls")),

@@ -15,6 +15,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.imports = [
     "kosmmos.backup.tasks",
     "kosmmos.competitors.tasks",
+    "kosmmos.giveaways.tasks",
     "kosmmos.content.tasks",
     "kosmmos.inbox.tasks",
     "kosmmos.links.tasks",

@@ -42,6 +42,8 @@ DISPATCHERS = [
     "kosmmos.inbox.dispatch:check_surges",
     "kosmmos.competitors.dispatch:sweep_stuck",
     "kosmmos.competitors.dispatch:dispatch_due",
+    "kosmmos.giveaways.dispatch:sweep_stuck",
+    "kosmmos.giveaways.dispatch:dispatch_due",
     "kosmmos.privacy.dispatch:run_retention",
     "kosmmos.privacy.dispatch:dispatch_exports",
     "kosmmos.privacy.dispatch:sweep_exports",

@@ -5,6 +5,6 @@ A module registers its prefix with ``@route("<prefix>")`` from ``kosmmos.connect
 base`` and is imported below so the server knows it.
 """
 
-from kosmmos.connectors.sandbox.ext import base, public, public_communities
+from kosmmos.connectors.sandbox.ext import base, drand, engagement, public, public_communities
 
-__all__ = ["base", "public", "public_communities"]
+__all__ = ["base", "drand", "engagement", "public", "public_communities"]
