@@ -79,7 +79,7 @@ def _inner(opts: dict[str, object], var: str) -> dict[str, object]:
     net.faults = {"enabled": True, "latency_ms": [0, 0]}
     bridge = Bridge(SandboxApp(net))
     client = httpx.Client(transport=bridge)
-    http.client = lambda: client  # type: ignore[assignment]  # every request to the in-process sandbox
+    http.client = lambda: client  # every request goes to the in-process sandbox
     settings.SANDBOX_URL = "http://sandbox.bench"
     n = int(opts["participants"])  # type: ignore[call-overload]
     answer = http.request("PUT", "http://sandbox.bench/eng/_setup", json={"posts": {"-9_1": {
