@@ -45,8 +45,11 @@ def run(argv: list[str]) -> dict[str, object]:
         env.pop("REDIS_URL", None)
         subprocess.run([sys.executable, "-m", "kosmmos.cli", "migrate", "--noinput"], env=env,
                        check=True, stdout=subprocess.DEVNULL)
-        out = subprocess.run([sys.executable, "-m", "benches.giveaway", json.dumps(vars(opts)),
-                              var], env=env, check=True, capture_output=True, text=True).stdout
+        done = subprocess.run([sys.executable, "-m", "benches.giveaway", json.dumps(vars(opts)),
+                               var], env=env, capture_output=True, text=True)
+        if done.returncode:
+            raise SystemExit(f"the bench failed:\n{done.stderr[-3000:]}")
+        out = done.stdout
     result = dict(json.loads(out.strip().splitlines()[-1]))
     if not opts.details:
         keys = ("participants", "collect_s", "draw_s", "winners_match", "rate_limit_violations")

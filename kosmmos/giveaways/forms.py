@@ -128,3 +128,34 @@ class PartnerForm(Styled):
 
     def clean_name(self) -> str:
         return _text(self.cleaned_data["name"])
+
+
+class ExchangeForm(Styled):
+    partner = forms.ModelChoiceField(label=_("Partner"), queryset=Partner.objects.none())
+    our_post = forms.ModelChoiceField(label=_("Our post about the partner"),
+                                      queryset=Post.objects.none())
+    their_text = forms.CharField(label=_("The partner's post about us"), max_length=4000,
+                                 widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        partner = self.fields["partner"]
+        assert isinstance(partner, forms.ModelChoiceField)
+        partner.queryset = Partner.objects.filter(workspace=workspace)
+        post = self.fields["our_post"]
+        assert isinstance(post, forms.ModelChoiceField)
+        post.queryset = Post.objects.filter(workspace=workspace, deleted_at__isnull=True)
+
+    def clean_their_text(self) -> str:
+        value = _text(self.cleaned_data["their_text"])
+        if not value:
+            raise forms.ValidationError(_("Write the partner's post."))
+        return value
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "approve"), ("changes", "changes")])
+    comment = forms.CharField(max_length=2000, required=False)
+
+    def clean_comment(self) -> str:
+        return _text(self.cleaned_data["comment"])

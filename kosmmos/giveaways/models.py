@@ -208,10 +208,48 @@ class Partner(models.Model):
     network = models.CharField(_("network"), max_length=16, choices=Network.choices)
     group_id = models.CharField(_("community id"), max_length=40)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    # A partner that is another client of the same agency: its post goes into that plan.
+    partner_workspace = models.ForeignKey(Workspace, null=True, blank=True,
+                                          on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return self.name
+
+
+def exchange_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Exchange(models.Model):
+    """An exchange of posts with a partner: ours about them (in our plan), theirs about us (in
+    their plan when they are a workspace of this agency), approved by the partner by link."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Waiting for the partner")
+        APPROVED = "approved", _("Approved by the partner")
+        CHANGES = "changes", _("Partner asked for changes")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE,
+                                  related_name="post_exchanges")
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="exchanges")
+    our_post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
+    their_text = models.TextField(_("the partner's post about us"))
+    their_post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    token = models.CharField(max_length=64, unique=True, default=exchange_token)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    partner_comment = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.partner} ⇄ {self.workspace}"
 
 
 class Run(models.Model):

@@ -16,11 +16,25 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kosmmos.accounts.access import agency_required, get_workspace_for_user, staff_required
-from kosmmos.accounts.models import Membership
-from kosmmos.giveaways import actions, beacon
-from kosmmos.giveaways.forms import ExcludeForm, GiveawayForm, PartnerForm
+from kosmmos.accounts.models import Membership, Workspace
+from kosmmos.giveaways import actions, beacon, exchange
+from kosmmos.giveaways.forms import (
+    DecisionForm,
+    ExchangeForm,
+    ExcludeForm,
+    GiveawayForm,
+    PartnerForm,
+)
 from kosmmos.giveaways.jobs import steps
-from kosmmos.giveaways.models import Excluded, Giveaway, JobStatus, Partner, Role, Stage
+from kosmmos.giveaways.models import (
+    Exchange,
+    Excluded,
+    Giveaway,
+    JobStatus,
+    Partner,
+    Role,
+    Stage,
+)
 
 SHOWN = 500
 
@@ -43,7 +57,15 @@ def index(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
         "form": GiveawayForm(workspace=workspace), "can_edit": membership.is_staff_role,
         "exclusions": Excluded.objects.filter(workspace=workspace).order_by("-created_at"),
         "partners": Partner.objects.filter(workspace=workspace),
-        "exclude_form": ExcludeForm(), "partner_form": PartnerForm()})
+        "exclude_form": ExcludeForm(), "partner_form": PartnerForm(),
+        **_exchanges(workspace)})
+
+
+def _exchanges(workspace: Workspace, form: ExchangeForm | None = None) -> dict[str, object]:
+    rows = Exchange.objects.filter(workspace=workspace).select_related(
+        "partner", "our_post", "their_post")
+    return {"exchanges": [(x, exchange.results(x)) for x in rows],
+            "exchange_form": form or ExchangeForm(workspace=workspace)}
 
 
 @require_POST
@@ -56,7 +78,8 @@ def create(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
             "workspace": workspace, "giveaways": workspace.giveaways.all(), "form": form,
             "can_edit": True, "exclude_form": ExcludeForm(), "partner_form": PartnerForm(),
             "exclusions": Excluded.objects.filter(workspace=workspace),
-            "partners": Partner.objects.filter(workspace=workspace)}, status=400)
+            "partners": Partner.objects.filter(workspace=workspace),
+            **_exchanges(workspace)}, status=400)
     d = form.cleaned_data
     data = actions.GiveawayData(
         title=d["title"], network=d["network"], owner_id=d["owner_id"], item_id=d["item_id"],
@@ -183,3 +206,40 @@ def public_json(request: HttpRequest, code: str) -> HttpResponse:
                                                                            "ensure_ascii": False})
 
 
+
+
+@require_POST
+@staff_required
+def propose_exchange(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
+    workspace, _membership = get_workspace_for_user(request, workspace_id, write=True)
+    form = ExchangeForm(request.POST, workspace=workspace)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            exchange.propose(workspace, d["partner"], d["our_post"], d["their_text"],
+                             user=request.user)  # type: ignore[arg-type]  # signed in: staff_required
+        except exchange.Refused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Exchange proposed. Send the partner the approval link."))
+    else:
+        messages.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("giveaways:index", workspace.pk)
+
+
+def exchange_public(request: HttpRequest, token: str) -> HttpResponse:
+    """The partner's approval link: both posts, and approve or ask for changes."""
+    found = Exchange.objects.select_related("workspace", "partner", "our_post").filter(
+        token=token[:64]).first()
+    if found is None:
+        raise Http404
+    if request.method == "POST":
+        form = DecisionForm(request.POST)
+        if not form.is_valid():
+            return render(request, "giveaways/exchange_public.html",
+                          {"x": found, "error": True}, status=400)
+        if exchange.decide(found, approve=form.cleaned_data["decision"] == "approve",
+                           comment=form.cleaned_data["comment"]):
+            messages.success(request, _("Thank you, your answer is recorded."))
+        return redirect("giveaways:exchange_public", found.token)
+    return render(request, "giveaways/exchange_public.html", {"x": found})
