@@ -79,7 +79,7 @@ def load_demo() -> bool:
     _demo_history(manager, workspaces, channels)
     _demo_money(manager, workspaces[0])
     seed_competitors(org, workspaces)
-    seed_giveaways(manager, workspaces[0])
+    seed_giveaways(manager, workspaces[0], workspaces[1])
     return True
 
 

@@ -1,6 +1,7 @@
 """Demo giveaways for the first client: one drawn last week (its public page verifies), one
-running that ends twenty minutes after the demo loads, so on ``make run`` the ticker collects,
-freezes, waits for the round and draws it on the sandbox's beacon while you watch.
+joint giveaway with the second client (a cross-marketing partner) that ends twenty minutes after
+the demo loads, so on ``make run`` the ticker collects, freezes, waits for the round and draws it
+on the sandbox's beacon while you watch; and a post exchange waiting for the partner's approval.
 
 Both posts' likes, comments and members live on the sandbox (``ext/engagement.py``); the set-up
 is given to the sandbox over its admin API when it runs, else into its state file. The drawn
@@ -21,9 +22,9 @@ from django.utils import timezone
 from kosmmos.accounts.models import User, Workspace
 from kosmmos.connectors.sandbox.ext import drand, engagement
 from kosmmos.content.models import Post, PostStatus
-from kosmmos.giveaways import actions, beacon
+from kosmmos.giveaways import actions, beacon, exchange
 from kosmmos.giveaways.collect import evaluate, store
-from kosmmos.giveaways.models import Excluded, Giveaway, JobStatus, Stage
+from kosmmos.giveaways.models import Excluded, Giveaway, JobStatus, Partner, Stage
 from kosmmos.giveaways.network import Reader
 
 SEED = 1  # the sandbox's default SANDBOX_SEED
@@ -51,8 +52,11 @@ def _post(ws: Workspace, user: User, title: str, text: str, when: Any) -> Post:
                                status=PostStatus.PUBLISHED)
 
 
-def seed_giveaways(manager: User, workspace: Workspace) -> None:
+def seed_giveaways(manager: User, workspace: Workspace, partner_workspace: Workspace) -> None:
     now = timezone.now()
+    partner = Partner.objects.create(
+        organisation=workspace.organisation, workspace=workspace, name="Сон и Спина",
+        network="sandbox", group_id="502", partner_workspace=partner_workspace)
     Excluded.objects.create(organisation=workspace.organisation, workspace=workspace,
                             kind=Excluded.Kind.OWN, user_id="sandbox:10000003",
                             note="аккаунт менеджера")
@@ -91,6 +95,13 @@ def seed_giveaways(manager: User, workspace: Workspace) -> None:
                    "Вместе с «Сном и спиной» разыгрываем сертификат! Лайк, комментарий "
                    "«участвую» и подписка на оба сообщества.", now - timedelta(days=2))),
         user=manager)
+    about = Post.objects.create(
+        organisation=workspace.organisation, workspace=workspace, author=manager,
+        title="Наши друзья: «Сон и Спина»", status=PostStatus.DRAFT,
+        text="Хороший сон — половина ухода за кожей. Наши друзья из «Сна и Спины» подбирают "
+             "ортопедические матрасы под вас.")
+    exchange.propose(workspace, partner, about, "Уход за кожей перед сном — советы от наших "
+                     "друзей из «Сеул Бьюти».", user=manager)
     _tell_sandbox({"posts": POSTS})
 
 

@@ -39,6 +39,9 @@ def test_it_seeds_a_drawn_giveaway_that_verifies_and_a_running_one(
     assert CostEntry.objects.filter(category="prizes").count() == 3
     running = Giveaway.objects.get(stage=Stage.RUNNING)
     assert running.communities() == ["501", "502"]
+    from kosmmos.giveaways.models import Exchange
+
+    assert Exchange.objects.get().their_post is not None  # in the partner client's plan
     # The sandbox's state file has both posts for the ticker's reads on `make run`.
     net = Network(path=str(tmp_path / "sandbox.sqlite3"), public_url="http://sandbox.test")
     assert set(base.state(net, "eng", engagement.empty)["posts"]) == {"-501_77", "-501_91"}
