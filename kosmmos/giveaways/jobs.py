@@ -50,7 +50,8 @@ def advance(pk: Any) -> str:
                 nxt = beacon.time_of(giveaway.drand_round or 0)
         elif giveaway.stage == Stage.FROZEN:
             out_at = beacon.time_of(giveaway.drand_round or 0)
-            if now < out_at:
+            if now < out_at:  # claimed early (a retry): nothing to record
+                run.step = ""
                 nxt = out_at
             else:
                 run.step = "draw"
@@ -73,9 +74,10 @@ def advance(pk: Any) -> str:
     Giveaway.objects.filter(pk=pk, status=JobStatus.RUNNING).update(
         status=JobStatus.PENDING if nxt else JobStatus.IDLE, lease_until=None,
         next_attempt_at=nxt or now, last_error="", attempts=0)
-    return run.step
+    return run.step or "waiting"
 
 
 def _finish(run: Run, clock: float) -> None:
     run.duration_ms = int((time.monotonic() - clock) * 1000)
-    run.save()
+    if run.step or run.error:
+        run.save()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -172,6 +173,13 @@ class Participant(models.Model):
     @property
     def network_id(self) -> str:
         return self.user_id.partition(":")[2]
+
+    @property
+    def answer_by(self) -> datetime | None:
+        """A winner's deadline to answer; past it, the prize may go to the next reserve."""
+        if self.notified_at is None:
+            return None
+        return self.notified_at + timedelta(days=self.giveaway.answer_days)
 
 
 class Excluded(models.Model):

@@ -9,8 +9,10 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
+from kosmmos.conftest import client_for
 from kosmmos.connectors.sandbox.ext import drand
 from kosmmos.giveaways import actions, beacon, jobs, verify
 from kosmmos.giveaways.models import Excluded, Giveaway, JobStatus, Participant, Role, Stage
@@ -102,7 +104,7 @@ def test_it_freezes_hashes_draws_and_anyone_can_recompute_the_winners(world: Any
         ids = Participant.objects.filter(giveaway=giveaway, in_list=True).values_list(
             "user_id", flat=True)
         assert giveaway.list_sha256 == verify.list_hash(list(ids))
-        assert _step(giveaway) == "frozen"  # the round is not out yet
+        assert _step(giveaway) == "waiting"  # the round is not out yet
         with _later(15):
             assert _step(giveaway) == "draw"
     giveaway.refresh_from_db()
@@ -119,6 +121,10 @@ def test_it_freezes_hashes_draws_and_anyone_can_recompute_the_winners(world: Any
     assert post is not None and post.status == "draft"
     winner = Participant.objects.get(giveaway=giveaway, user_id=doc["winners"][0])
     assert f"[id{winner.network_id}|" in post.text and giveaway.list_sha256[:16] in post.text
+    page = client_for(world.alpha.manager, language="en").get(
+        reverse("giveaways:detail", args=[giveaway.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200 and winner.user_id in html and "answer by" in html
 
 
 def test_it_hands_the_prize_to_the_next_reserve_when_a_winner_does_not_answer(
@@ -161,7 +167,7 @@ def test_it_picks_a_new_round_when_the_announced_one_passed_before_the_freeze(
     assert _step(giveaway) == "freeze"
     giveaway.refresh_from_db()
     assert giveaway.drand_round and giveaway.drand_round > old and str(old) in giveaway.round_note
-    assert _step(giveaway) == "frozen"  # the new round is not out yet: nothing drawn
+    assert _step(giveaway) == "waiting"  # the new round is not out yet: nothing drawn
 
 
 def test_it_fails_with_the_error_and_retries_on_a_permanent_network_error(world: Any,
