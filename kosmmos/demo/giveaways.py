@@ -48,7 +48,7 @@ class LocalReader(Reader):
 
 def _post(ws: Workspace, user: User, title: str, text: str, when: Any) -> Post:
     return Post.objects.create(organisation=ws.organisation, workspace=ws, author=user,
-                               title=title, text=text, publish_at=when, outside=True,
+                               title=title, text=text, publish_at=when,
                                status=PostStatus.PUBLISHED)
 
 
