@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from kosmmos.giveaways.models import Excluded, Giveaway, Participant
 from kosmmos.giveaways.network import Reader
@@ -29,19 +29,22 @@ TAG = re.compile(r"\[id\d+\|[^\]]+\]|@\w{2,}")
 class Entry:
     uid: int
     name: str = ""
-    reason: str = ""
+    reason: str = ""  # a key of models.REASONS
+    args: dict[str, Any] = field(default_factory=dict)
+
+    def out(self, reason: str, **args: Any) -> None:
+        self.reason, self.args = reason, args
 
 
 def reader_for(giveaway: Giveaway) -> Reader:
     return Reader(network=giveaway.network, token=giveaway.token())
 
 
-def _comment_reason(texts: list[str], word: str, tag: bool) -> str:
+def _check_comment(entry: Entry, texts: list[str], word: str, tag: bool) -> None:
     if word and not any(word.casefold() in t.casefold() for t in texts):
-        return _("comment without the word «%(word)s»") % {"word": word}
-    if tag and not any(TAG.search(t) for t in texts):
-        return _("comment without a tagged friend")
-    return ""
+        entry.out("no_word", word=word)
+    elif tag and not any(TAG.search(t) for t in texts):
+        entry.out("no_tag")
 
 
 def evaluate(giveaway: Giveaway, reader: Reader, now: datetime | None = None) -> list[Entry]:
@@ -60,21 +63,27 @@ def evaluate(giveaway: Giveaway, reader: Reader, now: datetime | None = None) ->
         key = f"{giveaway.network}:{entry.uid}"
         if key in kept:
             kind, note = kept[key]
-            entry.reason = (_("own account") if kind == Excluded.Kind.OWN
-                            else _("blacklist") + (f": {note}" if note else ""))
+            if kind == Excluded.Kind.OWN:
+                entry.out("own")
+            elif note:
+                entry.out("blacklist_note", note=note)
+            else:
+                entry.out("blacklist")
         elif cond.get("like") and entry.uid not in likers:
-            entry.reason = _("no like")
+            entry.out("no_like")
         elif cond.get("repost") and entry.uid not in reposters:
-            entry.reason = _("no repost")
+            entry.out("no_repost")
         elif cond.get("comment"):
-            entry.reason = (_("no comment") if entry.uid not in comments
-                            else _comment_reason(comments[entry.uid], word, tag))
+            if entry.uid not in comments:
+                entry.out("no_comment")
+            else:
+                _check_comment(entry, comments[entry.uid], word, tag)
     for group in giveaway.communities():
         waiting = [e.uid for e in entries if not e.reason]
         members = reader.members(group, waiting)
         for entry in entries:
             if not entry.reason and entry.uid not in members:
-                entry.reason = _("not a member of community %(group)s") % {"group": group}
+                entry.out("not_member", group=group)
     _suspicious(giveaway, reader, entries, now)
     return entries
 
@@ -92,19 +101,18 @@ def _suspicious(giveaway: Giveaway, reader: Reader, entries: list[Entry], now: d
         created = p.get("created")
         if min_age and isinstance(created, int | float) and (
                 now.timestamp() - created) < min_age * 86400:
-            days = int((now.timestamp() - created) // 86400)
-            entry.reason = _("account created %(days)s days ago (rule: at least %(min)s)") % {
-                "days": days, "min": min_age}
+            entry.out("young", days=int((now.timestamp() - created) // 86400), min=min_age)
         elif rules.get("no_avatar") and p.get("has_photo") == 0:
-            entry.reason = _("no avatar")
+            entry.out("no_avatar")
         elif rules.get("closed") and p.get("is_closed") is True:
-            entry.reason = _("closed profile")
+            entry.out("closed")
 
 
 def store(giveaway: Giveaway, entries: list[Entry]) -> int:
     """Replace the giveaway's participants with ``entries``; returns how many are in."""
     rows = [Participant(giveaway=giveaway, user_id=f"{giveaway.network}:{e.uid}", name=e.name,
-                        eligible=not e.reason, reason=e.reason[:300]) for e in entries]
+                        eligible=not e.reason, reason=e.reason, reason_args=e.args)
+            for e in entries]
     eligible = sum(1 for r in rows if r.eligible)
     with transaction.atomic():
         Participant.objects.filter(giveaway=giveaway).delete()

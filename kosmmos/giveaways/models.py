@@ -150,12 +150,31 @@ class Role(models.TextChoices):
     SKIPPED = "skipped", _("Did not answer")
 
 
+# Why someone is out: a code stored on the row, its words chosen when a page shows them (in the
+# reader's language), with the row's ``reason_args``.
+REASONS = {
+    "own": _("own account"),
+    "blacklist": _("blacklist"),
+    "blacklist_note": _("blacklist: %(note)s"),
+    "no_like": _("no like"),
+    "no_repost": _("no repost"),
+    "no_comment": _("no comment"),
+    "no_word": _("comment without the word «%(word)s»"),
+    "no_tag": _("comment without a tagged friend"),
+    "not_member": _("not a member of community %(group)s"),
+    "young": _("account created %(days)s days ago (rule: at least %(min)s)"),
+    "no_avatar": _("no avatar"),
+    "closed": _("closed profile"),
+}
+
+
 class Participant(models.Model):
     giveaway = models.ForeignKey(Giveaway, on_delete=models.CASCADE, related_name="participants")
     user_id = models.CharField(max_length=40)  # "<network>:<id>", the line in the frozen list
     name = models.CharField(max_length=200, blank=True)
     eligible = models.BooleanField(default=True)
-    reason = models.CharField(max_length=300, blank=True)  # why excluded
+    reason = models.CharField(max_length=16, blank=True)  # why excluded: a key of REASONS
+    reason_args = models.JSONField(default=dict, blank=True)
     in_list = models.BooleanField(default=False)  # in the frozen list
     role = models.CharField(max_length=8, choices=Role.choices, default=Role.NONE, blank=True)
     rank = models.PositiveSmallIntegerField(null=True, blank=True)  # pick order
@@ -173,6 +192,16 @@ class Participant(models.Model):
     @property
     def network_id(self) -> str:
         return self.user_id.partition(":")[2]
+
+    @property
+    def reason_text(self) -> str:
+        template = REASONS.get(self.reason)
+        if template is None:
+            return self.reason
+        try:
+            return str(template) % self.reason_args if self.reason_args else str(template)
+        except (KeyError, TypeError, ValueError):
+            return str(template)
 
     @property
     def answer_by(self) -> datetime | None:

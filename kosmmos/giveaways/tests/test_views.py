@@ -80,7 +80,7 @@ def test_it_shows_the_public_page_and_serves_draw_json_only_after_the_freeze(
     assert page.status_code == 200 and str(giveaway.drand_round) in page.content.decode()
     assert public.get(reverse("giveaways:public_json", args=[giveaway.code])).status_code == 404
     giveaway.participants.create(user_id="sandbox:10000001", name="Анна")
-    giveaway.participants.create(user_id="sandbox:10000002", eligible=False, reason="no like")
+    giveaway.participants.create(user_id="sandbox:10000002", eligible=False, reason="no_like")
     actions.freeze(giveaway)
     giveaway.refresh_from_db()
     assert giveaway.stage == Stage.FROZEN
