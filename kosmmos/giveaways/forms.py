@@ -36,9 +36,11 @@ class GiveawayForm(Styled):
     post = forms.ModelChoiceField(label=_("Post in the content plan"), required=False,
                                   queryset=Post.objects.none())
     network = forms.ChoiceField(label=_("Network"), choices=Network.choices)
-    owner_id = forms.CharField(label=_("Owner id of the post"), max_length=20,
+    # Empty: taken from the chosen post's publication on VK (its community and post id).
+    owner_id = forms.CharField(label=_("Owner id of the post"), max_length=20, required=False,
                                validators=[NETWORK_ID])
-    item_id = forms.CharField(label=_("Post id"), max_length=20, validators=[NETWORK_ID])
+    item_id = forms.CharField(label=_("Post id"), max_length=20, required=False,
+                              validators=[NETWORK_ID])
     group_id = forms.CharField(label=_("Community id"), max_length=20, required=False,
                                validators=[NETWORK_ID])
     token = forms.CharField(label=_("Reading token (VK service token)"), required=False,
@@ -99,6 +101,8 @@ class GiveawayForm(Styled):
             raise forms.ValidationError(_("Choose at least one action: like, repost or comment."))
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
             self.add_error("ends_at", _("The giveaway must end after it starts."))
+        if not (data.get("owner_id") and data.get("item_id")) and not self._from_post(data):
+            self.add_error("item_id", _("Give the post's ids, or choose a post published on VK."))
         if data.get("member") and not data.get("group_id"):
             self.add_error("group_id", _("Membership needs the community id."))
         if data.get("prize_cost") and not data.get("prize_name"):
@@ -109,6 +113,22 @@ class GiveawayForm(Styled):
             if partner.network != data.get("network"):
                 self.add_error("partners", _("A partner's community must be on the same network."))
         return data
+
+
+    @staticmethod
+    def _from_post(data: dict[str, Any]) -> bool:
+        """Fill the ids from the post's VK publication (VK: owner −community id, post id)."""
+        post, network = data.get("post"), data.get("network")
+        if post is None or network != Network.VK:
+            return False
+        target = post.targets.filter(channel__network="vk", status="published").exclude(
+            external_id="").select_related("channel").first()
+        community = target.channel.external_id.lstrip("-") if target else ""
+        if target is None or not community.isdigit() or not target.external_id.isdigit():
+            return False
+        data["owner_id"], data["item_id"] = f"-{community}", target.external_id
+        data["group_id"] = data.get("group_id") or community
+        return True
 
 
 class ExcludeForm(Styled):

@@ -37,7 +37,7 @@ def test_it_creates_a_giveaway_from_the_form_with_its_prize_cost(world: Any) -> 
     {"winners_count": "100000"}, {"prize_cost": "-5"}, {"network": "myspace"},
     {"starts_at": "not a date"}, {"group_id": ""}, {"network": "vk"},  # VK without a token
     {"token": "a b"}, {"partners": "00000000-0000-0000-0000-000000000000"},
-    {"title": "x" * 500},
+    {"title": "x" * 500}, {"owner_id": "", "item_id": ""},  # no ids and no VK publication
 ])
 def test_it_refuses_hostile_input_and_stores_nothing(world: Any, change: dict[str, str]) -> None:
     ws = world.alpha.client_workspace
@@ -106,3 +106,23 @@ def test_it_lets_staff_mark_a_winner_who_did_not_answer(world: Any) -> None:
         client.post(url, {"user_id": "sandbox:0", "action": "no_answer"})
     assert giveaway.participants.get(user_id="sandbox:1").role == "winner"
     assert giveaway.participants.get(user_id="sandbox:0").role == "skipped"
+
+
+def test_it_takes_the_ids_from_the_posts_publication_on_vk(world: Any) -> None:
+    from kosmmos.channels.models import Channel
+    from kosmmos.content.models import Post, PostTarget
+
+    ws = world.alpha.client_workspace
+    channel = Channel.objects.create(organisation=ws.organisation, workspace=ws, network="vk",
+                                     name="VK", external_id="555")
+    post = Post.objects.create(organisation=ws.organisation, workspace=ws, title="Розыгрыш",
+                               status="published")
+    PostTarget.objects.create(organisation=ws.organisation, post=post, channel=channel,
+                              status="published", external_id="42")
+    page = client_for(world.alpha.manager).post(reverse("giveaways:create", args=[ws.pk]), {
+        **GOOD, "network": "vk", "token": "vk1.a.token", "owner_id": "", "item_id": "",
+        "group_id": "", "post": post.pk})
+    assert page.status_code == 302, page.content.decode()[:500]
+    giveaway = Giveaway.objects.get()
+    assert (giveaway.owner_id, giveaway.item_id, giveaway.group_id) == ("-555", "42", "555")
+    assert giveaway.token() == "vk1.a.token" and "vk1.a.token" not in giveaway.token_encrypted
