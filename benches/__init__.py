@@ -13,6 +13,7 @@ BENCHES = {
     "competitors": "benches.competitors:run",
     "dashboard": "benches.dashboard:run",
     "fuzz": "benches.fuzz:run",
+    "giveaway": "benches.giveaway:run",
     "inbox": "benches.inbox:run",
     "mutants": "benches.mutants:run",
     "ord": "benches.ord:run",

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "kosmmos.inbox",
     "kosmmos.competitors",
     "kosmmos.ord",
+    "kosmmos.giveaways",
     "kosmmos.links",
     "kosmmos.results",
     "kosmmos.api",
@@ -337,6 +338,8 @@ METRICA_API_URL = env("METRICA_API_URL", "https://api-metrika.yandex.net").rstri
 # --- Publishing and the sandbox network (kosmmos/publishing, connectors/sandbox) -----------------
 # The local simulated network (`kosmmos sandbox`, a child of `kosmmos serve` in the embedded set-up).
 SANDBOX_URL = env("SANDBOX_URL", "http://127.0.0.1:8002").rstrip("/")
+# The public randomness beacon for giveaway draws (drand's HTTP API; kosmmos/giveaways/beacon.py).
+DRAND_URL = env("DRAND_URL", "https://api.drand.sh").rstrip("/")
 # A worker holding a post this long without finishing is presumed dead: the post is then looked up
 # on the network (never re-sent blindly). Short, so a killed worker's posts are recovered fast.
 PUBLISH_LEASE_SECONDS = float(env("PUBLISH_LEASE_SECONDS", "10"))

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("kosmmos.inbox.urls")),
     path("", include("kosmmos.competitors.urls")),
     path("", include("kosmmos.results.urls")),
+    path("", include("kosmmos.giveaways.urls")),
     path("", include("kosmmos.api.urls")),
     path("", include("kosmmos.privacy.urls")),
     path("", include("kosmmos.reports.urls")),

@@ -13,6 +13,7 @@ from kosmmos.briefs import actions as brief_actions
 from kosmmos.briefs.models import Brief, Lead, LeadEvent, LeadStatus
 from kosmmos.channels.models import Channel
 from kosmmos.demo.competitors import seed_competitors
+from kosmmos.demo.giveaways import seed_giveaways
 from kosmmos.demo.login import DEMO_EMAIL, DEMO_PASSWORD
 from kosmmos.demo.notifications import seed_notifications
 from kosmmos.demo.ord import seed_ord
@@ -85,6 +86,7 @@ def load_demo() -> bool:
     seed_reports(org, manager, workspaces[0])
     seed_ord(org, workspaces)
     seed_notifications(org, manager, workspaces[0])
+    seed_giveaways(manager, workspaces[0], workspaces[1])
     return True
 
 

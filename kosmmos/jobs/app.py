@@ -16,6 +16,7 @@ app.conf.imports = [
     "kosmmos.backup.tasks",
     "kosmmos.competitors.tasks",
     "kosmmos.content.tasks",
+    "kosmmos.giveaways.tasks",
     "kosmmos.inbox.tasks",
     "kosmmos.links.tasks",
     "kosmmos.mail.tasks",

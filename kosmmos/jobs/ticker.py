@@ -52,6 +52,8 @@ DISPATCHERS = [
     "kosmmos.notifications.dispatch:sweep_webhooks",
     "kosmmos.notifications.dispatch:dispatch_webhooks",
     "kosmmos.notifications.dispatch:poll_telegram",
+    "kosmmos.giveaways.dispatch:sweep_stuck",
+    "kosmmos.giveaways.dispatch:dispatch_due",
     "kosmmos.privacy.dispatch:run_retention",
     "kosmmos.privacy.dispatch:dispatch_exports",
     "kosmmos.privacy.dispatch:sweep_exports",

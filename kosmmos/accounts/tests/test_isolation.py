@@ -213,8 +213,28 @@ FILL: dict[str, Callable[[Target, str], str]] = {
     "hook_id": lambda t, _: str(_notifications(t)["hook"].pk),
     "webhook_id": lambda t, _: str(_notifications(t)["hook"].pk),
     "follow_id": lambda t, _: str(_follow(t).pk),
+    "giveaway_id": lambda t, _: str(_giveaway(t).pk),
     "unknown": lambda t, _: f"workspaces/{t.workspace.pk}/",  # the API's JSON 404 for other paths
 }
+
+
+def _giveaway(t: Target) -> Any:
+    """A drawn giveaway of the target workspace (giveaways issue), made on first use."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kosmmos.giveaways.models import Giveaway
+
+    if not hasattr(t, "_giveaway"):
+        now = timezone.now()
+        t._giveaway = Giveaway.objects.create(
+            organisation=t.workspace.organisation, workspace=t.workspace,
+            title=f"{t.workspace.name} giveaway", network="sandbox", owner_id="-1", item_id="1",
+            starts_at=now - timedelta(days=2), ends_at=now - timedelta(days=1), stage="drawn",
+            status="failed", beacon_url="http://sandbox.test/drand", last_error="boom")
+        t._giveaway.participants.create(user_id="sandbox:1", role="winner", rank=0)
+    return t._giveaway
 
 
 def _export(t: Target) -> Any:

@@ -5,6 +5,15 @@ A module registers its prefix with ``@route("<prefix>")`` from ``kosmmos.connect
 base`` and is imported below so the server knows it.
 """
 
-from kosmmos.connectors.sandbox.ext import base, botapi, hooks, ord, public, public_communities
+from kosmmos.connectors.sandbox.ext import (
+    base,
+    botapi,
+    drand,
+    engagement,
+    hooks,
+    ord,
+    public,
+    public_communities,
+)
 
-__all__ = ["base", "botapi", "hooks", "ord", "public", "public_communities"]
+__all__ = ["base", "botapi", "drand", "engagement", "hooks", "ord", "public", "public_communities"]

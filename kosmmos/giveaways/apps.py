@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class GiveawaysConfig(AppConfig):
+    name = "kosmmos.giveaways"
+    label = "giveaways"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from kosmmos.giveaways import jobs
+from kosmmos.jobs.app import app
+
+
+@app.task(name="giveaways.advance", ignore_result=True)
+def advance(giveaway_id: str) -> None:
+    """One step of one giveaway; safe to run twice (only one run claims the row)."""
+    jobs.advance(giveaway_id)
