@@ -16,9 +16,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from kosmmos.accounts.models import Organisation
-from kosmmos.inbox.analytics import DaySeries
-from kosmmos.inbox.charts import sentiment_chart
-from kosmmos.lib.charts import time_lines
+from kosmmos.lib.charts import Key, Plot, count_axis, thin, time_lines
 from kosmmos.links.charts import pnl_chart
 from kosmmos.links.stats import MonthRow
 from kosmmos.proposals.models import ProposalSettings, TargetMetric
@@ -68,11 +66,28 @@ def _followers(audience: dict[str, Any]) -> SafeString:
     return time_lines([(_("Followers"), points)], _("Followers"))
 
 
+# The inbox's sentiment colours (``inbox.charts``): the results page draws the same bars.
+SENTIMENT = (("negative", "#ef4444"), ("neutral", "#94a3b8"), ("positive", "#10b981"))
+
+
 def _sentiment(reviews: dict[str, Any]) -> SafeString:
+    """Stacked bars per day, negative at the bottom, as the results page's reviews chart; drawn
+    here from the stored figures (reports sits beside inbox and does not import it)."""
     days = reviews.get("days", [])
-    series = DaySeries([date.fromisoformat(d[0]) for d in days], [d[1] for d in days],
-                       [d[2] for d in days], [d[3] for d in days])
-    return sentiment_chart(series, _("Reviews by day"))
+    labels = [f"{date.fromisoformat(d[0]):%d.%m}" for d in days]
+    counts = {"positive": [d[1] for d in days], "neutral": [d[2] for d in days],
+              "negative": [d[3] for d in days]}
+    names = {"negative": _("Negative"), "neutral": _("Neutral"), "positive": _("Positive")}
+    plot = Plot(960, 250, (30, 12, 34, 40), count_axis(max((sum(d[1:]) for d in days),
+                                                            default=0)), slots=len(days))
+    plot.grid(size=10, fmt=lambda v: f"{v:g}")
+    plot.stack([(counts[key], colour) for key, colour in SENTIMENT], tips=[
+        f"{label}: " + ", ".join(f"{names[key].lower()} {counts[key][i]}"
+                                 for key, _colour in SENTIMENT)
+        for i, label in enumerate(labels)])
+    plot.x_labels(thin(labels, len(labels) // 10), size=10)
+    plot.legend([Key(names[key], colour) for key, colour in SENTIMENT], plot.left, 16, size=11)
+    return plot.svg(_("Reviews by day"), fill=True)
 
 
 METRIC_LABELS = dict(TargetMetric.choices)
@@ -91,6 +106,13 @@ def context(report: Report, version: ReportVersion) -> dict[str, Any]:
         charts["reviews"] = _sentiment(figures["reviews"])
     forecast = [{**row, "label": METRIC_LABELS.get(row["metric"], row["metric"])}
                 for row in figures.get("forecast", {}).get("rows", [])]
+    money = figures.get("money") or {}
+    # Versions stored before the figures came from the results page lack these keys.
+    money_months = (None if money.get("whole_months", True) or not money.get("months_start")
+                    else (date.fromisoformat(money["months_start"]),
+                          date.fromisoformat(money["months_end"])))
+    # A projection column only when it says something the actual does not (a month not over).
+    projection = any(r.get("projection") not in (None, r.get("actual")) for r in forecast)
     sections = [{"code": code, "label": str(SECTION_LABELS[code]),
                  "text": getattr(version, code, "") if code in ("summary", "done", "next") else "",
                  "figures": figures.get(code), "chart": charts.get(code)}
@@ -98,7 +120,8 @@ def context(report: Report, version: ReportVersion) -> dict[str, Any]:
                 # A figure section without stored figures (none were collected) is left out.
                 and (code in ("summary", "done", "next") or figures.get(code) is not None)]
     return {"report": report, "version": version, "brand": brand, "sections": sections,
-            "forecast": forecast, "workspace": report.workspace,
+            "forecast": forecast, "forecast_projection": projection,
+            "money_months": money_months, "workspace": report.workspace,
             "period": period_label(report.period_start, report.period_end)}
 
 
