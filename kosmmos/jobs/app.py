@@ -14,7 +14,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # An explicit list, no autodiscovery: every task module is named here.
 app.conf.imports = ["kosmmos.mail.tasks", "kosmmos.proposals.tasks", "kosmmos.links.tasks",
                     "kosmmos.publishing.tasks", "kosmmos.content.tasks",
-                    "kosmmos.inbox.tasks", "kosmmos.backup.tasks"]
+                    "kosmmos.inbox.tasks", "kosmmos.backup.tasks",
+                    "kosmmos.ads.tasks"]
 
 
 @worker_ready.connect

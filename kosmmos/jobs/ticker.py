@@ -42,6 +42,11 @@ DISPATCHERS = [
     "kosmmos.inbox.dispatch:check_surges",
     "kosmmos.privacy.dispatch:run_retention",
     "kosmmos.backup.schedule:dispatch_due",
+    "kosmmos.ads.imports:sweep_stuck",
+    "kosmmos.ads.imports:dispatch_due",
+    "kosmmos.ads.exports:sweep_stuck",
+    "kosmmos.ads.exports:refresh_due",
+    "kosmmos.ads.exports:dispatch_due",
 ]
 
 

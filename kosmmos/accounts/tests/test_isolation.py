@@ -190,8 +190,19 @@ FILL: dict[str, Callable[[Target, str], str]] = {
     "hook_code": lambda t, _: _inbox(t)["hook_code"],
     "network": lambda t, _: _inbox(t)["connection"].channel.network,
     "api_token_id": lambda t, _: str(_api_token(t).pk),
+    "cabinet_id": lambda t, _: str(_ads(t)["cabinet"].pk),
+    "export_id": lambda t, _: str(_ads(t)["export"].pk),
     "unknown": lambda t, _: f"workspaces/{t.workspace.pk}/",  # the API's JSON 404 for other paths
 }
+
+
+def _ads(t: Target) -> dict[str, Any]:
+    """VK Ads objects of the target workspace (issue 25), made on first use."""
+    from kosmmos.ads.testing import isolation_objects
+
+    if not hasattr(t, "_ads_objects"):
+        t._ads_objects = isolation_objects(t.workspace)
+    return t._ads_objects
 
 
 def _api_token(t: Target) -> Any:

@@ -5,6 +5,6 @@ A module registers its prefix with ``@route("<prefix>")`` from ``kosmmos.connect
 base`` and is imported below so the server knows it.
 """
 
-from kosmmos.connectors.sandbox.ext import base
+from kosmmos.connectors.sandbox.ext import base, vkads
 
-__all__ = ["base"]
+__all__ = ["base", "vkads"]

@@ -1,0 +1,296 @@
+"""VK Ads: import, spend in the P&L, segments out, health, attempts — against the fake cabinet."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from kosmmos.accounts.models import Workspace
+from kosmmos.ads import cabinets, creatives, exports, funnel, imports, metrics, segments
+from kosmmos.ads.models import (
+    AdObject,
+    Attempt,
+    AudienceExport,
+    Cabinet,
+    CabinetStatus,
+    DailyStat,
+    ExportStatus,
+    JobStatus,
+    Level,
+)
+from kosmmos.ads.testing import make_cabinet
+from kosmmos.ads.tests.conftest import Fake
+from kosmmos.conftest import World
+from kosmmos.connectors.vkads.client import segment_files
+from kosmmos.inbox.testing import make_channel, make_item
+from kosmmos.links import actions
+from kosmmos.links.models import Conversion, CostEntry, CostSource
+
+pytestmark = pytest.mark.django_db
+
+START = date(2026, 1, 1)
+
+
+def _import(cabinet: Cabinet, start: date = START, end: date = START + timedelta(days=59)) -> None:
+    Cabinet.objects.filter(pk=cabinet.pk).update(status=JobStatus.QUEUED, import_from=start,
+                                                 import_to=end)
+    imports.run(cabinet.pk)
+
+
+def _spend(workspace: Workspace) -> Decimal:
+    return sum((c.amount for c in CostEntry.objects.filter(workspace=workspace,
+                                                           source=CostSource.VK_ADS)), Decimal(0))
+
+
+def test_it_imports_every_level_and_a_reimport_changes_nothing(world: World, fake: Fake) -> None:
+    ws = world.alpha.client_workspace
+    spec = fake.cabinet("cab-1", campaigns=3, groups=2, banners=2, start=str(START), days=60)
+    cabinet = make_cabinet(ws)
+    _import(cabinet)
+    assert DailyStat.objects.count() == spec["rows"] == 3 * (1 + 2 + 4) * 60
+    assert AdObject.objects.filter(level=Level.BANNER).count() == 12
+    assert _spend(ws) * 100 == spec["spent_kopecks"]  # the cabinet's total, to the kopeck
+    months = CostEntry.objects.filter(workspace=ws, source=CostSource.VK_ADS)
+    assert sorted(c.month for c in months) == [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
+    before = sorted(DailyStat.objects.values_list("level", "external_id", "day", "spent_kopecks"))
+    _import(cabinet)
+    assert sorted(DailyStat.objects.values_list("level", "external_id", "day",
+                                                "spent_kopecks")) == before
+    assert CostEntry.objects.filter(workspace=ws).count() == 3
+    assert _spend(ws) * 100 == spec["spent_kopecks"]
+    cabinet.refresh_from_db()
+    assert cabinet.status == JobStatus.PENDING and cabinet.last_import_at is not None
+    assert cabinet.import_from is None  # the next run reads the default window
+    # One attempt row per run (the listing and statistics calls of a run are one operation).
+    assert Attempt.objects.filter(cabinet=cabinet, operation="import", ok=True).count() == 2
+
+
+def test_it_requests_at_most_92_days_and_200_ids(world: World, fake: Fake,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from kosmmos.lib import http
+
+    seen: list[dict[str, Any]] = []
+    real = http.request
+
+    def spy(method: str, url: str, **kwargs: Any) -> Any:
+        if "/statistics/" in url:
+            seen.append(dict(kwargs["params"]))
+        return real(method, url, **kwargs)
+
+    monkeypatch.setattr(http, "request", spy)
+    fake.cabinet("cab-1", campaigns=250, start=str(START), days=100)
+    _import(make_cabinet(world.alpha.client_workspace), START, START + timedelta(days=99))
+    assert seen and all(len(p["id"].split(",")) <= 200 for p in seen)
+    assert all((date.fromisoformat(p["date_to"]) - date.fromisoformat(p["date_from"])).days < 92
+               for p in seen)
+    assert {"metrics": "base,uniques"}.items() <= seen[0].items()
+
+
+def test_it_retries_5xx_and_429_and_shows_the_error(world: World, fake: Fake) -> None:
+    fake.cabinet("cab-1", error_rate=1.0, start=str(START), days=5)
+    cabinet = make_cabinet(world.alpha.client_workspace)
+    _import(cabinet, START, START + timedelta(days=4))
+    cabinet.refresh_from_db()
+    assert cabinet.status == JobStatus.PENDING and "HTTP 503" in cabinet.last_error
+    assert cabinet.next_attempt_at > cabinet.created_at
+    failed = Attempt.objects.get(cabinet=cabinet, ok=False)
+    assert failed.status_code == 503 and "HTTP 503" in failed.error
+    fake.cabinet("cab-1", rate_limit_rate=1.0, start=str(START), days=5)
+    _import(cabinet, START, START + timedelta(days=4))
+    cabinet.refresh_from_db()
+    assert "HTTP 429" in cabinet.last_error
+    fake.cabinet("cab-1", start=str(START), days=5)
+    _import(cabinet, START, START + timedelta(days=4))
+    assert DailyStat.objects.filter(cabinet=cabinet).count() == 3 * 3 * 5  # 3 campaigns, 3 levels
+
+
+def test_it_refreshes_an_expired_token_and_keeps_it_encrypted(world: World, fake: Fake) -> None:
+    fake.cabinet("cab-1", start=str(START), days=3)
+    cabinet = make_cabinet(world.alpha.client_workspace)
+    _import(cabinet, START, START + timedelta(days=2))
+    cabinet.refresh_from_db()
+    held = cabinet.secrets
+    assert held["access"] and held["refresh"] and held["access"] not in cabinet.secrets_encrypted
+    held.update(access="expired-token", expires_at=time.time() + 3600)  # the cabinet refuses it
+    cabinet.secrets = held
+    cabinet.save(update_fields=["secrets_encrypted"])
+    _import(cabinet, START, START + timedelta(days=2))
+    cabinet.refresh_from_db()
+    assert cabinet.secrets["access"] != "expired-token" and cabinet.last_error == ""
+
+
+def test_it_marks_a_refused_cabinet_for_reconnection(world: World, fake: Fake) -> None:
+    fake.cabinet("cab-1", start=str(START), days=3)
+    cabinet, error = cabinets.connect(world.alpha.client_workspace, name="Shop", client_id="cab-1",
+                                      client_secret="wrong", sandbox=True)
+    cabinet.refresh_from_db()
+    assert "401" in error and cabinet.health == CabinetStatus.NEEDS_REAUTH
+    assert "invalid_client" in cabinet.last_error
+    assert cabinets.reconnect(cabinet, "s3cret") == ""
+    cabinet.refresh_from_db()
+    assert cabinet.health == CabinetStatus.ACTIVE and cabinet.last_error == ""
+
+
+def test_it_sends_the_agency_grant_for_a_client_cabinet(world: World, fake: Fake,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from kosmmos.lib import http
+
+    sent: list[dict[str, str]] = []
+    real = http.request
+
+    def spy(method: str, url: str, **kwargs: Any) -> Any:
+        if url.endswith("/oauth2/token.json"):
+            sent.append(dict(kwargs["data"]))
+        return real(method, url, **kwargs)
+
+    monkeypatch.setattr(http, "request", spy)
+    fake.cabinet("agency-1")
+    cabinets.connect(world.alpha.client_workspace, name="Client", client_id="agency-1",
+                     client_secret="s3cret", account_id="client-77", sandbox=True)
+    assert sent == [{"client_id": "agency-1", "client_secret": "s3cret",
+                     "grant_type": "agency_client_credentials", "agency_client_id": "client-77"}]
+
+
+def _complaints(ws: Workspace, prefix: str, n: int) -> None:
+    channel = make_channel(ws, "vk", f"{prefix}-club")
+    for i in range(n):
+        make_item(channel, "ужасно", sentiment="negative", author_ref=str(1000 + i),
+                  external_id=f"{prefix}-{i}")
+    make_item(channel, "может быть жалоба", author_ref="5000", scores={"negative": 0.5},
+              external_id=f"{prefix}-maybe")
+    make_item(channel, "спасибо", sentiment="positive", author_ref="6000",
+              external_id=f"{prefix}-ok")
+    make_item(channel, "сообщество", sentiment="negative", author_ref="-42",
+              external_id=f"{prefix}-club")
+
+
+def test_it_exports_complaints_of_this_workspace_only_and_deletes_them(
+        world: World, fake: Fake) -> None:
+    ws, other = world.alpha.client_workspace, world.alpha.other_workspace
+    _complaints(ws, "a", 3)
+    other_channel = make_channel(other, "vk", "b-club")
+    make_item(other_channel, "плохо", sentiment="negative", author_ref="777777", external_id="b1")
+    assert list(segments.vk_ids(ws, "complained")) == ["1000", "1001", "1002", "5000"]
+    fake.cabinet("cab-1")
+    cabinet = make_cabinet(ws)
+    export = exports.create_export(cabinet, "complained")
+    AudienceExport.objects.filter(pk=export.pk).update(status=ExportStatus.QUEUED)
+    exports.run(export.pk)
+    export.refresh_from_db()
+    assert export.status == ExportStatus.DONE and export.size == 4 and len(export.list_ids) == 1
+    [made] = fake.lists()
+    assert made["entries_count"] == 4 and made["type"] == "vk" and "777777" not in made["sample"]
+    assert exports.request_delete(export)
+    AudienceExport.objects.filter(pk=export.pk).update(status=ExportStatus.QUEUED)
+    exports.run(export.pk)
+    export.refresh_from_db()
+    assert export.status == ExportStatus.DELETED and fake.lists() == []
+    assert list(Attempt.objects.filter(export=export).order_by("started_at")
+                .values_list("operation", "ok")) == [("upload", True), ("delete", True)]
+
+
+def test_it_does_not_upload_a_list_twice_after_an_unknown_outcome(world: World,
+                                                                  fake: Fake) -> None:
+    ws = world.alpha.client_workspace
+    _complaints(ws, "a", 2)
+    fake.cabinet("cab-1")
+    cabinet = make_cabinet(ws)
+    export = exports.create_export(cabinet, "complained")
+    AudienceExport.objects.filter(pk=export.pk).update(status=ExportStatus.QUEUED)
+    exports.run(export.pk)
+    # The answer was lost: the row forgot the list it made, then runs again.
+    AudienceExport.objects.filter(pk=export.pk).update(status=ExportStatus.QUEUED, list_ids=[])
+    exports.run(export.pk)
+    export.refresh_from_db()
+    assert len(fake.lists()) == 1 and export.list_ids == [str(fake.lists()[0]["id"])]
+
+
+def test_it_refreshes_an_export_and_retires_the_old_lists(world: World, fake: Fake) -> None:
+    ws = world.alpha.client_workspace
+    _complaints(ws, "a", 2)
+    fake.cabinet("cab-1")
+    cabinet = make_cabinet(ws)
+    first = exports.create_export(cabinet, "complained", refresh_days=1)
+    AudienceExport.objects.filter(pk=first.pk).update(status=ExportStatus.QUEUED)
+    exports.run(first.pk)
+    AudienceExport.objects.filter(pk=first.pk).update(
+        finished_at=first.created_at - timedelta(days=2))
+    assert exports.refresh_due() == 1 and exports.refresh_due() == 0
+    second = AudienceExport.objects.get(replaces=first)
+    for export_id in (second.pk, first.pk):
+        AudienceExport.objects.filter(pk=export_id).update(status=ExportStatus.QUEUED)
+        exports.run(export_id)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == ExportStatus.DELETED and second.status == ExportStatus.DONE
+    assert [x["id"] for x in fake.lists()] == [int(second.list_ids[0])]
+
+
+def test_it_cuts_a_segment_into_files_within_the_limit() -> None:
+    ids = [str(10**9 + i) for i in range(1000)]
+    files = list(segment_files(iter(ids), limit=2000))
+    assert all(len(f) <= 2000 and f.startswith(b"id\n") for f in files)
+    assert [line for f in files for line in f.decode().split("\n")[1:] if line] == ids
+    assert list(segment_files(iter([]))) == []
+
+
+def test_it_segments_buyers_and_clickers_by_vk_id(world: World) -> None:
+    ws = world.alpha.client_workspace
+    link = actions.create_link(ws, target_url="https://shop.example/a", network="vk")
+    base = {"organisation_id": ws.organisation_id, "workspace": ws, "source": "postback",
+            "occurred_at": "2026-01-02T00:00:00Z"}
+    Conversion.objects.create(event_id="1", kind="purchase", vk_id="11", link=link, **base)
+    Conversion.objects.create(event_id="2", kind="registration", vk_id="22", link=link, **base)
+    Conversion.objects.create(event_id="3", kind="purchase", vk_id="33", **base)
+    Conversion.objects.create(event_id="4", kind="purchase", **base)
+    assert list(segments.vk_ids(ws, "bought")) == ["11", "33"]
+    assert list(segments.vk_ids(ws, "clicked")) == ["11", "22"]
+    assert list(segments.vk_ids(world.alpha.other_workspace, "bought")) == []
+
+
+def test_it_refuses_a_bad_vk_id_in_a_postback() -> None:
+    with pytest.raises(actions.ConversionError):
+        actions.parse_event({"event_id": "x", "event": "registration", "vk_id": "id123"})
+    assert actions.parse_event({"event_id": "x", "event": "registration",
+                                "vk_id": "123"}).vk_id == "123"
+
+
+def test_it_matches_banners_to_our_links_and_credits_conversions(world: World, fake: Fake,
+                                                                 settings: Any) -> None:
+    ws = world.alpha.client_workspace
+    link = actions.create_link(ws, target_url="https://shop.example/a", network="vk")
+    fake.cabinet("cab-1", campaigns=2, start=str(START), days=10, url=link.short_url)
+    cabinet = make_cabinet(ws)
+    _import(cabinet, START, START + timedelta(days=9))
+    assert AdObject.objects.filter(level=Level.BANNER, link=link).count() == 2
+    Conversion.objects.create(organisation_id=ws.organisation_id, workspace=ws, event_id="o1",
+                              kind="purchase", amount=Decimal(500), source="postback",
+                              occurred_at="2026-01-03T12:00:00Z", link=link)
+    rows = metrics.campaigns(ws, START, START + timedelta(days=9))
+    assert len(rows) == 2 and all(r.figures.conversions == 1 for r in rows)
+    row = rows[0].figures
+    assert row.cpm == (row.spent * 1000 / row.impressions).quantize(Decimal("0.01"))
+    assert row.ctr == (Decimal(row.clicks) * 100 / row.impressions).quantize(Decimal("0.01"))
+    # UTM tags instead of the short link: the same link.
+    from kosmmos.ads.matching import link_for
+
+    assert link_for(ws, link.destination()) == link
+    assert link_for(world.alpha.other_workspace, link.short_url) is None
+
+
+def test_it_gives_reach_for_the_funnel_and_spend_per_creative(world: World, fake: Fake) -> None:
+    ws = world.alpha.client_workspace
+    assert funnel.reach(ws, START, START + timedelta(days=9)) is None
+    fake.cabinet("cab-1", campaigns=2, start=str(START), days=10)
+    _import(make_cabinet(ws), START, START + timedelta(days=9))
+    plans = DailyStat.objects.filter(level=Level.PLAN)
+    assert funnel.reach(ws, START, START + timedelta(days=9)) == sum(p.reach for p in plans)
+    assert funnel.reach(world.alpha.other_workspace, START, START + timedelta(days=9)) is None
+    spend = creatives.spend_by_creative(ws, START, START + timedelta(days=9))
+    assert len(spend) == 2 and sum(s.spent_kopecks for s in spend) == sum(
+        p.spent_kopecks for p in plans)
+    assert all(s.name.startswith("Объявление") for s in spend)
