@@ -38,13 +38,10 @@ def client_for(cabinet: Cabinet) -> VkAdsClient:
         token = Token(access=held["access"], refresh=held.get("refresh", ""),
                       expires_in=int(float(held["expires_at"]) - time.time()))
     elif held.get("refresh"):
-        # Expired: the refresh token gets a new one on the first call (client.refresh).
+        # Expired: the refresh token gets a new one before the first call (client._once).
         token = Token(access="", refresh=held["refresh"], expires_in=0)
-    client = VkAdsClient(api_base(cabinet), cabinet.client_id, held.get("client_secret", ""),
-                         agency_client_id=cabinet.account_id, token=token)
-    if token is not None and not token.access:
-        client.token = token
-    return client
+    return VkAdsClient(api_base(cabinet), cabinet.client_id, held.get("client_secret", ""),
+                       agency_client_id=cabinet.account_id, token=token)
 
 
 def remember(cabinet: Cabinet, client: VkAdsClient) -> None:

@@ -8,7 +8,7 @@ from kosmmos.accounts.models import Workspace
 from kosmmos.ads.models import AudienceExport, Cabinet, ExportStatus, JobStatus
 
 
-def make_cabinet(workspace: Workspace, client_id: str = "cab-1", secret: str = "s3cret",
+def make_cabinet(workspace: Workspace, client_id: str = "cab-1", secret: str = "s3cret",  # noqa: S107 (the fake cabinet's)
                  **fields: Any) -> Cabinet:
     cabinet = Cabinet(organisation_id=workspace.organisation_id, workspace=workspace,
                       name=fields.pop("name", f"{workspace.name} cabinet"), client_id=client_id,

@@ -12,6 +12,7 @@ from kosmmos.accounts.models import Membership, Organisation, Role, User, Worksp
 from kosmmos.briefs import actions as brief_actions
 from kosmmos.briefs.models import Brief, Lead, LeadEvent, LeadStatus
 from kosmmos.channels.models import Channel
+from kosmmos.demo import ads as ads_demo
 from kosmmos.demo.login import DEMO_EMAIL, DEMO_PASSWORD
 
 DEMO_ORG = "Космос SMM (демо)"
@@ -76,6 +77,7 @@ def load_demo() -> bool:
     channels = _demo_content(manager, workspaces)
     _demo_history(manager, workspaces, channels)
     _demo_money(manager, workspaces[0])
+    ads_demo.load(manager, workspaces[0])
     return True
 
 

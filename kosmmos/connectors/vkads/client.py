@@ -27,7 +27,8 @@ What each call follows (checked with the search tool on 2026-12-05; see the READ
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -44,6 +45,9 @@ MAX_IDS = 200  # objects in one statistics request (same page)
 FILE_MAX_BYTES = 20 * 2**20  # a remarketing file (vk.ru/faq12114)
 PAGE = 250  # objects per listing page
 TIMEOUT = 30.0
+RETRIES = 2  # more tries of a read within one call
+BACKOFF_S = 0.5  # before the second try of a read after a 5xx; doubled for the third
+WAIT_MAX = 5.0  # a longer Retry-After goes back to the job (its row waits, not the worker)
 
 
 @dataclass(frozen=True)
@@ -126,8 +130,10 @@ class VkAdsClient:
     """One cabinet. ``token`` is the current access token (``None``: get one first)."""
 
     def __init__(self, base_url: str, client_id: str, client_secret: str, *,
-                 agency_client_id: str = "", token: Token | None = None) -> None:
+                 agency_client_id: str = "", token: Token | None = None,
+                 retries: int = RETRIES, sleep: Callable[[float], None] = time.sleep) -> None:
         self.base = base_url.rstrip("/")
+        self.retries, self.sleep = retries, sleep
         self.client_id, self.client_secret = client_id, client_secret
         self.agency_client_id = agency_client_id
         self.token = token
@@ -169,8 +175,31 @@ class VkAdsClient:
     # --- plumbing ---------------------------------------------------------------------------
 
     def _send(self, method: str, path: str, *, auth: bool = True, **kwargs: Any) -> httpx.Response:
+        """One call. Reads (and token requests, which change nothing) are tried up to
+        ``1 + retries`` times on 429 (waiting its Retry-After up to ``WAIT_MAX``), 5xx and
+        transport failures; a write is tried once (its caller reconciles)."""
+        safe = method == "GET" or path.endswith("/oauth2/token.json")
+        tries = 1 + (self.retries if safe else 0)
+        for attempt in range(tries):
+            try:
+                return self._once(method, path, auth, **kwargs)
+            except RateLimited as exc:
+                if attempt + 1 == tries or exc.retry_after > WAIT_MAX:
+                    raise
+                self.sleep(exc.retry_after)
+            except AuthRevoked:
+                raise
+            except ConnectorError as exc:
+                if exc.permanent or attempt + 1 == tries:
+                    raise
+                self.sleep(BACKOFF_S * 2 ** attempt)
+        raise AssertionError("not reached")
+
+    def _once(self, method: str, path: str, auth: bool, **kwargs: Any) -> httpx.Response:
         if auth and self.token is None:
             self.obtain()
+        elif auth and self.token is not None and not self.token.access:
+            self.refresh()
         response = self._request(method, path, auth, **kwargs)
         if response.status_code == 401 and auth:
             self.refresh()  # the 24-hour token ran out: one refresh, then the call once more

@@ -8,6 +8,10 @@ sum of its banners', a campaign's the sum of its groups' — so a cabinet's tota
 the kopeck (``GET /vkads/_admin/cabinets/{client_id}`` answers it). ``error_rate`` answers 503 and
 ``rate_limit_rate`` 429 with ``Retry-After`` before any work, on any API call. Remarketing lists
 keep their name, type, size and a few ids, never the whole file.
+
+Rehearsal: a client id the sandbox does not know, asked for a token with the secret
+``sandbox``, becomes a cabinet of three campaigns over the last 30 days on the spot (as the
+sandbox's channels appear on first use) — what the demo and a person trying Kosmmos connect.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from urllib.parse import parse_qs
 from kosmmos.connectors.sandbox.ext.base import Answer, Call, route, state, touch
 
 NAME = "vkads"
+REHEARSAL_SECRET = "sandbox"  # noqa: S105 (the sandbox's published rehearsal secret)
 TOKEN_S = 86400
 FILE_MAX_BYTES = 20 * 2**20
 
@@ -193,6 +198,9 @@ async def _token(call: Call, data: dict[str, Any]) -> Answer:
     else:
         client_id = form.get("client_id", "")
         cab = data["cabinets"].get(client_id)
+        if (cab is None and form.get("client_secret") == REHEARSAL_SECRET and client_id
+                and len(client_id) <= 100):
+            cab = _new_cabinet(data, client_id, {"client_secret": REHEARSAL_SECRET})
         if cab is None or not secrets.compare_digest(cab["secret"], form.get("client_secret", "")):
             return _error(401, "invalid_client", "Wrong client id or secret.")
         if grant == "agency_client_credentials":
@@ -270,24 +278,31 @@ async def _create_list(call: Call, data: dict[str, Any], client_id: str) -> Answ
                  "entries_count": len(ids)}, []
 
 
+def _new_cabinet(data: dict[str, Any], client_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    old = data["cabinets"].get(client_id)
+    if old is None:
+        data["seq"] += 1
+    cab = {"n": old["n"] if old else data["seq"],
+           "secret": str(body.get("client_secret") or "secret"),
+           "campaigns": max(1, min(int(body.get("campaigns", 3)), 500)),
+           "groups": max(1, min(int(body.get("groups", 1)), 20)),
+           "banners": max(1, min(int(body.get("banners", 1)), 9)),
+           "start": str(body.get("start") or (date.today() - timedelta(days=29)).isoformat()),
+           "days": max(1, min(int(body.get("days", 30)), 800)),
+           "error_rate": float(body.get("error_rate", 0)),
+           "rate_limit_rate": float(body.get("rate_limit_rate", 0)),
+           "url": str(body.get("url") or "")}
+    data["cabinets"][client_id] = cab
+    return cab
+
+
 async def _admin(call: Call, data: dict[str, Any], parts: list[str]) -> Answer:
     """Test, demo and bench controls; the real cabinet has none of this."""
     if len(parts) == 2 and parts[0] == "cabinets" and call.method == "PUT":
-        body = await call.body()
-        old = data["cabinets"].get(parts[1])
-        if old is None:
-            data["seq"] += 1
-        cab = {"n": old["n"] if old else data["seq"],
-               "secret": str(body.get("client_secret") or "secret"),
-               "campaigns": max(1, min(int(body.get("campaigns", 3)), 500)),
-               "groups": max(1, min(int(body.get("groups", 1)), 20)),
-               "banners": max(1, min(int(body.get("banners", 1)), 9)),
-               "start": str(body.get("start") or (date.today() - timedelta(days=29)).isoformat()),
-               "days": max(1, min(int(body.get("days", 30)), 800)),
-               "error_rate": float(body.get("error_rate", 0)),
-               "rate_limit_rate": float(body.get("rate_limit_rate", 0)),
-               "url": str(body.get("url") or "")}
-        data["cabinets"][parts[1]] = cab
+        try:
+            cab = _new_cabinet(data, parts[1], await call.body())
+        except (TypeError, ValueError):
+            return _error(400, "invalid_request", "numbers expected")
         touch(call.net, NAME)
         spent, rows = cabinet_total(cab)
         return 200, {**cab, "spent_kopecks": spent, "rows": rows}, []
