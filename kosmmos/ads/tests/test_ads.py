@@ -294,3 +294,33 @@ def test_it_gives_reach_for_the_funnel_and_spend_per_creative(world: World, fake
     assert len(spend) == 2 and sum(s.spent_kopecks for s in spend) == sum(
         p.spent_kopecks for p in plans)
     assert all(s.name.startswith("Объявление") for s in spend)
+
+
+def test_it_hands_a_dead_workers_cabinet_back(world: World) -> None:
+    from django.utils import timezone
+
+    cabinet = make_cabinet(world.alpha.client_workspace, status=JobStatus.RUNNING,
+                           lease_until=timezone.now() - timedelta(seconds=1))
+    assert imports.sweep_stuck() == 1
+    cabinet.refresh_from_db()
+    assert cabinet.status == JobStatus.PENDING and "stopped" in cabinet.last_error
+
+
+def test_it_sets_the_accepted_proposals_vk_plan_beside_the_campaigns(world: World) -> None:
+    from kosmmos.briefs.actions import submit_brief
+    from kosmmos.proposals import actions as proposals
+    from kosmmos.proposals.tests.conftest import brief_data
+
+    lead = submit_brief(world.alpha.org, brief_data(), ip=None, user_agent="", language="ru")
+    proposal = proposals.build_draft(lead)
+    proposals.send_proposal(proposal, by=None)
+    proposal.refresh_from_db()
+    workspace = proposals.accept_proposal(proposal)
+    assert metrics.planned(world.alpha.client_workspace) is None  # no accepted proposal there
+    planned = metrics.planned(workspace)
+    assert planned is not None and planned.impressions > 0 and planned.cpm is not None
+    assert proposal.sent_version is not None
+    vk = [n["figures"] for month in proposal.sent_version.plan["forecast"]
+          for n in month["networks"] if n["network"] == "vk"]
+    assert planned.impressions == sum(int(f["impressions"]) for f in vk)
+    assert planned.spent == sum(Decimal(f["budget"]) for f in vk)
