@@ -57,3 +57,6 @@ class ExportForm(forms.Form):
         field = self.fields["cabinet"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = Cabinet.objects.filter(workspace=workspace)
+        only = list(field.queryset[:2])
+        if len(only) == 1:
+            field.initial = only[0].pk

@@ -20,6 +20,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kosmmos.accounts.models import Organisation, User, Workspace
 from kosmmos.lib.crypto import decrypt_json, encrypt_json
@@ -33,7 +34,7 @@ class CabinetStatus(models.TextChoices):
 
 
 class JobStatus(models.TextChoices):
-    PENDING = "pending", _("Due")
+    PENDING = "pending", pgettext_lazy("ads job", "Due")
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")
     FAILED = "failed", _("Failed")
@@ -142,7 +143,7 @@ class SegmentKind(models.TextChoices):
 
 
 class ExportStatus(models.TextChoices):
-    PENDING = "pending", _("Due")
+    PENDING = "pending", pgettext_lazy("ads job", "Due")
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Sending")
     DONE = "done", _("In the cabinet")
