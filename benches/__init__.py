@@ -11,6 +11,7 @@ BENCHES = {
     "ads": "benches.ads:run",
     "backup": "benches.backup:run",
     "boot": "benches.boot:run",
+    "competitors": "benches.competitors:run",
     "dashboard": "benches.dashboard:run",
     "fuzz": "benches.fuzz:run",
     "inbox": "benches.inbox:run",

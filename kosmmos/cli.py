@@ -129,6 +129,11 @@ def serve(argv: list[str]) -> int:
     mode = "embedded (SQLite, file queue)" if embedded else "PostgreSQL/Redis"
     print(f"Kosmmos is serving at {url}  [{mode}; worker: {'yes' if run_worker else 'no'}]",
           flush=True)
+    print(f"Logs: {settings.LOG_DIR}/ (the console shows warnings and errors only)", flush=True)
+    if run_worker and hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Said once here instead of by each worker process at every start.
+        print("Note: running as root — fine to try Kosmmos, not for a server others can reach.",
+              flush=True)
     return Supervisor(children).run()
 
 
@@ -149,7 +154,9 @@ class Supervisor:
         self.stopping = False
 
     def _start(self, name: str) -> None:
-        self.procs[name] = subprocess.Popen(self.commands[name])
+        # Each kind of child logs to its own rotated file, var/logs/<name>.log (settings.LOGGING).
+        env = {**os.environ, "KOSMMOS_LOG_NAME": name}
+        self.procs[name] = subprocess.Popen(self.commands[name], env=env)
 
     def _stop(self, *_: object) -> None:
         self.stopping = True
@@ -230,12 +237,19 @@ def worker(argv: list[str]) -> int:
     import django
 
     django.setup()
+    import warnings
+
+    from celery.exceptions import SecurityWarning
     from django.conf import settings
 
     from kosmmos.jobs.app import app
 
+    # The supervisor says it once (`kosmmos serve`); each worker repeating it is noise.
+    warnings.filterwarnings("ignore", category=SecurityWarning)
+    # Django's LOGGING stays in charge (files under var/logs/, warnings on the console).
+    app.conf.worker_hijack_root_logger = False
     args = [
-        "worker", f"--loglevel={opts.loglevel}", "--pool=threads",
+        "--quiet", "worker", f"--loglevel={opts.loglevel}", "--pool=threads",
         f"--concurrency={opts.concurrency}", "--without-gossip", "--without-mingle",
         "--hostname", f"kosmmos-{os.getpid()}@%h",
     ]

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "kosmmos.content",
     "kosmmos.publishing",
     "kosmmos.inbox",
+    "kosmmos.competitors",
     "kosmmos.links",
     "kosmmos.ads",
     "kosmmos.api",
@@ -99,6 +100,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "kosmmos.overview.errors.FormAddressMiddleware",
 ]
 
 ROOT_URLCONF = "kosmmos.urls"
@@ -270,14 +272,30 @@ KOSMMOS_RESOLVE_URLS = env_bool("KOSMMOS_RESOLVE_URLS", default=True)
 # JSON API: calls per token per minute (kosmmos/api/security.py; its default is the same 600).
 API_RATE_LIMIT_PER_MIN = int(env("API_RATE_LIMIT_PER_MIN", "600"))
 
+# Logs go to files under var/logs/ (one per process kind, rotated at 10 MB, five kept); the
+# console gets warnings and errors only, so `make run` shows its URL, the login and what matters.
+LOG_DIR = Path(env("LOG_DIR", str(VAR_DIR / "logs")))
+LOG_DIR.mkdir(parents=True, exist_ok=True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "filters": {"quiet_4xx": {"()": "kosmmos.lib.logs.Ordinary4xx", "drop": True},
+                "short_4xx": {"()": "kosmmos.lib.logs.Ordinary4xx"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain",
+                    "level": env("LOG_CONSOLE_LEVEL", "WARNING"),
+                    "filters": ["quiet_4xx"]},
+        "file": {"class": "logging.handlers.RotatingFileHandler", "formatter": "plain",
+                 "filename": str(LOG_DIR / f"{env('KOSMMOS_LOG_NAME', 'kosmmos')}.log"),
+                 "maxBytes": 10 * 1024 * 1024, "backupCount": 5, "delay": True,
+                 "encoding": "utf-8", "filters": ["short_4xx"]},
+    },
+    "root": {"handlers": ["console", "file"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # The embedded file transport has no host; kombu warns so at every worker start.
+        "kombu.connection": {"level": "ERROR"},
         # WeasyPrint logs every layout step at INFO: noise in the worker log.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

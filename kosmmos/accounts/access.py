@@ -82,14 +82,16 @@ def staff_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpR
 
 
 def agency_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Owners, managers and analysts; to clients agency pages do not exist (404, like the team
-    and settings pages), so the leads board and a lead's page reveal nothing to them."""
+    """Owners, managers and analysts. A client opening an agency page (the leads board, the
+    inbox, the team) gets a 403 that says the page is not for their role: the page exists, and
+    pretending otherwise only confused clients who had a link. Objects of another organisation
+    or client stay 404 (``get_workspace_for_user``, ``membership_in``)."""
 
     @member_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if current_membership(request).role == Role.CLIENT:
-            raise Http404
+            raise PermissionDenied
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -1,10 +1,11 @@
-"""Sign-ins and failed sign-ins go to the audit log of every organisation the person is in."""
+"""Sign-ins, failed sign-ins and sign-outs go to the audit log of every organisation the
+person is in."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
 
@@ -22,6 +23,14 @@ def _organisations(user: User | None) -> list[Any]:
 def signed_in(sender: object, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     for org_id in _organisations(user):
         record(org_id, "auth.signed_in", actor=user, request=request)
+
+
+@receiver(user_logged_out)
+def signed_out(sender: object, request: HttpRequest | None, user: User | None, **kwargs: Any) -> None:
+    if user is None:  # the session had no signed-in user: nobody to record
+        return
+    for org_id in _organisations(user):
+        record(org_id, "auth.signed_out", actor=user, request=request)
 
 
 @receiver(user_login_failed)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import (
     Http404,
     HttpRequest,
@@ -137,7 +138,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
 def team(request: HttpRequest) -> HttpResponse:
     membership = current_membership(request)
     if membership.role == Role.CLIENT:
-        raise Http404
+        raise PermissionDenied  # the page exists; not for this role
     org = membership.organisation
     form = InvitationForm(request.POST or None, organisation=org)
     if request.method == "POST":
@@ -212,7 +213,7 @@ def invitation_revoke(request: HttpRequest, invitation_id: uuid.UUID) -> HttpRes
 def organisation_settings(request: HttpRequest) -> HttpResponse:
     membership = current_membership(request)
     if membership.role == Role.CLIENT:
-        raise Http404
+        raise PermissionDenied  # the page exists; not for this role
     org = membership.organisation
     form = OrganisationSettingsForm(request.POST or None, instance=org)
     if request.method == "POST":

@@ -131,8 +131,8 @@ def export_create(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse
 
 @member_required
 @require_POST
-def export_delete(request: HttpRequest, export_id: uuid.UUID) -> HttpResponse:
-    export = get_export_for_user(request, export_id, write=True)
+def export_delete(request: HttpRequest, audience_export_id: uuid.UUID) -> HttpResponse:
+    export = get_export_for_user(request, audience_export_id, write=True)
     if exports.request_delete(export):
         messages.success(request, _("The lists are being deleted from the cabinet."))
     return redirect("ads:index", workspace_id=export.workspace_id)
@@ -140,8 +140,8 @@ def export_delete(request: HttpRequest, export_id: uuid.UUID) -> HttpResponse:
 
 @member_required
 @require_POST
-def export_retry(request: HttpRequest, export_id: uuid.UUID) -> HttpResponse:
-    export = get_export_for_user(request, export_id, write=True)
+def export_retry(request: HttpRequest, audience_export_id: uuid.UUID) -> HttpResponse:
+    export = get_export_for_user(request, audience_export_id, write=True)
     if exports.retry(export):
         messages.success(request, _("Export started again."))
     return redirect("ads:index", workspace_id=export.workspace_id)

@@ -22,11 +22,12 @@ from kosmmos.api.idempotency import idempotent
 from kosmmos.api.pagination import CursorPagination
 from kosmmos.api.security import READ, WRITE, caller
 from kosmmos.api.text import gettext_lazy
+from kosmmos.competitors import stats as competitor_stats
 from kosmmos.content import actions as content
 from kosmmos.content.forms import PostForm
 from kosmmos.content.models import Post
 from kosmmos.content.validation import blocking, check_content
-from kosmmos.inbox.models import Item
+from kosmmos.inbox.models import Item, Kind
 from kosmmos.links import stats
 from kosmmos.links.models import TrackedLink
 
@@ -231,3 +232,52 @@ def get_pnl(request: HttpRequest, workspace_id: uuid.UUID, months: Query[schemas
     workspace = workspace_for(caller(request), workspace_id)
     period = _period(request, months)
     return schemas.Pnl.of(stats.pnl(workspace, period), f"{period.start:%Y-%m}", f"{period.end:%Y-%m}")
+
+
+# --- Competitors and mentions -------------------------------------------------------------------
+
+
+@router.get("/workspaces/{uuid:workspace_id}/competitors", response=schemas.CompetitorList,
+            operation_id="listCompetitors", url_name="listCompetitors",
+            summary=gettext_lazy("The client's communities and its competitors' side by side, "
+                                 "for a period (agency roles)"), tags=["competitors"])
+def list_competitors(request: HttpRequest, workspace_id: uuid.UUID,
+                     period: Query[schemas.Period]) -> Any:
+    workspace = workspace_for(caller(request), workspace_id, agency=True)
+    rows = competitor_stats.compare(workspace, period.days)
+    return {"days": period.days, "results": [{
+        "follow_id": r.follow.pk, "community_id": r.community.pk,
+        "network": r.community.network, "handle": r.community.handle,
+        "name": str(r.community), "url": r.community.url, "own": r.follow.own,
+        "status": r.community.status, "last_error": r.community.last_error,
+        "last_read_at": r.community.last_read_at, "followers": r.followers,
+        "growth": r.growth, "posts": r.posts, "posts_per_week": round(r.per_week, 2),
+        "likes": round(r.likes, 2), "comments": round(r.comments, 2),
+        "reposts": round(r.reposts, 2), "views": round(r.views, 2),
+        "er": None if r.er is None else round(r.er, 4),
+        "err": None if r.err is None else round(r.err, 4),
+        "ad_share": round(r.ad_share, 4), "formats": dict(r.formats),
+        "top_posts": [{k: p[k] for k in ("url", "text", "engagement", "views")}
+                      for p in r.top],
+    } for r in rows]}
+
+
+@router.get("/workspaces/{uuid:workspace_id}/competitors/moves", response=list[schemas.KeyMove],
+            operation_id="listKeyMoves", url_name="listKeyMoves",
+            summary=gettext_lazy("Competitors' key moves, newest first (agency roles)"),
+            tags=["competitors"])
+def list_key_moves(request: HttpRequest, workspace_id: uuid.UUID) -> Any:
+    workspace = workspace_for(caller(request), workspace_id, agency=True)
+    return [{"community_id": m.community_id, "community": str(m.community), "kind": m.kind,
+             "detail": m.detail, "post_url": m.post.url if m.post else "",
+             "found_at": m.found_at} for m in competitor_stats.moves(workspace, limit=100)]
+
+
+@router.get("/workspaces/{uuid:workspace_id}/mentions", response=list[schemas.Mention],
+            operation_id="listMentions", url_name="listMentions",
+            summary=gettext_lazy("Brand mentions found on the networks (agency roles)"),
+            tags=["competitors"])
+@paginate(CursorPagination, field="received_at")
+def list_mentions(request: HttpRequest, workspace_id: uuid.UUID) -> Any:
+    workspace = workspace_for(caller(request), workspace_id, agency=True)
+    return Item.objects.filter(workspace=workspace, kind=Kind.MENTION, deleted_at__isnull=True)

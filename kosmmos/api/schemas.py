@@ -150,7 +150,7 @@ class PostCreated(Post):
 
 class InboxItem(Schema):
     id: uuid.UUID
-    channel_id: uuid.UUID
+    channel_id: uuid.UUID | None  # None for a mention (found by search, on no channel of ours)
     network: str
     kind: choice(Kind.values)  # type: ignore[valid-type]  # a type built at run time
     post_id: uuid.UUID | None
@@ -441,3 +441,86 @@ EXPECTED = {
     "is_ad": gettext_lazy("Expected true or false."),
     "variants": gettext_lazy("Expected an object of network → text."),
 }
+
+
+# --- Competitors and mentions -------------------------------------------------------------------
+
+
+class TopPost(Schema):
+    url: str
+    text: str
+    engagement: int
+    views: int
+
+
+class CompetitorStats(Schema):
+    follow_id: uuid.UUID
+    community_id: uuid.UUID
+    network: str
+    handle: str
+    name: str
+    url: str
+    own: bool = Field(description=gettext_lazy("The client's own community, not a competitor."))
+    status: str
+    last_error: str
+    last_read_at: datetime | None
+    followers: int | None
+    growth: int | None = Field(description=gettext_lazy("Followers gained in the period."))
+    posts: int
+    posts_per_week: float
+    likes: float = Field(description=gettext_lazy("Average per post in the period."))
+    comments: float
+    reposts: float
+    views: float
+    er: float | None = Field(description=gettext_lazy(
+        "(likes + comments + reposts) per post ÷ followers × 100."))
+    err: float | None = Field(description=gettext_lazy(
+        "(likes + comments + reposts) per post ÷ views per post × 100."))
+    ad_share: float = Field(description=gettext_lazy(
+        "Share of posts marked as ads (the network's mark, erid or «Реклама»), 0–1."))
+    formats: dict[str, int]
+    top_posts: list[TopPost]
+
+
+class CompetitorList(Schema):
+    days: int
+    results: list[CompetitorStats]
+
+
+class KeyMove(Schema):
+    community_id: uuid.UUID
+    community: str
+    kind: str
+    detail: str
+    post_url: str
+    found_at: datetime
+
+
+class Period(Schema):
+    days: int = Field(default=30, json_schema_extra={"enum": [7, 30, 90]},
+                      description=gettext_lazy("The period in days: 7, 30 or 90."))
+
+    @field_validator("days")
+    @classmethod
+    def _known(cls, value: int) -> int:
+        if value not in (7, 30, 90):
+            raise ValueError(_("Choose 7, 30 or 90 days."))
+        return value
+
+
+class Mention(Schema):
+    id: uuid.UUID
+    network: str
+    text: str
+    author_name: str
+    url: str
+    sentiment: choice(Sentiment.values) | None  # type: ignore[valid-type]  # a type built at run time
+    received_at: datetime | None
+
+    @staticmethod
+    def resolve_url(item: Any) -> str:
+        return str((item.raw or {}).get("url") or "")
+
+    @staticmethod
+    def resolve_sentiment(item: Any) -> str | None:
+        return item.sentiment or None

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 ACTION_LABELS = {
     "auth.signed_in": _("Signed in"),
     "auth.sign_in_failed": _("Failed sign-in"),
+    "auth.signed_out": _("Signed out"),
     "organisation.created": _("Agency created"),
     "organisation.settings_changed": _("Settings changed"),
     "organisation.brief_address_rotated": _("Brief form address changed"),
@@ -28,6 +29,8 @@ ACTION_LABELS = {
     "post.approved": _("Post approved"),
     "post.rejected": _("Changes requested"),
     "post.deleted": _("Post deleted"),
+    "media.deleted": _("File deleted"),
+    "lead.status_changed": _("Lead status changed"),
     "proposal.sent": _("Proposal sent"),
     "inbox.reply_sent": _("Reply sent"),
     "audit.exported": _("Audit log exported"),
@@ -36,6 +39,13 @@ ACTION_LABELS = {
     "privacy.anonymised": _("Personal data anonymised"),
     "privacy.retention": _("Old personal data anonymised"),
     "backup.made": _("Backup made"),
+    "backup.failed": _("Backup failed"),
+    "privacy.consent_text_changed": _("Consent text changed"),
+    "organisation.export_requested": _("Agency data export requested"),
+    "organisation.exported": _("Agency data downloaded"),
+    "organisation.deletion_scheduled": _("Agency deletion scheduled"),
+    "organisation.deletion_cancelled": _("Agency deletion cancelled"),
+    "organisation.deleted": _("Agency deleted"),
 }
 
 

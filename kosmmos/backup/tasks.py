@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from kosmmos.backup.archive import make_backup, prune
+from kosmmos.backup.log import audit_all
 from kosmmos.backup.models import BackupRun
 from kosmmos.jobs.app import app
 from kosmmos.jobs.claims import claim_one
@@ -27,8 +28,11 @@ def run_backup(run_id: str) -> None:
         log.exception("scheduled backup failed")
         BackupRun.objects.filter(pk=pk).update(status=BackupRun.Status.FAILED, error=str(exc),
                                                finished_at=timezone.now())
+        audit_all("backup.failed", {"scheduled": True, "error": str(exc)[:500]})
         return
     BackupRun.objects.filter(pk=pk).update(
         status=BackupRun.Status.DONE, path=str(path), size_bytes=path.stat().st_size,
         finished_at=timezone.now())
+    audit_all("backup.made", {"scheduled": True, "archive": path.name,
+                              "size_bytes": path.stat().st_size})
     prune(Path(settings.BACKUP_DIR), settings.BACKUP_KEEP)

@@ -6,10 +6,12 @@ from typing import Any
 
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kosmmos.accounts.models import Organisation, User, Workspace
+from kosmmos.audit.log import record as audit
+from kosmmos.briefs import consent
 from kosmmos.briefs.models import Brief, Lead, LeadEvent, LeadStatus
 from kosmmos.briefs.signals import brief_received
 from kosmmos.lib.mailing import send_email
@@ -20,14 +22,18 @@ def submit_brief(
     organisation: Organisation, data: dict[str, Any], *, ip: str | None, user_agent: str,
     language: str,
 ) -> Lead:
-    """Store the brief, open a lead, queue the email to the agency and announce the brief
+    """Store the brief with the consent text version it was agreed under (``consent_version``
+    in ``data``: the one the form showed), open a lead, queue the email to the agency and announce the brief
     (``brief_received``: proposals queues its draft) — all or nothing."""
-    fields = {k: v for k, v in data.items() if k in {f.name for f in Brief._meta.fields}}
+    fields = {k: v for k, v in data.items() if k in {f.name for f in Brief._meta.fields}
+              and k not in {"consent_text", "consented_at"}}
     fields["networks"] = list(data["networks"])
     fields["goals"] = list(data["goals"])
+    text = consent.agreed(organisation, data.get("consent_version"))
     brief = Brief.objects.create(
         organisation=organisation, ip=ip, user_agent=user_agent[:400], language=language,
-        consent_policy_url=organisation.policy_url, **fields,
+        consent_policy_url=text.policy_url, consent_text=text, consented_at=timezone.now(),
+        **fields,
     )
     lead = Lead.objects.create(
         organisation=organisation, brief=brief,
@@ -60,9 +66,11 @@ def notify_new_lead(lead: Lead) -> None:
 def change_lead_status(lead: Lead, status: str, by: User | None) -> bool:
     if lead.status == status:
         return False
-    old = lead.get_status_display()
+    old, was = lead.get_status_display(), lead.status
     lead.status = status
     lead.save(update_fields=["status", "updated_at"])
+    audit(lead.organisation_id, "lead.status_changed", target=lead, actor=by,
+          changes={"status": [was, status]})
     LeadEvent.objects.create(
         lead=lead, author=by, kind=LeadEvent.Kind.STATUS,
         text=f"{old} → {lead.get_status_display()}",

@@ -11,6 +11,32 @@ from kosmmos.accounts.models import Organisation, User, Workspace
 from kosmmos.briefs.choices import Goal, Messenger, Network, Niche, ProductType
 
 
+class ConsentText(models.Model):
+    """One version of the consent the agency's brief form asks for (152-FZ: which text the
+    person agreed to). Versions are never edited: a new text, or a new policy address, is a new
+    version; each brief points at the one it was agreed under. ``default``: Kosmmos's own
+    wording (the form shows it in the visitor's language), made on the first brief."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
+                                     related_name="consent_texts")
+    version = models.PositiveIntegerField()
+    text = models.TextField(_("consent text"))
+    policy_url = models.URLField(blank=True)
+    default = models.BooleanField(default=False)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "version"],
+                                               name="one_consent_version")]
+
+    def __str__(self) -> str:
+        return f"v{self.version}"
+
+
 class Brief(models.Model):
     """What a prospective client told us on the public form, kept exactly as submitted."""
 
@@ -37,6 +63,10 @@ class Brief(models.Model):
     messenger_handle = models.CharField(_("messenger contact"), max_length=100, blank=True)
     consent = models.BooleanField(_("consent to personal data processing"))
     consent_policy_url = models.URLField(blank=True)  # the policy the person agreed to
+    # The consent text version agreed to, and when (None on briefs from before versions).
+    consent_text = models.ForeignKey(ConsentText, null=True, blank=True,
+                                     on_delete=models.RESTRICT, related_name="+")
+    consented_at = models.DateTimeField(null=True, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=400, blank=True)
     language = models.CharField(max_length=8, default="ru")

@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import linebreaksbr
+from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -21,10 +23,10 @@ from kosmmos.accounts.access import (
     staff_required,
 )
 from kosmmos.accounts.models import STAFF_ROLES, Membership, Organisation, Role
-from kosmmos.briefs import actions
+from kosmmos.briefs import actions, consent
 from kosmmos.briefs.choices import EXTREMIST_NOTE, FLAGGED_NETWORKS
 from kosmmos.briefs.forms import HONEYPOT, BriefForm, LeadAssignForm, LeadNoteForm, LeadStatusForm
-from kosmmos.briefs.models import Lead, LeadStatus
+from kosmmos.briefs.models import ConsentText, Lead, LeadStatus
 from kosmmos.lib.htmx import is_htmx
 from kosmmos.lib.ratelimit import Window, client_ip
 from kosmmos.lib.search import containing
@@ -56,8 +58,11 @@ def brief_form(request: HttpRequest, code: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation, brief_code=code)
     embed = request.GET.get("embed") == "1"
     status = 200
+    shown = consent.latest(organisation)
+    version = shown.version if shown else None
     if request.method == "POST":
         form = BriefForm(request.POST)
+        version = consent.parse_version(request.POST.get("consent_version"))
         if form.is_bot():
             # Look like success so the bot moves on; nothing is stored.
             return redirect(_thanks_url(code, embed))
@@ -74,7 +79,7 @@ def brief_form(request: HttpRequest, code: str) -> HttpResponse:
                 status = 429
             else:
                 actions.submit_brief(
-                    organisation, form.cleaned_data, ip=ip,
+                    organisation, {**form.cleaned_data, "consent_version": version}, ip=ip,
                     user_agent=request.META.get("HTTP_USER_AGENT", ""),
                     language=get_language() or settings.LANGUAGE_CODE,
                 )
@@ -85,9 +90,22 @@ def brief_form(request: HttpRequest, code: str) -> HttpResponse:
         form = BriefForm()
     context = {
         "org": organisation, "form": form, "embed": embed, "honeypot": form[HONEYPOT],
+        "consent_text": _consent_label(organisation, shown), "consent_version": version or "",
         "flagged": sorted(FLAGGED_NETWORKS), "extremist_note": EXTREMIST_NOTE,
     }
     return render(request, "briefs/public_form.html", context, status=status)
+
+
+def _consent_label(organisation: Organisation, shown: ConsentText | None) -> str:
+    """The agency's own consent wording (escaped) with its policy link; "" for the default,
+    which the template shows in the visitor's language."""
+    if shown is None or shown.default:
+        return ""
+    text = linebreaksbr(shown.text, autoescape=True)
+    if not organisation.policy_url:
+        return text
+    return format_html('{} (<a href="{}" target="_blank" rel="noopener">{}</a>)', text,
+                       organisation.policy_url, _("personal data policy"))
 
 
 def _thanks_url(code: str, embed: bool) -> str:
@@ -162,7 +180,7 @@ def lead_status(request: HttpRequest, lead_id: uuid.UUID) -> HttpResponse:
     if form.is_valid():
         actions.change_lead_status(lead, form.cleaned_data["status"], current_user(request))
     if is_htmx(request):
-        return render(request, "briefs/_lead_card.html", {
+        return render(request, "briefs/_lead_moved.html", {
             "lead": lead, "can_edit": True, "statuses": LeadStatus.choices, "moved": True,
         })
     return redirect("briefs:lead_detail", lead_id=lead.pk)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -39,7 +40,7 @@ def get_channel_for_user(
         raise Http404
     _workspace, membership = get_workspace_for_user(request, channel.workspace_id, write=write)
     if membership.role == Role.CLIENT:
-        raise Http404
+        raise PermissionDenied  # the page exists; not for this role
     return channel, membership
 
 
@@ -47,7 +48,7 @@ def _agency_workspace(request: HttpRequest, workspace_id: uuid.UUID,
                       *, write: bool = False) -> tuple[Workspace, Membership]:
     workspace, membership = get_workspace_for_user(request, workspace_id, write=write)
     if membership.role == Role.CLIENT:
-        raise Http404
+        raise PermissionDenied  # the page exists; not for this role
     return workspace, membership
 
 

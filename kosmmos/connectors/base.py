@@ -11,13 +11,16 @@ do with its results and errors:
 - ``AmbiguousOutcome``: the request may have reached the network (timeout or 5xx after sending).
   The engine must call ``find()`` before any retry — never a blind re-send.
 - ``ConnectorError(permanent=True)``: the network will never accept this (validation, rights).
+- ``NotDeletable``: permanent; the network keeps the post (too old to delete through its API,
+  ``Limits.delete_window``). Not a failure: the target is marked as kept, a person deletes it in
+  the network itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 
@@ -40,6 +43,11 @@ class AuthRevoked(ConnectorError):
         super().__init__(message, permanent=True, code=code)
 
 
+class NotDeletable(ConnectorError):
+    def __init__(self, message: str, *, code: str | int | None = None):
+        super().__init__(message, permanent=True, code=code)
+
+
 class AmbiguousOutcome(ConnectorError):
     def __init__(self, message: str, *, code: str | int | None = None):
         super().__init__(message, permanent=False, code=code)
@@ -57,6 +65,8 @@ class Limits:
     video_max_bytes: int = 50 * 2**20
     links_max: int | None = None  # VK: at most one external link attachment
     supports_ads_mark: bool = False  # VK mark_as_ads
+    # How long after publishing the API still deletes a post (Telegram: 48 h); None: always.
+    delete_window: timedelta | None = None
 
 
 @dataclass(frozen=True)

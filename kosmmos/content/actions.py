@@ -284,6 +284,10 @@ def send_for_review(post: Post, *, by: User) -> Post:
     post = Post.objects.select_for_update().get(pk=post.pk)
     if post.status != PostStatus.DRAFT:
         raise ContentError(_("Only a draft can be sent for review."))
+    if post.is_ad and not (post.erid.strip() and post.advertiser.strip()):
+        # A post saved before the editor required them (the form's rule for ad posts).
+        raise ContentError(_("An advertising post needs the advertiser and the erid token from "
+                             "the ORD before it is sent for review."))
     post.status, post.changes_requested = PostStatus.IN_REVIEW, False
     post.save(update_fields=["status", "changes_requested", "updated_at"])
     record(post, Kind.SENT_FOR_REVIEW, by=by)
@@ -450,6 +454,15 @@ def delete_post(post: Post, *, by: User) -> bool:
         targets.unschedule_post(post)
     post.delete()
     return False
+
+
+@transaction.atomic
+def delete_media(item: MediaItem, *, by: User) -> None:
+    """Delete a library file: the row now, the stored file once the deletion is committed."""
+    audit(item.organisation_id, "media.deleted", target=item, actor=by,
+          changes={"file": item.name or item.file.name, "workspace": str(item.workspace_id)})
+    item.delete()
+    transaction.on_commit(lambda: item.file.delete(save=False))
 
 
 # --- Templates ----------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ class Day:
     in_period: bool
     today: bool
     posts: list[Post] = field(default_factory=list)
-    more: int = 0  # posts of this day left out of a month cell (see month_window)
+    more: int = 0  # posts of this day left out of its cell (see day_window)
 
 
 @dataclass
@@ -71,28 +71,37 @@ def with_targets(posts: QuerySet[Post]) -> QuerySet[Post]:
 # Cards per day in a month cell; the rest of the day is one click away, in its week. An agency's
 # month holds well over a thousand posts: rendering every card made the page megabytes long.
 MONTH_CARDS_PER_DAY = 5
+# A week column is taller, so more; its "show more" opens that one day whole.
+WEEK_CARDS_PER_DAY = 20
+CARDS_PER_DAY = {"month": MONTH_CARDS_PER_DAY, "week": WEEK_CARDS_PER_DAY}
 TROUBLE = ("failed", "needs_check")
 
 
-def month_window(posts: QuerySet[Post], zone: zoneinfo.ZoneInfo
-                 ) -> tuple[list[Any], dict[date, int], int]:
-    """Which posts of ``posts`` (one period, in order) a month view shows: each day's first
-    ``MONTH_CARDS_PER_DAY`` and every post with a failed or unchecked publication (its card holds
-    the retry button). Returns their ids, how many each day leaves out, and the troubled count."""
+def day_window(posts: QuerySet[Post], zone: zoneinfo.ZoneInfo, per_day: int,
+               whole: date | None = None) -> tuple[list[Any], dict[date, int], int]:
+    """Which posts of ``posts`` (one period, in order) a month or week view shows: each day's
+    first ``per_day`` (all of the ``whole`` day) and every post with a failed or unchecked
+    publication (its card holds the retry button). Returns their ids, how many each day leaves
+    out, and the troubled count."""
     troubled = set(posts.filter(targets__status__in=TROUBLE).values_list("pk", flat=True))
     shown: list[Any] = []
-    per_day: dict[date, int] = {}
+    counted: dict[date, int] = {}
     more: dict[date, int] = {}
     for pk, publish_at in posts.values_list("pk", "publish_at"):
         if publish_at is None:  # the caller passes dated posts; an undated one has no day
             continue
         day = publish_at.astimezone(zone).date()
-        per_day[day] = per_day.get(day, 0) + 1
-        if per_day[day] <= MONTH_CARDS_PER_DAY or pk in troubled:
+        counted[day] = counted.get(day, 0) + 1
+        if counted[day] <= per_day or pk in troubled or day == whole:
             shown.append(pk)
         else:
             more[day] = more.get(day, 0) + 1
     return shown, more, len(troubled)
+
+
+def month_window(posts: QuerySet[Post], zone: zoneinfo.ZoneInfo
+                 ) -> tuple[list[Any], dict[date, int], int]:
+    return day_window(posts, zone, MONTH_CARDS_PER_DAY)
 
 
 def days(period: Period, posts: list[Post], zone: zoneinfo.ZoneInfo, today: date,

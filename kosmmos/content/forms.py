@@ -56,8 +56,9 @@ class PostForm(forms.Form):
     media = forms.ModelMultipleChoiceField(  # type: ignore[assignment]  # a field: Form.media stays (the metaclass takes it)
         label=_("Media"), queryset=MediaItem.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple)
-    is_ad = forms.BooleanField(label=_("Advertising post"), required=False,
-                               help_text=_("Adds «Реклама», the advertiser and the erid to the text (38-FZ)."))
+    is_ad = forms.BooleanField(label=_("Advertising post"), required=False, help_text=_(
+        "Adds «Реклама», the advertiser and the erid to the text (38-FZ). An advertising post is "
+        "saved and sent for review only with the advertiser and the erid from the ORD."))
     advertiser = forms.CharField(label=_("Advertiser"), max_length=300, required=False,
                                  help_text=_("As registered with the ORD, e.g. ООО «Ромашка», ИНН 7700000000."))
     erid = forms.CharField(label=_("erid token"), max_length=100, required=False,
@@ -89,6 +90,18 @@ class PostForm(forms.Form):
 
     def clean_erid(self) -> str:
         return str(self.cleaned_data.get("erid", "")).strip()
+
+    def clean(self) -> dict[str, Any]:
+        """One rule for ad posts, here because the editor and the API both save through this
+        form: an advertising post is saved only with its advertiser and erid (38-FZ labels it
+        with both; ``send_for_review`` refuses older posts without them)."""
+        data = super().clean() or {}
+        if data.get("is_ad"):
+            if not str(data.get("advertiser", "")).strip():
+                self.add_error("advertiser", _("An advertising post must name the advertiser."))
+            if not data.get("erid"):
+                self.add_error("erid", AD_NEEDS_ERID)
+        return data
 
     def ordered_media(self) -> list[MediaItem]:
         """The chosen media in the order typed into their position boxes (then upload order)."""
@@ -188,6 +201,10 @@ class RescheduleForm(forms.Form):
 class TemplateForm(forms.Form):
     name = forms.CharField(label=_("Template name"), max_length=200,
                            widget=forms.TextInput(attrs={"class": "form-control"}))
+
+
+AD_NEEDS_ERID = _("An advertising post is saved only with the erid token from the ORD: "
+                  "register the creative with the ORD first, or untick «Advertising post».")
 
 
 class ApprovalLinkForm(forms.Form):

@@ -167,6 +167,7 @@ class PostEvent(models.Model):
         RETRIED = "retried", _("Retry requested")
         COMMENT = "comment", _("Comment")
         DELETED = "deleted", _("Deleted")
+        NOT_DELETABLE = "not_deletable", _("Not deletable on the network")
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="events")
     author = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -336,6 +337,8 @@ class TargetStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")
     DELETED = "deleted", _("Deleted from the network")
+    # Deleted here, kept by the network: too old for its API to delete (Telegram: 48 h).
+    NOT_DELETABLE = "not_deletable", _("Not deletable: still on the network")
 
 
 # Where the engine has the target; the content editor must not change these posts' schedule.
@@ -363,6 +366,8 @@ class PostTarget(models.Model):
         publishing with an expired lease (worker died) ──sweep──> reconciling (never a blind resend)
         failed / needs_check ──retry (needs_check: "I checked, it is not there")──> scheduled
         published ──delete propagated──> deleted
+        published ──delete asked past the network's delete window (or refused as too old)──>
+                  not_deletable (kept there; a person deletes it in the network itself)
 
     Edits and deletes of a published post are jobs too: ``pending_action`` says what is owed to
     the network, ``action_due_at`` when to try, ``action_version`` which edit is the latest (an

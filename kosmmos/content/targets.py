@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kosmmos.accounts.models import User
 from kosmmos.content.models import (
@@ -34,6 +35,7 @@ from kosmmos.content.models import (
     PostTarget,
     TargetStatus,
 )
+from kosmmos.content.validation import limits_for
 
 # Targets in these states have reached (or may have reached) a network.
 LIVE = {TargetStatus.PUBLISHED, TargetStatus.PUBLISHING, TargetStatus.RECONCILING,
@@ -62,13 +64,13 @@ def _who(user: User | None) -> str:
 
 # Post statuses the roll-up may overwrite; drafts and posts in review belong to the editor.
 ROLLED_UP = (PostStatus.APPROVED, PostStatus.SCHEDULED, PostStatus.PUBLISHED, PostStatus.FAILED)
-DONE = {TargetStatus.PUBLISHED, TargetStatus.DELETED}
+DONE = {TargetStatus.PUBLISHED, TargetStatus.DELETED, TargetStatus.NOT_DELETABLE}
 ON_ITS_WAY = {TargetStatus.SCHEDULED, *IN_FLIGHT}
 
 
 def post_status(target_statuses: set[str]) -> str | None:
     """A post's status from its (not cancelled) targets' statuses: all published (or deleted
-    since) → published; any failed or needing a check → failed; any still on its way →
+    or kept by the network since) → published; any failed or needing a check → failed; any still on its way →
     scheduled; else (no targets, or drafts left) None: the post keeps its status."""
     if not target_statuses:
         return None
@@ -218,13 +220,38 @@ def propagate_edit(post: Post) -> int:
     return _owe(post, PendingAction.EDIT)
 
 
+def past_delete_window(target: PostTarget, now: Any = None) -> bool:
+    """Whether the target's network no longer deletes it through its API (published longer
+    ago than ``Limits.delete_window``): a delete would only be refused."""
+    window = limits_for(target.channel.network).delete_window
+    return bool(window and target.published_at
+                and (now or timezone.now()) - target.published_at >= window)
+
+
 @transaction.atomic
 def propagate_delete(post: Post) -> int:
     """Delete the post from every network where it is published (returns how many jobs) and
     cancel the targets not sent yet. Keep the Post row until its targets are ``deleted``:
-    deleting it cascades to the targets, and the jobs with them."""
+    deleting it cascades to the targets, and the jobs with them.
+
+    A target past its network's delete window is not asked for: it becomes ``not_deletable``
+    (with the reason) at once — the network keeps it, a person deletes it there."""
     PostTarget.objects.filter(post=post, status__in=[
         TargetStatus.DRAFT, TargetStatus.SCHEDULED, TargetStatus.FAILED,
         TargetStatus.NEEDS_CHECK,
     ]).update(status=TargetStatus.CANCELLED, next_attempt_at=None)
+    now = timezone.now()
+    kept = [t for t in PostTarget.objects.filter(post=post, status=TargetStatus.PUBLISHED)
+            .select_related("channel") if past_delete_window(t, now)]
+    for t in kept:
+        if PostTarget.objects.filter(pk=t.pk, status=TargetStatus.PUBLISHED).update(
+                status=TargetStatus.NOT_DELETABLE, pending_action=PendingAction.NONE,
+                action_due_at=None, next_stats_at=None, last_error=NOT_DELETABLE_NOTE()):
+            PostEvent.objects.create(post_id=post.pk, kind=PostEvent.Kind.NOT_DELETABLE,
+                                     text=f"{t.channel.name}: {NOT_DELETABLE_NOTE()}"[:2000])
     return _owe(post, PendingAction.DELETE)
+
+
+def NOT_DELETABLE_NOTE() -> str:
+    return _("The network deletes posts only for a while after publishing; this one stays on "
+             "the channel: delete it in the network itself.")

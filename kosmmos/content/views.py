@@ -35,7 +35,6 @@ from kosmmos.accounts.access import (
     staff_required,
 )
 from kosmmos.accounts.models import STAFF_ROLES, Membership, Role, Workspace
-from kosmmos.connectors.telegram.connector import deletable as telegram_deletable
 from kosmmos.content import actions, calendar, importer, labels
 from kosmmos.content.access import get_owned, get_post_for_user, get_target_for_user
 from kosmmos.content.forms import (
@@ -59,7 +58,9 @@ from kosmmos.content.models import (
     PostStatus,
     PostTemplate,
     Rubric,
+    TargetStatus,
 )
+from kosmmos.content.targets import past_delete_window
 from kosmmos.content.validation import Draft, Problem, check_schedulable, limits_for, network_name
 from kosmmos.lib.dates import query_date
 from kosmmos.lib.htmx import is_htmx
@@ -91,13 +92,16 @@ def _calendar_context(request: HttpRequest, membership: Membership, workspaces: 
         posts = posts.filter(status=status)
     in_period = posts.filter(publish_at__gte=start, publish_at__lt=end)
     more: dict[Any, int] = {}
-    if period.view == "month":
-        shown, more, failed_count = calendar.month_window(in_period, zone)
+    # ``day``: a week's day shown whole (its "show more"); any other value shows none whole.
+    whole = query_date(request.GET.get("day", "")) if period.view == "week" else None
+    if period.view in calendar.CARDS_PER_DAY:
+        shown, more, failed_count = calendar.day_window(
+            in_period, zone, calendar.CARDS_PER_DAY[period.view], whole)
         in_period = Post.objects.filter(pk__in=shown)
     dated = list(calendar.with_targets(in_period))
     undated = list(calendar.with_targets(posts.filter(publish_at__isnull=True)).order_by("-created_at")[:50])
     calendar.annotate(dated + undated)
-    if period.view != "month":
+    if period.view not in calendar.CARDS_PER_DAY:
         failed_count = len([p for p in dated if p.troubles])  # type: ignore[attr-defined]  # set by calendar.annotate
     day_list = calendar.days(period, dated, zone, today, more)
     return {
@@ -207,7 +211,8 @@ def _new_initial(request: HttpRequest, workspace: Workspace) -> dict[str, Any]:
 
 
 def _editor_checks(form: PostForm, post: Post | None) -> dict[str, Any]:
-    if form.is_bound and form.is_valid():
+    # The ad rule's missing erid/advertiser still previews: the checks below say what is missing.
+    if form.is_bound and (form.is_valid() or set(form.errors) <= {"erid", "advertiser"}):
         draft = form.draft()
         media = form.ordered_media()
     elif post is not None and not form.is_bound:
@@ -255,8 +260,8 @@ def post_detail(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
     can_edit = membership.is_staff_role
     targets = list(post.targets.select_related("channel").order_by("channel__network"))
     # The Bot API deletes only messages under 48 hours old: say so before a delete is asked.
-    undeletable = [t.channel.name for t in targets if t.channel.network == "telegram"
-                   and t.published_at and not telegram_deletable(t.published_at)]
+    undeletable = [t.channel.name for t in targets
+                   if t.status == TargetStatus.PUBLISHED and past_delete_window(t)]
     return render(request, "content/post_detail.html", {
         "post": post, "workspace": post.workspace, "previews": previews(draft, media, problems),
         "problems": [p for p in problems if p.blocking],
@@ -282,14 +287,14 @@ def _done(request: HttpRequest, post: Post | None, message: str, *, error: bool 
 
 
 def _act(request: HttpRequest, post: Post, act: Callable[[], Any],
-         success: str | Callable[[Any], str]) -> HttpResponse:
+         success: str | Callable[[Any], str], to: str | None = None) -> HttpResponse:
     """Run one content action on the post and say how it went: a refusal (ContentError) as an
-    error, else ``success`` (or ``success(result)``)."""
+    error, else ``success`` (or ``success(result)``); then the post's page, or ``to``."""
     try:
         result = act()
     except actions.ContentError as error:
-        return _done(request, post, str(error), error=True)
-    return _done(request, post, success(result) if callable(success) else success)
+        return _done(request, post, str(error), error=True, to=to)
+    return _done(request, post, success(result) if callable(success) else success, to=to)
 
 
 @require_POST
@@ -306,8 +311,10 @@ def post_approve(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
     post, membership = get_post_for_user(request, post_id)
     require_role(membership, {Role.CLIENT, *STAFF_ROLES})
     comment = request.POST.get("comment", "")[:4000]
+    # One-click approval from the client's home goes back there (a fixed page, never a URL).
+    to = reverse("overview:home") if request.POST.get("next") == "home" else None
     return _act(request, post, lambda: actions.approve_post(post, by=current_user(request), comment=comment),
-                _("The post is approved."))
+                _("The post is approved."), to=to)
 
 
 @require_POST
@@ -387,6 +394,12 @@ def post_delete(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
         remote = actions.delete_post(post, by=current_user(request))
     except actions.ContentError as error:
         return _done(request, post, str(error), error=True)
+    kept = list(post.targets.filter(status=TargetStatus.NOT_DELETABLE)
+                .values_list("channel__name", flat=True))
+    if kept:  # marked at once: the network's delete window has passed
+        messages.warning(request, _("Not deletable through the network any more, the post stays "
+                                    "on: %(channels)s — delete it there yourself.")
+                         % {"channels": ", ".join(kept)})
     if remote:
         return _done(request, None, _("The post is deleted here and is being deleted from the networks."), to=to)
     return _done(request, None, _("The post is deleted."), to=to)
@@ -484,9 +497,7 @@ def _file_response(item: MediaItem) -> FileResponse:
 def media_delete(request: HttpRequest, media_id: uuid.UUID) -> HttpResponse:
     item, _membership = get_owned(request, MediaItem, media_id, write=True)
     workspace_id = item.workspace_id
-    with transaction.atomic():
-        item.delete()
-        transaction.on_commit(lambda: item.file.delete(save=False))
+    actions.delete_media(item, by=current_user(request))
     messages.success(request, _("The file is deleted."))
     return redirect("content:media_library", workspace_id=workspace_id)
 

@@ -13,6 +13,7 @@ from kosmmos.briefs import actions as brief_actions
 from kosmmos.briefs.models import Brief, Lead, LeadEvent, LeadStatus
 from kosmmos.channels.models import Channel
 from kosmmos.demo import ads as ads_demo
+from kosmmos.demo.competitors import seed_competitors
 from kosmmos.demo.login import DEMO_EMAIL, DEMO_PASSWORD
 
 DEMO_ORG = "Космос SMM (демо)"
@@ -78,6 +79,7 @@ def load_demo() -> bool:
     _demo_history(manager, workspaces, channels)
     _demo_money(manager, workspaces[0])
     ads_demo.load(manager, workspaces[0])
+    seed_competitors(org, workspaces)
     return True
 
 

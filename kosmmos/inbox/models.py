@@ -175,6 +175,9 @@ class Kind(models.TextChoices):
     REPOST = incoming.REPOST, _("Repost")
     JOIN = incoming.JOIN, _("Joined")
     LEAVE = incoming.LEAVE, _("Left")
+    # A post anywhere on a network that names the workspace's brand (kosmmos/inbox/mentions.py);
+    # it belongs to no channel of ours.
+    MENTION = "mention", _("Mention")
 
 
 CONVERSATION_KINDS = (Kind.COMMENT, Kind.MESSAGE)
@@ -216,7 +219,9 @@ class Item(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="inbox_items")
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="inbox_items")
+    # None for a mention (found by search, not on one of our channels).
+    channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="inbox_items")
     network = models.CharField(max_length=16)
     kind = models.CharField(max_length=8, choices=Kind.choices)
     # The network's id of this comment/message (with its chat for Telegram: "<chat>:<id>").
@@ -260,7 +265,10 @@ class Item(models.Model):
         ordering = ["-received_at"]
         constraints = [
             models.UniqueConstraint(fields=["channel", "kind", "external_id"],
-                                    name="inbox_item_once_per_channel")
+                                    name="inbox_item_once_per_channel"),
+            models.UniqueConstraint(fields=["workspace", "kind", "external_id"],
+                                    condition=models.Q(channel__isnull=True),
+                                    name="inbox_mention_once_per_workspace"),
         ]
         indexes = [
             models.Index(fields=["organisation", "workspace", "received_at"]),

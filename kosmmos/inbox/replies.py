@@ -24,6 +24,8 @@ def send(item: Item, text: str, *, random_id: int, key: str = "") -> str:
     for a person. A network that cannot tell keeps the AmbiguousOutcome: a person checks.
     """
     channel = item.channel
+    if channel is None:  # a mention: nothing of ours to answer from
+        raise ConnectorError("A mention cannot be answered from Kosmmos.", permanent=True)
     reader = inbound_for(channel)
     credentials = channel.credentials
     to = ReplyTo(kind=item.kind, external_id=item.external_id, post_ref=item.post_ref,

@@ -17,6 +17,7 @@ urlpatterns = [
     path("inbox/items/<uuid:item_id>/canned/<uuid:canned_id>/", views.item_canned,
          name="item_canned"),
     path("inbox/replies/<uuid:reply_id>/retry/", views.reply_retry, name="reply_retry"),
+    path("inbox/replies/<uuid:reply_id>/", views.reply_state, name="reply_state"),
     path("inbox/retrain/<uuid:run_id>/", views.retrain_progress, name="retrain_progress"),
     path("inbox/connections/<uuid:connection_id>/", views.connection, name="connection"),
     path("workspaces/<uuid:workspace_id>/inbox/", views.workspace_inbox, name="workspace"),

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -16,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kosmmos.accounts.access import (
     agency_required,
@@ -73,7 +74,7 @@ PAGE = 50
 def _agency_membership(request: HttpRequest, organisation_id: Any, *, write: bool) -> Membership:
     membership = membership_in(request, organisation_id)
     if membership.role == Role.CLIENT:
-        raise Http404
+        raise PermissionDenied  # the page exists; not for this role
     if write:
         require_role(membership, STAFF_ROLES)
     return membership
@@ -123,7 +124,7 @@ def get_inbox_workspace(request: HttpRequest, workspace_id: uuid.UUID, *,
                         write: bool = False) -> tuple[Workspace, Membership]:
     workspace, membership = get_workspace_for_user(request, workspace_id, write=write)
     if membership.role == Role.CLIENT:
-        raise Http404
+        raise PermissionDenied  # the page exists; not for this role
     return workspace, membership
 
 
@@ -276,6 +277,8 @@ def workspace_inbox(request: HttpRequest, workspace_id: uuid.UUID) -> HttpRespon
 
 def _thread(item: Item) -> QuerySet[Item]:
     """The other items of the same conversation: the post's comments, or the chat's messages."""
+    if item.channel_id is None:  # a mention stands alone
+        return Item.objects.filter(pk=item.pk)
     others = Item.objects.filter(channel_id=item.channel_id, deleted_at__isnull=True)
     if item.kind == Kind.MESSAGE:
         return others.filter(kind=Kind.MESSAGE, chat_ref=item.chat_ref).order_by("received_at")
@@ -290,9 +293,10 @@ def _item_context(request: HttpRequest, item: Item, membership: Membership,
     sla = profile.sla if profile else timedelta(minutes=DEFAULT_SLA_MINUTES)
     canned = CannedReply.objects.filter(organisation_id=item.organisation_id).filter(
         Q(workspace__isnull=True) | Q(workspace_id=item.workspace_id))
-    reactions = ReactionCount.objects.filter(channel_id=item.channel_id,
-                                             post_ref=item.post_ref).first() if item.post_ref else None
-    reader = inbound_for(item.channel)
+    reactions = ReactionCount.objects.filter(
+        channel_id=item.channel_id, post_ref=item.post_ref
+    ).first() if item.post_ref and item.channel_id else None
+    reader = inbound_for(item.channel) if item.channel is not None else None
     context = {
         "item": item, "thread": _thread(item).select_related("assignee")[:200],
         "replies": item.replies.select_related("author").prefetch_related("attempt_rows"),
@@ -302,8 +306,8 @@ def _item_context(request: HttpRequest, item: Item, membership: Membership,
                                       memberships__role__in=STAFF_ROLES).order_by("first_name"),
         "can_edit": membership.is_staff_role, "sentiments": Sentiment.choices,
         "overdue": item.is_overdue(sla), "sla_minutes": int(sla.total_seconds() // 60),
-        "reactions": reactions, "can_reply": item.is_conversation and reader.replies,
-        "no_reply_note": reader.no_reply_note,
+        "reactions": reactions, "can_reply": bool(item.is_conversation and reader and reader.replies),
+        "no_reply_note": reader.no_reply_note if reader else "",
         "network_answers": _network_answers(item),
     }
     context.update(extra)
@@ -313,7 +317,7 @@ def _item_context(request: HttpRequest, item: Item, membership: Membership,
 def _network_answers(item: Item) -> list[NetworkAnswer]:
     """Our answers to this comment seen on the network, less the ones sent from Kosmmos (those
     are listed with their delivery state already: same network id, or same text)."""
-    if item.kind != Kind.COMMENT:
+    if item.kind != Kind.COMMENT or item.channel_id is None:
         return []
     replies = list(item.replies.values_list("external_id", "text"))
     sent = {ref for ref, _text in replies if ref}
@@ -416,6 +420,16 @@ def item_canned(request: HttpRequest, item_id: uuid.UUID, canned_id: uuid.UUID) 
     return render(request, "inbox/_reply_text.html", {"reply_form": form})
 
 
+@agency_required
+def reply_state(request: HttpRequest, reply_id: uuid.UUID) -> HttpResponse:
+    """One reply's block with its delivery state (polled by the item page until it settles)."""
+    reply = Reply.objects.filter(pk=reply_id).first()
+    if reply is None:
+        raise Http404
+    _item, membership = get_item_for_user(request, reply.item_id)  # whoever may read the item
+    return render(request, "inbox/_reply.html", {"r": reply, "can_edit": membership.is_staff_role})
+
+
 @require_POST
 @agency_required
 def reply_retry(request: HttpRequest, reply_id: uuid.UUID) -> HttpResponse:
@@ -511,9 +525,12 @@ def workspace_analytics(request: HttpRequest, workspace_id: uuid.UUID) -> HttpRe
     })
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @agency_required
 def workspace_sla(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
+    if request.method == "GET":  # the form's address typed or reloaded: the page that has it
+        workspace, _membership = get_inbox_workspace(request, workspace_id)
+        return redirect("inbox:analytics", workspace_id=workspace.pk)
     workspace, _membership = get_inbox_workspace(request, workspace_id, write=True)
     profile = profile_for(workspace)
     form = SlaForm(request.POST, instance=profile)

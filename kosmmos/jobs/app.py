@@ -12,10 +12,18 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kosmmos.settings")
 app = Celery("kosmmos")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # An explicit list, no autodiscovery: every task module is named here.
-app.conf.imports = ["kosmmos.mail.tasks", "kosmmos.proposals.tasks", "kosmmos.links.tasks",
-                    "kosmmos.publishing.tasks", "kosmmos.content.tasks",
-                    "kosmmos.inbox.tasks", "kosmmos.backup.tasks",
-                    "kosmmos.ads.tasks"]
+app.conf.imports = [
+    "kosmmos.ads.tasks",
+    "kosmmos.backup.tasks",
+    "kosmmos.competitors.tasks",
+    "kosmmos.content.tasks",
+    "kosmmos.inbox.tasks",
+    "kosmmos.links.tasks",
+    "kosmmos.mail.tasks",
+    "kosmmos.privacy.tasks",
+    "kosmmos.proposals.tasks",
+    "kosmmos.publishing.tasks",
+]
 
 
 @worker_ready.connect

@@ -2,8 +2,8 @@
 
 ``take`` checks and counts in one atomic step (the cache's ``add`` + ``incr``: atomic in Redis,
 and in the embedded set-up's ``lib.cache.LockedFileCache``), so twenty simultaneous requests
-against a limit of five let exactly five through. ``is_exhausted`` + ``hit`` are two steps and
-suit only limits where a few extra requests in a burst do no harm.
+against a limit of five let exactly five through — every limit counts this way (the API's per
+token: ``kosmmos/api/tests/test_rate_limit.py``, 32 clients at once; the brief form's per address).
 """
 
 from __future__ import annotations

@@ -121,6 +121,33 @@ class EventStore:
                 ), [segment, position])
         return len(batch)
 
+    def forget_clicks(self, workspace_ids: Iterable[uuid.UUID], click_ids: Iterable[str]) -> int:
+        """Anonymise the raw clicks with these ids (a data subject's request): the click id
+        becomes a random one and the referrer goes; time, link, device class stay, so counts,
+        rollups and revenue do not move. Returns how many rows changed."""
+        ids = sorted({k for k in click_ids if k and not k.startswith("anon-")})
+        workspaces = [self._uuid(w) for w in set(workspace_ids)]
+        if not ids or not workspaces:
+            return 0
+        changed = 0
+        with self._tx() as cur:
+            for workspace in workspaces:
+                for kid in ids:
+                    cur.execute(self._sql(
+                        "UPDATE links_click SET click_id = %s, referrer = '' "
+                        "WHERE workspace_id = %s AND click_id = %s"),
+                        [f"anon-{uuid.uuid4().hex[:30]}", workspace, kid])
+                    changed += max(cur.rowcount, 0)
+        return changed
+
+    def forget_workspaces(self, workspace_ids: Iterable[uuid.UUID]) -> None:
+        """Delete every click and rollup of these workspaces (their organisation is deleted)."""
+        with self._tx() as cur:
+            for workspace in {self._uuid(w) for w in workspace_ids}:
+                for table in ("links_click", "links_click_hourly", "links_click_dirty"):
+                    cur.execute(self._sql(f"DELETE FROM {table} WHERE workspace_id = %s"),  # noqa: S608
+                                [workspace])
+
     def offsets(self) -> dict[str, int]:
         return {s: int(p) for s, p in self._rows("SELECT segment, position FROM links_spool_offset")}
 

@@ -9,9 +9,10 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 
 from kosmmos.accounts.access import current_membership, member_required
+from kosmmos.accounts.models import Role
 from kosmmos.briefs.models import Lead, LeadStatus
 from kosmmos.mail.models import Delivery, Status
-from kosmmos.overview import rows
+from kosmmos.overview import client_home, rows
 
 
 @member_required
@@ -32,6 +33,8 @@ def home(request: HttpRequest) -> HttpResponse:
             ).count(),
             "rows": rows.workspace_rows(workspaces),
         })
+    elif membership.role == Role.CLIENT:
+        context.update(client_home.context(list(workspaces), membership.organisation))
     return render(request, "overview/home.html", context)
 
 

@@ -3,7 +3,8 @@
 A person is looked up by one identifier — an email, a phone, a VK id or a Telegram id — across
 the organisation's leads (their briefs and history), inbox items, conversions and the emails sent.
 Anonymising replaces their names, contacts and network ids in those rows (texts are blanked
-unless the agency keeps them), then sweeps every text column of every table the organisation
+unless the agency keeps them), gives the raw clicks behind their conversions in the click event
+store new random ids, then sweeps every text column of every table the organisation
 owns for any identifier still left (a phone typed in a comment, an address in an email body), so
 none of them can be found anywhere afterwards. The request and its outcome go to the audit log
 with the identifier masked.
@@ -25,10 +26,11 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from kosmmos.accounts.models import Organisation
+from kosmmos.accounts.models import Organisation, Workspace
 from kosmmos.audit.log import record
 from kosmmos.briefs.models import Brief, Lead, LeadEvent
 from kosmmos.inbox.models import Item, Note, Reply
+from kosmmos.links.events import get_store
 from kosmmos.links.models import Conversion
 from kosmmos.mail.models import Attachment, Delivery
 from kosmmos.proposals.models import ProposalVersion
@@ -201,19 +203,29 @@ def anonymise(person: Person, organisation: Organisation, *, keep_texts: bool = 
     if not keep_texts:
         Reply.objects.filter(item__in=person.items).update(text=REMOVED)
         Note.objects.filter(item__in=person.items).update(text=REMOVED)
+    clicks = forget_clicks(organisation, {c.click_id for c in person.conversions} | (
+        {person.value} if person.kind in KINDS else set()))
     for conversion in person.conversions:
         conversion.event_id = f"anon-{conversion.pk.hex}"
         conversion.click_id, conversion.ym_client_id = "", ""
         conversion.save(update_fields=["event_id", "click_id", "ym_client_id"])
     Attachment.objects.filter(delivery__in=person.deliveries).delete()
     swept = sweep(organisation, identifiers)
-    counts = {**person.counts(), "swept": swept}
+    counts = {**person.counts(), "clicks": clicks, "swept": swept}
     record(organisation, reason, changes={"kind": person.kind, "value": mask(person.value),
                                           "keep_texts": keep_texts, **counts})
     return counts
 
 
-def _owned_models() -> list[tuple[type[models.Model], str]]:
+def forget_clicks(organisation: Organisation, click_ids: set[str]) -> int:
+    """The raw clicks behind the person's conversions, in the click event store (apart from the
+    app database, so ``sweep`` never sees it), anonymised in the organisation's workspaces."""
+    workspaces = list(Workspace.objects.filter(organisation=organisation)
+                      .values_list("pk", flat=True))
+    return get_store().forget_clicks(workspaces, click_ids)
+
+
+def owned_models() -> list[tuple[type[models.Model], str]]:
     """Each model the organisation owns, with its path to the organisation (the audit log is
     left alone: it never holds a data subject's identifiers, and is never edited)."""
 
@@ -245,7 +257,7 @@ def sweep(organisation: Organisation, identifiers: Iterable[str]) -> int:
         return 0
     pattern = re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE)
     changed = 0
-    for model, path in _owned_models():
+    for model, path in owned_models():
         columns = [f for f in model._meta.concrete_fields
                    if isinstance(f, models.CharField | models.TextField | models.JSONField)
                    and not f.choices and not f.primary_key]

@@ -17,3 +17,12 @@ class RetentionForm(forms.ModelForm):
     class Meta:
         model = Retention
         fields = ["months"]
+
+
+class ConsentTextForm(forms.Form):
+    text = forms.CharField(label=_("Consent text on the brief form"), max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class DeletionForm(forms.Form):
+    confirm = forms.CharField(label=_("Type the agency's name to confirm"), max_length=200)

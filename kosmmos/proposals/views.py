@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -51,7 +52,7 @@ def get_proposal_for_user(
         raise Http404
     membership = membership_in(request, proposal.organisation_id)
     if membership.role == Role.CLIENT:
-        raise Http404
+        raise PermissionDenied  # the page exists; not for this role
     if write:
         require_role(membership, STAFF_ROLES)
     return proposal, membership

@@ -2,7 +2,8 @@
 
 Both are idempotent on the networks (setting a text twice, deleting a deleted post), so an
 unknown outcome is simply tried again later. An edit made while an older one is in flight bumps
-``action_version``: the older job's success does not clear the newer one.
+``action_version``: the older job's success does not clear the newer one. A delete the network
+refuses as too old (``NotDeletable``) is no failure: the target becomes ``not_deletable``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from kosmmos.content.models import PendingAction, PostTarget, TargetStatus
+from kosmmos.connectors.base import NotDeletable
+from kosmmos.content.models import PendingAction, PostEvent, PostTarget, TargetStatus
 from kosmmos.publishing.leases import Lease, lease, new_token
 from kosmmos.publishing.models import PublishAttempt
 from kosmmos.publishing.outcomes import MAX_ATTEMPTS, Verdict, backoff, record
@@ -37,15 +39,23 @@ def run_actions(ids: Iterable[Any], dispatch_token: str) -> int:
     for job in jobs:
         job.action = job.target.pending_action
     box = Lease(timezone.now() + lease())
+    kept: set[Any] = set()  # targets the network refused to delete as too old
 
     def work(job: Job) -> None:
         t = job.target
         if job.settle_problem(t.action_attempts + 1):
             return
-        if t.pending_action == PendingAction.DELETE:
-            action = lambda: job.connector.delete(t.external_id)  # noqa: E731
-        else:
-            action = lambda: job.connector.edit(t.external_id, job.request)  # noqa: E731
+
+        def action() -> None:
+            if t.pending_action != PendingAction.DELETE:
+                job.connector.edit(t.external_id, job.request)
+                return
+            try:
+                job.connector.delete(t.external_id)
+            except NotDeletable:
+                kept.add(t.pk)  # a set's add is atomic: the pool's threads share it
+                raise
+
         call_with_tries(job, box, action, first=t.action_attempts + 1, tries=2)
         for x in job.tries:  # an edit or a delete that went through is done, not published
             if x.outcome == Outcome.PUBLISHED:
@@ -65,6 +75,11 @@ def run_actions(ids: Iterable[Any], dispatch_token: str) -> int:
                                   t.url or t.external_id),
                            # A newer edit came in meanwhile: run it next.
                            if_lost={"lease_owner": "", "action_due_at": now})
+        if kind == PendingAction.DELETE and t.pk in kept:
+            return Verdict({"status": TargetStatus.NOT_DELETABLE, "pending_action": "",
+                            "action_due_at": None, "action_attempts": 0, "lease_owner": "",
+                            "last_error": last.error, "next_stats_at": None},
+                           event=(PostEvent.Kind.NOT_DELETABLE, last.error))
         attempts = t.action_attempts + len(job.tries)
         if last.outcome in RETRYABLE and attempts < MAX_ATTEMPTS:
             wait_for = max(timedelta(seconds=last.retry_after), backoff(attempts + 3))

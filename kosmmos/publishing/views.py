@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -37,10 +38,10 @@ def get_channel_for_user(request: HttpRequest, channel_id: uuid.UUID
     if channel is None:
         raise Http404
     membership = membership_in(request, channel.organisation_id)
-    if membership.role == Role.CLIENT:
-        raise Http404
     if not membership.visible_workspaces().filter(pk=channel.workspace_id).exists():
         raise Http404
+    if membership.role == Role.CLIENT:
+        raise PermissionDenied  # the page exists; not for this role
     return channel, membership
 
 

@@ -190,10 +190,26 @@ FILL: dict[str, Callable[[Target, str], str]] = {
     "hook_code": lambda t, _: _inbox(t)["hook_code"],
     "network": lambda t, _: _inbox(t)["connection"].channel.network,
     "api_token_id": lambda t, _: str(_api_token(t).pk),
+    "export_id": lambda t, _: str(_export(t).pk),
     "cabinet_id": lambda t, _: str(_ads(t)["cabinet"].pk),
-    "export_id": lambda t, _: str(_ads(t)["export"].pk),
+    "audience_export_id": lambda t, _: str(_ads(t)["export"].pk),
     "unknown": lambda t, _: f"workspaces/{t.workspace.pk}/",  # the API's JSON 404 for other paths
 }
+
+
+def _export(t: Target) -> Any:
+    """A finished export of the target's agency, made on first use."""
+    import tempfile
+    from pathlib import Path
+
+    from kosmmos.privacy.models import OrganisationExport
+
+    if not hasattr(t, "_export"):
+        path = Path(tempfile.mkdtemp()) / "export.zip"
+        path.write_bytes(b"the agency's export")
+        t._export = OrganisationExport.objects.create(
+            organisation=t.workspace.organisation, status="done", path=str(path))
+    return t._export
 
 
 def _ads(t: Target) -> dict[str, Any]:
@@ -363,10 +379,11 @@ def snapshot(orgs: list[Organisation], visitor: User | None) -> dict[str, list[A
     }
     for model, path in _scopes():
         state[model._meta.label] = rows(model._default_manager.filter(**{f"{path}__in": orgs}))
-    # Signing the visitor (back) in is written to their own agency's audit log: that is theirs.
+    # Signing the visitor out and (back) in is written to their own agency's audit log: that
+    # is theirs.
     state["audit.Event"] = rows(Event.objects.filter(organisation__in=orgs).exclude(
-        actor=visitor, action="auth.signed_in") if visitor else Event.objects.filter(
-        organisation__in=orgs))
+        actor=visitor, action__in=["auth.signed_in", "auth.signed_out"]) if visitor else
+        Event.objects.filter(organisation__in=orgs))
     return state
 
 

@@ -102,9 +102,10 @@ def test_it_refuses_an_ad_post_without_erid(world: World, ws: Workspace) -> None
         "text": "Скидка 20%", "channels": [str(vk.pk)], "is_ad": True,
         "advertiser": "ООО «Ромашка»"})
     assert response.status_code == 400
-    assert response.json()["error"]["fields"] == {"content": [
-        "An advertising post needs the erid token from the ORD; without it the post cannot be "
-        "scheduled."]}
+    # The editor's rule, from the same form: the erid field names what is missing.
+    assert response.json()["error"]["fields"] == {"erid": [
+        "An advertising post is saved only with the erid token from the ORD: register the "
+        "creative with the ORD first, or untick «Advertising post»."]}
     ok = api.post(f"/workspaces/{ws.pk}/posts", {
         "text": "Скидка 20%", "channels": [str(vk.pk)], "is_ad": True,
         "advertiser": "ООО «Ромашка»", "erid": "2VtzqvABC"})

@@ -97,3 +97,36 @@ def test_it_shows_the_log_to_owners_only(world: World, person: str) -> None:
     response = client_for(getattr(world.alpha, person)).get("/settings/audit/")
 
     assert response.status_code in {403, 404}
+
+
+def test_it_records_sign_outs(world: World) -> None:
+    alpha = world.alpha
+    browser = client_for(alpha.manager)
+
+    browser.post("/logout/", REMOTE_ADDR="203.0.113.9")
+    client_for(None).post("/logout/")  # nobody signed in: nothing to record
+
+    event = Event.objects.get(organisation=alpha.org, action="auth.signed_out")
+    assert (event.actor, event.ip) == (alpha.manager, "203.0.113.9")
+    assert Event.objects.filter(action="auth.signed_out").count() == 1
+
+
+def test_it_records_a_media_deletion_and_a_lead_status_change(
+    world: World, settings: object, tmp_path: object,
+) -> None:
+    from kosmmos.briefs.models import LeadStatus
+    from kosmmos.content.tests.conftest import make_media
+
+    alpha = world.alpha
+    settings.MEDIA_ROOT = str(tmp_path)  # type: ignore[attr-defined]
+    item = make_media(alpha.client_workspace, "logo.png")
+    browser = client_for(alpha.manager)
+    browser.post(f"/content/media/{item.pk}/delete/")
+    lead = alpha.leads[0]
+    was = lead.status
+    browser.post(f"/leads/{lead.pk}/status/", {"status": LeadStatus.WON})
+
+    deleted = Event.objects.get(organisation=alpha.org, action="media.deleted")
+    assert deleted.actor == alpha.manager and deleted.changes["file"].endswith(".png")
+    moved = Event.objects.get(organisation=alpha.org, action="lead.status_changed")
+    assert (moved.actor, moved.changes) == (alpha.manager, {"status": [was, "won"]})

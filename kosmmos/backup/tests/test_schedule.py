@@ -65,3 +65,17 @@ def test_it_shows_the_last_backup_and_alerts_when_it_is_over_a_day_old(
 
     assert "больше суток" in stale and "5,0" in stale
     assert "больше суток" not in fresh and "6,0" in fresh
+
+
+@pytest.mark.skipif(django_settings.IS_POSTGRES,
+                    reason="scheduled backups are the embedded set-up's")
+@pytest.mark.django_db(transaction=True)
+def test_it_writes_each_backup_to_every_agencys_audit_log(world: World, scheduled: Path) -> None:
+    from kosmmos.audit.models import Event
+
+    schedule.dispatch_due(now=86_400.0 * 20_001)
+
+    run = BackupRun.objects.get()
+    for org in (world.alpha.org, world.beta.org):
+        event = Event.objects.get(organisation=org, action="backup.made")
+        assert event.changes["archive"] == Path(run.path).name and event.changes["scheduled"]

@@ -74,9 +74,12 @@ def test_it_moves_a_card_over_htmx_and_records_the_change(world: World, teammate
     )
 
     assert response.status_code == 200
-    assert [t.name for t in response.templates] == ["briefs/_lead_card.html"]
+    assert [t.name for t in response.templates] == ["briefs/_lead_moved.html",
+                                                    "briefs/_lead_card.html"]
     html = response.content.decode()
-    assert html.startswith(f'<div class="lead-card moved" id="lead-{lead.pk}">')
+    # Out of band onto the top of its new column; the old card is deleted by the select's swap.
+    assert '<div hx-swap-oob="afterbegin:#cards-proposal_sent">' in html
+    assert f'<div class="lead-card moved" id="lead-{lead.pk}">' in html
     assert "<html" not in html
     assert 'value="proposal_sent" selected' in html
     lead.refresh_from_db()
@@ -192,8 +195,8 @@ def test_it_hides_leads_from_a_client(world: World) -> None:
     lead = alpha.leads[0]
     browser = client_for(alpha.client)
 
-    assert browser.get("/leads/").status_code == 404
-    assert browser.get(f"/leads/{lead.pk}/").status_code == 404
+    assert browser.get("/leads/").status_code == 403
+    assert browser.get(f"/leads/{lead.pk}/").status_code == 403
     assert browser.post(f"/leads/{lead.pk}/status/", {"status": "lost"}).status_code == 403
     assert browser.post(f"/leads/{lead.pk}/convert/").status_code == 403
     home = browser.get("/").content.decode()

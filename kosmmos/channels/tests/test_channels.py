@@ -329,8 +329,9 @@ def test_it_lets_analysts_read_but_not_change(world: World) -> None:
 def test_it_hides_channels_from_clients(world: World) -> None:
     channel = make_channel(world)  # in the workspace the client was given
     browser = client_for(world.alpha.client)
-    assert browser.get(f"/channels/{channel.pk}/").status_code == 404
-    assert browser.get(f"/workspaces/{channel.workspace_id}/channels/").status_code == 404
+    # The pages exist and the workspace is the client's: a 403 saying so, not a 404.
+    assert browser.get(f"/channels/{channel.pk}/").status_code == 403
+    assert browser.get(f"/workspaces/{channel.workspace_id}/channels/").status_code == 403
     page = browser.get(f"/workspaces/{channel.workspace_id}/").content.decode()
     assert 'id="workspace-channels"' not in page
 

@@ -85,15 +85,30 @@ class OkInbound(Inbound):
         if not to.post_ref:
             raise ConnectorError(_("This OK comment is not linked to a topic, so it cannot be "
                                    "answered from Kosmmos."), permanent=True)
-        # https://apiok.ru/dev/methods/rest/discussions/discussions.addDiscussionComment —
-        # the group topic's discussion, answering the comment, written as the group.
+        # https://apiok.ru/dev/methods/rest/discussions/discussions.addDiscussionComment (the
+        # same page as apiok/documentation docs/method/ru/discussions/
+        # discussions.addDiscussionComment.md @37d3158) — the group topic's discussion,
+        # answering the comment, written as the group. The page lists the parameters only;
+        # the answer's shape is not shown there. What it does say: ``frmt`` is "the format of
+        # the comment in the answer" and ``fields``/``fieldset`` pick its fields, so the answer
+        # carries the new comment — read by ``_comment_id``.
         sent = _client(credentials).call("discussions.addDiscussionComment", {
             "entityId": to.post_ref, "entityType": "GROUP_TOPIC", "comment": text,
             "reply_to_comment_id": to.external_id, "as_admin": "true",
         }, publishing=True)
-        if isinstance(sent, dict):
-            sent = sent.get("id") or sent.get("comment_id") or ""
-        return str(sent or "")
+        return _comment_id(sent)
+
+
+def _comment_id(sent: Any) -> str:
+    """The new comment's id from an addDiscussionComment answer: the comment (an object with
+    ``id``, as ``frmt``/``fields`` imply, or wrapped as ``{"comment": {...}}``) or a bare id.
+    An answer without one is still a success (OK said ok): the reply went out, its id unknown."""
+    if isinstance(sent, dict):
+        inner = sent.get("comment")
+        if isinstance(inner, dict):
+            sent = inner
+        sent = sent.get("id") or sent.get("comment_id") or ""
+    return str(sent) if isinstance(sent, str | int) and not isinstance(sent, bool) else ""
 
 
 def _client(credentials: dict[str, Any]) -> OkClient:

@@ -28,6 +28,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -325,7 +326,8 @@ class Network:
             "id": str(post["id"]), "key": post["key"], "text": post["text"],
             "media": post["media"], "accepted_at": post["accepted_at"],
             "edited_at": post["edited_at"], "deleted": post["deleted_at"] is not None,
-            "url": f"{self.public_url}/channels/{post['channel']}/posts/{post['id']}",
+            # The public page a person can read (``ext/public.py``), as a network's post link is.
+            "url": f"{self.public_url}/p/{post['channel']}/{post['id']}",
         }
 
 
@@ -428,7 +430,7 @@ class SandboxApp:
         handler = ext.ROUTES.get(parts[0]) if parts else None
         if handler is not None:
             return await handler(ext.Call(self, net, scope, method, parts[1:], query, receive,
-                                          send))
+                                          send, partial(_body, receive)))
         if len(parts) < 2 or parts[0] != "channels":
             raise Reply(404, {"error": "not_found"})
         cid = parts[1]
@@ -438,6 +440,11 @@ class SandboxApp:
             return 200, net.set_config(cid, await _body(receive)), []
         if rest == ["config"] and method == "GET":
             return 200, config, []
+        if not _bearer(scope) and method == "GET" and _wants_html(scope):
+            # A person following an API address (links stored before the public pages) is
+            # sent to the page of the same channel or post.
+            page = "/p/" + "/".join([cid, *rest[1:2]] if rest[:1] == ["posts"] else [cid])
+            return 302, None, [(b"location", page.encode())]
         if config["revoked"] or not _bearer(scope):
             raise Reply(401, {"error": "auth_revoked", "message": "The access token was revoked."})
         if not rest and method == "GET":
@@ -589,6 +596,11 @@ def _bearer(scope: Scope) -> str:
         if name == b"authorization" and value.startswith(b"Bearer "):
             return value[7:].decode(errors="replace").strip()
     return ""
+
+
+def _wants_html(scope: Scope) -> bool:
+    return any(name == b"accept" and b"text/html" in value
+               for name, value in scope.get("headers", []))
 
 
 def _listing(net: Network, cid: str, query: dict[str, str]) -> list[dict[str, Any]]:

@@ -6,8 +6,9 @@ a person may enter the ``@username``, and ``check()`` returns the numeric id ``g
 The bot must be an administrator of the channel with ``can_post_messages``.
 
 ``deleteMessage`` removes only messages sent less than 48 hours ago (its Bot API entry):
-Telegram's refusal of an older one is a permanent error that says so (never retried), and
-``deletable()`` lets the UI warn before the delete is asked for.
+``limits.delete_window`` lets the UI warn before the delete is asked for and the content app
+mark an older target as not deletable without asking; Telegram's refusal all the same (our clock
+is not Telegram's) is ``NotDeletable``, which marks it so too — never a retry, never a failure.
 
 What the Bot API cannot do, and what we do instead:
 - **No lookup of a sent message**: ``find()`` raises AmbiguousOutcome("cannot verify; needs a
@@ -45,6 +46,7 @@ from kosmmos.connectors.base import (
     ConnectorError,
     Limits,
     Media,
+    NotDeletable,
     PostStats,
     PublishedPost,
     PublishRequest,
@@ -91,6 +93,7 @@ class TelegramConnector:
         video_max_bytes=50 * 2**20,
         links_max=None,
         supports_ads_mark=False,
+        delete_window=DELETE_WINDOW,
     )
 
     def __init__(self, credentials: dict[str, Any], config: dict[str, Any]) -> None:
@@ -253,8 +256,7 @@ class TelegramConnector:
                                                 "message_id": int(message_id)})
             except ConnectorError as exc:
                 if "message can't be deleted" in exc.message:
-                    raise ConnectorError(DELETE_TOO_OLD(), permanent=True,
-                                         code=exc.code) from exc
+                    raise NotDeletable(DELETE_TOO_OLD(), code=exc.code) from exc
                 if "message to delete not found" not in exc.message:
                     raise
 

@@ -22,7 +22,8 @@ API = "https://api.vk.com/method/"
 VERSION = "5.199"
 USER = "user"  # the token types of the schema's access_token_type
 GROUP = "group"
-RATES = {USER: 3.0, GROUP: 20.0}
+SERVICE = "service"  # an application's service token: public reads only (facts §2)
+RATES = {USER: 3.0, GROUP: 20.0, SERVICE: 3.0}
 # Uploads can be large; the API calls themselves keep the default timeout.
 UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=5.0)
 

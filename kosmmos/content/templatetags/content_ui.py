@@ -13,7 +13,7 @@ STATUS_CLASS = {
 TARGET_CLASS = {
     "draft": "secondary", "scheduled": "primary", "queued": "primary", "publishing": "primary",
     "reconciling": "warning", "published": "success", "needs_check": "warning", "failed": "danger",
-    "cancelled": "secondary",
+    "cancelled": "secondary", "not_deletable": "warning",
 }
 NETWORK_SHORT = {"vk": "VK", "ok": "OK", "telegram": "TG", "sandbox": "SB"}
 

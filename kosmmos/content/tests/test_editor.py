@@ -124,3 +124,22 @@ def test_it_lets_an_analyst_read_but_not_write(plan: Plan) -> None:
     assert browser.get(f"/content/posts/{post.pk}/edit/").status_code == 403
     assert browser.post(f"/content/posts/{post.pk}/review/").status_code == 403
     assert browser.post(f"/content/posts/{post.pk}/approve/").status_code == 403
+
+
+def test_it_saves_an_ad_post_only_with_its_erid_like_the_api(plan: Plan) -> None:
+    browser = client_for(plan.world.alpha.manager, **EN)
+    response = browser.post(f"/workspaces/{plan.workspace.pk}/content/new/", form(
+        plan, is_ad="on", advertiser="ООО «Ромашка»", erid="   ", then="review"))
+    body = response.content.decode()
+    assert response.status_code == 400 and not Post.objects.exists()
+    assert "An advertising post is saved only with the erid token from the ORD" in body
+    assert "saved and sent for review only with the advertiser and the erid" in body  # stated
+    assert "ООО «Ромашка»" in body  # what was typed stays
+
+
+def test_it_refuses_to_send_an_old_ad_post_without_erid_for_review(plan: Plan) -> None:
+    post = make_post(plan.workspace, channels=[plan.vk], text="Скидка")
+    Post.objects.filter(pk=post.pk).update(is_ad=True, advertiser="ООО «Ромашка»", erid="")
+    client_for(plan.world.alpha.manager, **EN).post(f"/content/posts/{post.pk}/review/")
+    post.refresh_from_db()
+    assert post.status == PostStatus.DRAFT

@@ -101,7 +101,7 @@ def test_it_shows_every_client_on_the_agency_calendar(plan: Plan) -> None:
     assert "Пост магазина" in body and "Пост матрасов" in body and "Пост чужого агентства" not in body
     only = browser.get(f"/content/?date={when.date().isoformat()}&workspace={plan.workspace.pk}").content.decode()
     assert "Пост магазина" in only and "Пост матрасов" not in only
-    assert client_for(plan.world.alpha.client).get("/content/").status_code == 404
+    assert client_for(plan.world.alpha.client).get("/content/").status_code == 403
 
 
 def test_it_shows_undated_posts_beside_the_calendar(plan: Plan) -> None:
@@ -146,3 +146,31 @@ def test_it_shows_a_busy_days_first_posts_and_every_failure_in_the_month(plan: P
     assert "+4 more" in month and f"?view=week&date={day.date().isoformat()}" in month
     assert all(p.title in week for p in posts)
     assert "+4 more" not in week
+
+
+def test_it_windows_a_busy_week_day_and_shows_it_whole_on_demand(plan: Plan) -> None:
+    from datetime import timedelta
+
+    from kosmmos.content.calendar import WEEK_CARDS_PER_DAY
+    from kosmmos.content.models import PostTarget
+
+    day = future(3, 9)
+    posts = [make_post(plan.workspace, title=f"Пост {i:02d}", at=day + timedelta(minutes=i))
+             for i in range(WEEK_CARDS_PER_DAY + 3)]
+    failed = make_post(plan.workspace, title="Сломанный пост", at=day + timedelta(hours=6),
+                       channels=[plan.vk])
+    PostTarget.objects.filter(post=failed).update(status="failed", last_error="Токен отозван")
+    browser = client_for(plan.world.alpha.manager, **EN)
+    iso = day.date().isoformat()
+    url = f"/workspaces/{plan.workspace.pk}/content/?view=week&date={iso}"
+
+    week = browser.get(url).content.decode()
+    whole = browser.get(url + f"&day={iso}").content.decode()
+    hostile = [browser.get(url + f"&day={value}") for value in ("x", "9999-99-99", "\x00", "")]
+
+    assert [p for p in posts if p.title in week] == posts[:WEEK_CARDS_PER_DAY]
+    assert "Сломанный пост" in week and "Токен отозван" in week
+    assert "1 post failed to publish" in week
+    assert "+3 more" in week and f"?view=week&date={iso}&day={iso}" in week
+    assert all(p.title in whole for p in posts) and "+3 more" not in whole
+    assert all(r.status_code == 200 and "+3 more" in r.content.decode() for r in hostile)

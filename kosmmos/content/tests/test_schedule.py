@@ -175,6 +175,36 @@ def test_it_deletes_a_draft_and_asks_the_networks_to_delete_a_published_post(pla
     assert "Вышедший пост" not in browser.get(f"/workspaces/{plan.workspace.pk}/content/?view=list").content.decode()
 
 
+def test_it_marks_a_telegram_post_past_48_hours_not_deletable_instead_of_asking(plan: Plan) -> None:
+    post = make_post(plan.workspace, channels=[plan.vk, plan.telegram], status=PostStatus.PUBLISHED)
+    long_ago = timezone.now() - timedelta(hours=49)
+    PostTarget.objects.filter(post=post).update(status=TargetStatus.PUBLISHED, external_id="7",
+                                                published_at=long_ago)
+    browser = client_for(plan.world.alpha.manager, **EN)
+    page = browser.get(f"/content/posts/{post.pk}/").content.decode()
+    assert "Telegram deletes only messages sent less than 48 hours ago: in " + plan.telegram.name in page
+    answer = browser.post(f"/content/posts/{post.pk}/delete/", follow=True).content.decode()
+    assert "the post stays on: " + plan.telegram.name in answer
+    vk, telegram = (post.targets.get(channel=plan.vk), post.targets.get(channel=plan.telegram))
+    assert (vk.status, vk.pending_action) == (TargetStatus.PUBLISHED, "delete")
+    assert (telegram.status, telegram.pending_action) == (TargetStatus.NOT_DELETABLE, "")
+    assert "delete it in the network itself" in telegram.last_error
+    assert post.events.filter(kind=Kind.NOT_DELETABLE).count() == 1
+    post.refresh_from_db()
+    assert post.status == PostStatus.PUBLISHED  # kept by the network is no failure
+    assert post_status({"deleted", "not_deletable"}) == PostStatus.PUBLISHED
+
+
+def test_it_asks_telegram_to_delete_a_post_inside_48_hours(plan: Plan) -> None:
+    post = make_post(plan.workspace, channels=[plan.telegram], status=PostStatus.PUBLISHED)
+    PostTarget.objects.filter(post=post).update(status=TargetStatus.PUBLISHED, external_id="7",
+                                                published_at=timezone.now() - timedelta(hours=47))
+    browser = client_for(plan.world.alpha.manager, **EN)
+    assert "48 hours" not in browser.get(f"/content/posts/{post.pk}/").content.decode()
+    browser.post(f"/content/posts/{post.pk}/delete/")
+    assert post.targets.get().pending_action == "delete"
+
+
 def test_it_sends_the_new_text_of_a_published_post_to_the_networks(plan: Plan) -> None:
     post = make_post(plan.workspace, channels=[plan.vk], status=PostStatus.PUBLISHED, text="Было")
     PostTarget.objects.filter(post=post).update(status=TargetStatus.PUBLISHED, external_id="1")

@@ -94,7 +94,7 @@ def test_it_gives_the_demo_client_one_workspace_only() -> None:
 
     assert "корейской косметики" in listing
     assert "ортопедические матрасы" not in listing
-    assert browser.get("/leads/").status_code == 404
+    assert browser.get("/leads/").status_code == 403  # an agency page the role may not open: 403 with words
 
 
 @pytest.mark.django_db
@@ -225,3 +225,20 @@ def test_it_uses_the_admin_api_when_the_sandbox_runs_already(
                    if p["key"] != "typed-in-the-app"}
     # The running sandbox owns its state file: the demo did not write to it behind its back.
     assert sandbox_state(settings).posts == {}
+
+
+def test_it_seeds_three_competitors_per_client_with_history_and_one_key_move(db: None) -> None:
+    from kosmmos.competitors.models import Community, Follow, KeyMove
+    from kosmmos.demo.agency import load_demo
+    from kosmmos.notifications.models import Event
+
+    load_demo()
+    follows = Follow.objects.all()
+    workspaces = {f.workspace_id for f in follows}
+    for ws in workspaces:
+        assert follows.filter(workspace_id=ws, own=False).count() == 3
+        assert follows.filter(workspace_id=ws, own=True).count() == 1
+    rival = Community.objects.filter(handle__endswith="-rival0").first()
+    assert rival.posts.count() > 30 and rival.counts.count() > 30
+    assert KeyMove.objects.filter(community=rival, kind="promo").exists()
+    assert Event.objects.filter(kind="competitors.key_move").exists()

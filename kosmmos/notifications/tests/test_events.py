@@ -28,3 +28,13 @@ def test_it_leaves_the_callers_transaction_usable_after_a_duplicate() -> None:
 def test_it_refuses_an_unknown_kind() -> None:
     with pytest.raises(KeyError):
         emit("no.such", organisation=None, title="x")
+
+
+@pytest.mark.django_db
+def test_it_records_what_any_layer_raises_through_lib_events() -> None:
+    from kosmmos.lib.events import emit as raise_event
+
+    org = Organisation.objects.create(name="A")
+    stored = raise_event("lead.created", organisation=org, title="Новая заявка", dedupe_key="l1")
+    assert isinstance(stored, Event) and stored.title == "Новая заявка"
+    assert raise_event("lead.created", organisation=org, title="x", dedupe_key="l1") is None

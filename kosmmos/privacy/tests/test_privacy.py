@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,6 +16,7 @@ from kosmmos.briefs.models import Brief, Lead
 from kosmmos.conftest import World, client_for
 from kosmmos.inbox.models import Item
 from kosmmos.inbox.testing import make_channel, make_item
+from kosmmos.links.events import Click, get_store
 from kosmmos.links.models import Conversion
 from kosmmos.privacy.actions import (
     REMOVED,
@@ -123,6 +125,26 @@ def test_it_anonymises_so_no_identifier_is_left_anywhere_in_the_database(
     events = Event.objects.filter(organisation=alpha.org, action="privacy.anonymised")
     assert events.count() == 2
     assert EMAIL not in str(list(events.values_list("changes", flat=True)))
+
+
+def test_it_anonymises_the_clicks_behind_the_persons_conversions_in_the_event_store(
+    world: World, olga: dict[str, Any], settings: Any, tmp_path: Any,
+) -> None:
+    settings.LINKS_EVENTS_PATH = tmp_path / "events.sqlite3"
+    workspace, link = world.alpha.client_workspace.pk, uuid.uuid4()
+    store = get_store()
+    store.append_clicks([
+        Click(workspace, 1_000, VK, link, referrer="https://vk.com/id" + VK),
+        Click(workspace, 2_000, "someone-else", link, referrer="https://t.me/x"),
+    ])
+    counts = anonymise(find_person(world.alpha.org, "vk", VK), world.alpha.org)
+    assert counts["clicks"] == 1
+    left = store.clicks(workspace, 0, 10_000)
+    assert len(left) == 2 and store.count_raw(workspace) == 2  # the counts do not move
+    assert all(VK not in repr(c) for c in left)
+    assert {c.click_id for c in left if not c.click_id.startswith("anon-")} == {"someone-else"}
+    # Every column of every raw click, bots included, as a dump of the store would show them.
+    assert VK not in repr(store.clicks(workspace, 0, 2**62, include_bots=True, limit=10**6))
 
 
 def test_it_keeps_texts_when_the_agency_chooses_but_not_the_identifiers_in_them(

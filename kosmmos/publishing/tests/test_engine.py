@@ -404,6 +404,33 @@ def test_it_sends_edits_and_deletes_of_published_posts(scheduled, net: FakeNetwo
 
 
 @pytest.mark.django_db
+def test_it_marks_a_delete_the_network_refuses_as_too_old_not_deletable(
+    scheduled, net: FakeNetwork, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kosmmos.connectors.base import NotDeletable
+    from kosmmos.content.models import PostEvent
+    from kosmmos.publishing.tests.fakes import FakeConnector
+
+    def refuse(self: FakeConnector, external_id: str) -> None:
+        raise NotDeletable("fake: only messages under 48 hours old")
+
+    monkeypatch.setattr(FakeConnector, "delete", refuse)
+    post, target = scheduled
+    dispatch.dispatch_due()
+    assert lifecycle.propagate_delete(post) == 1
+    dispatch.dispatch_actions()
+    target.refresh_from_db()
+    post.refresh_from_db()
+    assert (target.status, target.pending_action, target.action_due_at) == (
+        TargetStatus.NOT_DELETABLE, "", None)
+    assert target.last_error == "fake: only messages under 48 hours old"
+    assert [o for o in outcomes(target) if o[0] == "delete"] == [("delete", Outcome.PERMANENT)]
+    assert post.status == PostStatus.PUBLISHED
+    assert post.events.filter(kind=PostEvent.Kind.NOT_DELETABLE).count() == 1
+    assert dispatch.dispatch_actions() == 0  # nothing owed: never retried
+
+
+@pytest.mark.django_db
 def test_it_aggregates_the_post_over_its_channels(world, channel, net) -> None:
     from kosmmos.channels.models import Channel
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kosmmos.backup.archive import BackupError, make_backup
+from kosmmos.backup.log import audit_all
 
 
 class Command(BaseCommand):
@@ -25,6 +26,10 @@ class Command(BaseCommand):
         try:
             path = make_backup(Path(options["to"]), include_keys=not options["without_keys"])
         except BackupError as exc:
+            audit_all("backup.failed", {"scheduled": False, "error": str(exc)[:500]})
             raise CommandError(str(exc)) from exc
+        audit_all("backup.made", {"scheduled": False, "archive": path.name,
+                                  "size_bytes": path.stat().st_size,
+                                  "keys": not options["without_keys"]})
         size = path.stat().st_size / 2**20
         self.stdout.write(f"{path}  ({size:.1f} MB)")

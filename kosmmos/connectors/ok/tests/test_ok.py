@@ -280,6 +280,24 @@ def test_it_answers_a_comment_as_the_group(ok: FakeOk) -> None:
         "reply_to_comment_id": "C1", "as_admin": "true"}
 
 
+@pytest.mark.parametrize(("answer", "expected"), [
+    ({"id": "C43", "text": "Спасибо!", "author_id": "57812345"}, "C43"),  # the comment (frmt)
+    ({"comment": {"id": "C44"}}, "C44"),
+    ("C45", "C45"),
+    (46, "46"),
+    ({"success": True}, ""),  # sent, id unknown: no KeyError, no failure
+    (True, ""),
+])
+def test_it_reads_the_new_comment_id_from_the_documented_answers(
+    ok: FakeOk, answer: Any, expected: str,
+) -> None:
+    ok.answers["discussions.addDiscussionComment"] = answer
+    sent = inbound("ok", {"external_id": "57812345"}).reply(
+        CREDENTIALS, ReplyTo(kind="comment", external_id="C1", post_ref="T7"), "Спасибо!",
+        random_id=1, key="k")
+    assert sent == expected
+
+
 def test_it_pages_a_topic_with_more_than_a_hundred_comments(ok: FakeOk) -> None:
     first = {"comments": [{"id": f"c{n}", "text": "x"} for n in range(100)], "anchor": "A1",
              "has_more": True}

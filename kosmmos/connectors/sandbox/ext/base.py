@@ -28,11 +28,10 @@ class Call:
     query: dict[str, str]
     receive: Receive
     send: Send
+    read_json: Callable[[], Awaitable[dict[str, Any]]]  # the server's JSON reader (400 if bad)
 
     async def body(self) -> dict[str, Any]:
-        from kosmmos.connectors.sandbox.server import _body  # the server's JSON reader
-
-        return await _body(self.receive)
+        return await self.read_json()
 
     def header(self, name: str) -> str:
         wanted = name.lower().encode()

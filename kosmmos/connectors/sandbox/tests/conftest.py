@@ -31,7 +31,7 @@ class Bridge(httpx.BaseTransport):
             forwarded = httpx.Request(request.method, request.url, headers=request.headers,
                                       content=body)
             response = await self.inner.handle_async_request(forwarded)
-            content = b"".join([chunk async for chunk in response.aiter_raw()])  # type: ignore[attr-defined]
+            content = b"".join([chunk async for chunk in response.aiter_raw()])
             return response.status_code, list(response.headers.raw), content
 
         timeout = request.extensions.get("timeout", {}).get("read") or 5.0

@@ -27,7 +27,7 @@ def request(key: str = "k1", **extra) -> PublishRequest:
 def test_it_publishes_and_finds_by_key(connector: SandboxConnector, network: Network) -> None:
     posted = connector.publish(request())
     assert posted.external_id == "1"
-    assert posted.url == "http://sandbox.test/channels/c1/posts/1"
+    assert posted.url == "http://sandbox.test/p/c1/1"
     found = connector.find(request())
     assert found and (found.external_id, found.url) == (posted.external_id, posted.url)
     assert found.published_at == posted.published_at

@@ -30,7 +30,7 @@ def test_it_stores_a_post_and_finds_it_by_key(app: SandboxApp) -> None:
     assert created.status_code == 201
     body = created.json()
     assert body["id"] == "1" and body["key"] == "k1" and body["text"] == "Hi"
-    assert body["url"] == "http://sandbox.test/channels/c1/posts/1"
+    assert body["url"] == "http://sandbox.test/p/c1/1"
     assert abs(body["accepted_at"] - time.time()) < 5
     assert [p["id"] for p in found.json()["items"]] == ["1"]
     assert missing.json() == {"items": []}

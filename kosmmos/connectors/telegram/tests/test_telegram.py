@@ -19,11 +19,13 @@ from kosmmos.connectors.base import (
     ConnectorError,
     Drop,
     Media,
+    NotDeletable,
     PublishRequest,
     RateLimited,
 )
 from kosmmos.connectors.registry import build, inbound
 from kosmmos.connectors.telegram.connector import (
+    DELETE_WINDOW,
     TelegramConnector,
     as_html,
     deletable,
@@ -294,9 +296,10 @@ def test_it_says_a_message_older_than_48_hours_cannot_be_deleted(
 ) -> None:
     respx_mock.post(API + "deleteMessage").mock(return_value=httpx.Response(400, json={
         "ok": False, "error_code": 400, "description": "Bad Request: message can't be deleted"}))
-    with pytest.raises(ConnectorError, match="less than 48 hours ago") as caught:
+    with pytest.raises(NotDeletable, match="less than 48 hours ago") as caught:
         connector().delete("15")
     assert caught.value.permanent
+    assert TelegramConnector.limits.delete_window == DELETE_WINDOW
 
 
 def test_it_knows_which_messages_the_bot_api_still_deletes() -> None:

@@ -18,7 +18,7 @@ from typing import Any
 HERE = Path(__file__).parent
 
 VK_METHODS = [
-    "groups.getById", "groups.getLongPollServer", "messages.send", "photos.getWallUploadServer",
+    "groups.getById", "groups.getLongPollServer", "messages.send", "newsfeed.search", "photos.getWallUploadServer",
     "photos.saveWallPhoto", "stats.getPostReach", "video.save", "wall.createComment",
     "wall.delete", "wall.edit", "wall.get", "wall.getById", "wall.getComments", "wall.post",
 ]
