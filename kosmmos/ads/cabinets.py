@@ -22,7 +22,7 @@ from kosmmos.accounts.models import User, Workspace
 from kosmmos.ads.models import Attempt, AudienceExport, Cabinet, CabinetStatus
 from kosmmos.connectors.base import AuthRevoked, ConnectorError
 from kosmmos.connectors.vkads.client import Token, VkAdsClient
-from kosmmos.notifications.events import emit
+from kosmmos.lib.events import emit
 
 T = TypeVar("T")
 

@@ -28,7 +28,7 @@ from kosmmos.connectors.base import ConnectorError, RateLimited
 from kosmmos.connectors.vkads import client as api
 from kosmmos.connectors.vkads.client import LEVELS, DayRow, VkAdsClient
 from kosmmos.jobs.queue import RowQueue
-from kosmmos.notifications.events import emit
+from kosmmos.lib.events import emit
 
 LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 6
