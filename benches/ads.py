@@ -15,7 +15,7 @@ Reported:
   figures changed between the first import and the re-import (a re-import that added);
 - ``spend_mismatch_kopecks``: |the P&L's imported VK Ads costs − the cabinets' own totals|;
 - ``segment_ids_exported``: VK ids in the remarketing lists made for a "bought" segment of S
-  buyers (files within the 20 MB limit);
+  buyers (files within the 20 MB limit; the real export job, ``audiences/exports.py``);
 - ``import_s``: the first import of all cabinets, wall time, the kill and the retries included.
 
 Default: 5 × 20 × 90, S = 100,000 (a few minutes here). The issue's size is
@@ -257,8 +257,9 @@ def reimport(_spec: dict[str, Any]) -> dict[str, str]:
 def report(spec: dict[str, Any]) -> dict[str, Any]:
     from django.db.models import Sum
 
-    from kosmmos.ads import exports
-    from kosmmos.ads.models import AudienceExport, Cabinet, DailyStat, ExportStatus
+    from kosmmos.ads.models import Cabinet, DailyStat
+    from kosmmos.audiences import exports
+    from kosmmos.audiences.models import AudienceExport, ExportStatus
     from kosmmos.links.models import CostEntry
 
     stat_rows = DailyStat.objects.count()

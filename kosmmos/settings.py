@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "kosmmos.competitors",
     "kosmmos.links",
     "kosmmos.ads",
+    "kosmmos.audiences",
     "kosmmos.api",
     "kosmmos.overview",
     "kosmmos.demo",

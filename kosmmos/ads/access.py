@@ -1,5 +1,5 @@
 """Access to a workspace's VK Ads: agency pages (a client user gets 404), writes for owners and
-managers; another organisation's cabinet or export is a 404."""
+managers; another organisation's cabinet is a 404."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import uuid
 from django.http import Http404, HttpRequest
 
 from kosmmos.accounts.models import Membership, Workspace
-from kosmmos.ads.models import AudienceExport, Cabinet
+from kosmmos.ads.models import Cabinet
 from kosmmos.links.access import get_money_workspace
 
 
@@ -25,11 +25,3 @@ def get_cabinet_for_user(request: HttpRequest, cabinet_id: uuid.UUID, *, write: 
     cabinet.workspace, _m = get_ads_workspace(request, cabinet.workspace_id, write=write)
     return cabinet
 
-
-def get_export_for_user(request: HttpRequest, export_id: uuid.UUID, *, write: bool = False
-                        ) -> AudienceExport:
-    export = AudienceExport.objects.select_related("cabinet").filter(pk=export_id).first()
-    if export is None:
-        raise Http404
-    get_ads_workspace(request, export.workspace_id, write=write)
-    return export

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kosmmos.accounts.models import User, Workspace
-from kosmmos.ads.models import Attempt, AudienceExport, Cabinet, CabinetStatus
+from kosmmos.ads.models import Attempt, Cabinet, CabinetStatus
 from kosmmos.connectors.base import AuthRevoked, ConnectorError
 from kosmmos.connectors.vkads.client import Token, VkAdsClient
 from kosmmos.lib.events import emit
@@ -57,28 +57,29 @@ def remember(cabinet: Cabinet, client: VkAdsClient) -> None:
 
 
 def call(cabinet: Cabinet, operation: str, work: Callable[[VkAdsClient], T], *,
-         export: AudienceExport | None = None, detail: str = "") -> T:
-    """Run ``work`` with the cabinet's client; one Attempt row whatever happens. Errors are
-    re-raised after the row and the health are written."""
+         ref: str = "", detail: str = "") -> T:
+    """Run ``work`` with the cabinet's client; one Attempt row whatever happens (``ref`` says
+    what it was for, e.g. an audience export). Errors are re-raised after the row and the
+    health are written."""
     client = client_for(cabinet)
     started, now = time.monotonic(), timezone.now()
     try:
         result = work(client)
     except ConnectorError as exc:
         remember(cabinet, client)
-        _record(cabinet, operation, now, started, export, detail, exc)
+        _record(cabinet, operation, now, started, ref, detail, exc)
         raise
     remember(cabinet, client)
-    _record(cabinet, operation, now, started, export, detail, None)
+    _record(cabinet, operation, now, started, ref, detail, None)
     return result
 
 
 def _record(cabinet: Cabinet, operation: str, now: datetime, started: float,
-            export: AudienceExport | None, detail: str, exc: ConnectorError | None) -> None:
+            ref: str, detail: str, exc: ConnectorError | None) -> None:
     code = exc.code if exc is not None and isinstance(exc.code, int) else None
     with transaction.atomic():
         Attempt.objects.create(
-            organisation_id=cabinet.organisation_id, cabinet=cabinet, export=export,
+            organisation_id=cabinet.organisation_id, cabinet=cabinet, ref=ref[:60],
             operation=operation, started_at=now,
             duration_ms=int((time.monotonic() - started) * 1000), ok=exc is None,
             status_code=code, error=exc.message[:2000] if exc is not None else "",

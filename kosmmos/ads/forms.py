@@ -1,13 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kosmmos.accounts.models import Workspace
-from kosmmos.ads.models import Cabinet, SegmentKind
 from kosmmos.lib import untrusted
 
 IDENT = r"^[A-Za-z0-9_.@-]+$"
@@ -45,18 +41,3 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(_("Choose at most 800 days, the start before the end."))
         return data
 
-
-class ExportForm(forms.Form):
-    cabinet = forms.ModelChoiceField(label=_("Cabinet"), queryset=Cabinet.objects.none())
-    kind = forms.ChoiceField(label=_("Segment"), choices=SegmentKind.choices)
-    refresh_days = forms.IntegerField(label=_("Refresh every, days (0: never)"), min_value=0,
-                                      max_value=90, initial=7)
-
-    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["cabinet"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = Cabinet.objects.filter(workspace=workspace)
-        only = list(field.queryset[:2])
-        if len(only) == 1:
-            field.initial = only[0].pk

@@ -1,4 +1,4 @@
-"""VK Ads per workspace: cabinets, their objects, daily statistics, audience exports, attempts.
+"""VK Ads per workspace: cabinets, their objects, daily statistics, attempts.
 
 - ``Cabinet``: the agency's client credentials and the client's cabinet id (encrypted at rest),
   its health (like a channel's) and its import job (the row says what is due: jobs/queue.py).
@@ -6,10 +6,8 @@
   link it was matched to (our short link or our UTM tags), so conversions attribute to the ad.
 - ``DailyStat``: one row per (cabinet, level, object, day), unique: a re-import of a day
   replaces it. Tenant first then day, as statistics are everywhere here.
-- ``AudienceExport``: one segment sent as remarketing lists (a job row; its list ids, size and
-  bytes are its log), refreshed on a schedule, deletable from the cabinet.
 - ``Attempt``: every call to the cabinet that can fail, with its error (retry buttons sit on the
-  rows that own them).
+  rows that own them); audience exports (kosmmos/audiences) log theirs here too, by ``ref``.
 """
 
 from __future__ import annotations
@@ -134,73 +132,12 @@ class DailyStat(models.Model):
         return f"{self.level} {self.external_id} {self.day}"
 
 
-class SegmentKind(models.TextChoices):
-    COMMENTED = "commented", _("Commented on the posts")
-    COMPLAINED = "complained", _("Complained (negative or possible complaint)")
-    MESSAGED = "messaged", _("Wrote a private message")
-    CLICKED = "clicked", _("Clicked a tracked link")
-    BOUGHT = "bought", _("Bought")
-
-
-class ExportStatus(models.TextChoices):
-    PENDING = "pending", pgettext_lazy("ads job", "Due")
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Sending")
-    DONE = "done", _("In the cabinet")
-    FAILED = "failed", _("Failed")
-    DELETED = "deleted", _("Deleted")
-
-
-class AudienceExport(models.Model):
-    """One segment as remarketing lists in one cabinet. ``list_ids`` are the cabinet's lists
-    (a segment over one file's limit is several); a refresh uploads a new export and deletes the
-    lists of the one it replaces."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    cabinet = models.ForeignKey(Cabinet, on_delete=models.CASCADE, related_name="exports")
-    kind = models.CharField(_("segment"), max_length=12, choices=SegmentKind.choices)
-    refresh_days = models.PositiveSmallIntegerField(_("refresh every, days"), default=7)
-    status = models.CharField(max_length=8, choices=ExportStatus.choices,
-                              default=ExportStatus.PENDING)
-    # What to do when the job runs: upload the segment, or delete its lists.
-    delete_requested = models.BooleanField(default=False)
-    replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="+")
-    list_ids = models.JSONField(default=list, blank=True)
-    size = models.PositiveIntegerField(default=0)
-    bytes = models.PositiveBigIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    refreshed = models.BooleanField(default=False)  # a successor was made for the schedule
-    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["organisation", "workspace", "created_at"],
-                                name="ads_export_tenant")]
-
-    def __str__(self) -> str:
-        return f"{self.kind} → {self.cabinet_id} ({self.status})"
-
-    def list_name(self, part: int, parts: int) -> str:
-        """Unique per export and part: the look-up key after an upload's unknown outcome."""
-        suffix = f" ({part}/{parts})" if parts > 1 else ""
-        return f"Kosmmos {self.kind} {str(self.pk)[:8]}{suffix}"
-
-
 class Attempt(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     cabinet = models.ForeignKey(Cabinet, on_delete=models.CASCADE, related_name="tries")
-    export = models.ForeignKey(AudienceExport, null=True, blank=True, on_delete=models.CASCADE,
-                               related_name="tries")
+    # What the call was for when a package above ads made it ("export:<uuid>" from audiences):
+    # every call to the cabinet stays in one log, and its owner finds its own.
+    ref = models.CharField(max_length=60, blank=True, db_index=True)
     operation = models.CharField(max_length=16)  # connect, import, upload, delete
     started_at = models.DateTimeField(default=timezone.now)
     duration_ms = models.PositiveIntegerField(default=0)

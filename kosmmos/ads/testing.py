@@ -1,11 +1,11 @@
-"""Builders for ads tests (ours, the isolation walk's and the browser test's)."""
+"""Builders for ads tests (ours, the isolation walk's, audiences' and the browser test's)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from kosmmos.accounts.models import Workspace
-from kosmmos.ads.models import AudienceExport, Cabinet, ExportStatus, JobStatus
+from kosmmos.ads.models import Cabinet, JobStatus
 
 
 def make_cabinet(workspace: Workspace, client_id: str = "cab-1", secret: str = "s3cret",  # noqa: S107 (the fake cabinet's)
@@ -18,14 +18,10 @@ def make_cabinet(workspace: Workspace, client_id: str = "cab-1", secret: str = "
     return cabinet
 
 
-def isolation_objects(workspace: Workspace) -> dict[str, Any]:
-    """A failed cabinet import and a failed export holding a list: every button shows."""
+def isolation_cabinet(workspace: Workspace) -> Cabinet:
+    """A cabinet whose import failed: every button shows."""
     cabinet = Cabinet.objects.filter(workspace=workspace, client_id="iso").first()
     if cabinet is None:
         cabinet = make_cabinet(workspace, "iso", status=JobStatus.FAILED,
                                last_error=f"{workspace.name} private error")
-    export = AudienceExport.objects.filter(cabinet=cabinet).first() or \
-        AudienceExport.objects.create(
-            organisation_id=workspace.organisation_id, workspace=workspace, cabinet=cabinet,
-            kind="complained", status=ExportStatus.FAILED, list_ids=["1"], size=3)
-    return {"cabinet": cabinet, "export": export}
+    return cabinet

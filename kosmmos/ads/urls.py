@@ -9,10 +9,7 @@ W = "workspaces/<uuid:workspace_id>/ads/"
 urlpatterns = [
     path(W, views.index, name="index"),
     path(W + "connect/", views.connect, name="connect"),
-    path(W + "exports/", views.export_create, name="export_create"),
     path("ads/cabinets/<uuid:cabinet_id>/import/", views.import_now, name="import_now"),
     path("ads/cabinets/<uuid:cabinet_id>/retry/", views.import_retry, name="import_retry"),
     path("ads/cabinets/<uuid:cabinet_id>/reconnect/", views.reconnect, name="reconnect"),
-    path("ads/exports/<uuid:audience_export_id>/delete/", views.export_delete, name="export_delete"),
-    path("ads/exports/<uuid:audience_export_id>/retry/", views.export_retry, name="export_retry"),
 ]

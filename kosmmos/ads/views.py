@@ -1,5 +1,6 @@
-"""The VK Ads page of a workspace: cabinets with their health, campaigns beside the plan,
-audience exports, and every call's attempt. Writes are POSTs from owners and managers."""
+"""The VK Ads page of a workspace: cabinets with their health, campaigns beside the plan and
+every call's attempt (audience exports have their own page, kosmmos/audiences, linked from
+here). Writes are POSTs from owners and managers."""
 
 from __future__ import annotations
 
@@ -15,21 +16,21 @@ from django.views.decorators.http import require_POST
 
 from kosmmos.accounts.access import current_user, member_required
 from kosmmos.accounts.models import Membership, Workspace
-from kosmmos.ads import cabinets, exports, imports, metrics
-from kosmmos.ads.access import get_ads_workspace, get_cabinet_for_user, get_export_for_user
-from kosmmos.ads.forms import CabinetForm, ExportForm, ImportForm, ReconnectForm
-from kosmmos.ads.models import Attempt, AudienceExport, Cabinet
+from kosmmos.ads import cabinets, imports, metrics
+from kosmmos.ads.access import get_ads_workspace, get_cabinet_for_user
+from kosmmos.ads.forms import CabinetForm, ImportForm, ReconnectForm
+from kosmmos.ads.models import Attempt, Cabinet
 from kosmmos.links import stats
 
 
 @member_required
 def index(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
     workspace, membership = get_ads_workspace(request, workspace_id)
-    return _render(request, workspace, membership, CabinetForm(), ExportForm(workspace=workspace))
+    return _render(request, workspace, membership, CabinetForm())
 
 
 def _render(request: HttpRequest, workspace: Workspace, membership: Membership,
-            form: CabinetForm, export_form: ExportForm, status: int = 200) -> HttpResponse:
+            form: CabinetForm, status: int = 200) -> HttpResponse:
     period = stats.Period.from_query(request.GET, workspace.organisation.timezone)
     end = period.bounds()[1].date() - timedelta(days=1)  # the last day of the last month
     rows = metrics.campaigns(workspace, period.start, end)
@@ -39,11 +40,9 @@ def _render(request: HttpRequest, workspace: Workspace, membership: Membership,
         "can_write": membership.is_staff_role, "is_agency": True,
         "cabinets": found, "rows": rows, "total": metrics.total(rows),
         "planned": metrics.planned(workspace),
-        "form": form, "export_form": export_form, "import_form": ImportForm(),
-        "exports": AudienceExport.objects.filter(workspace=workspace).select_related(
-            "cabinet")[:50],
+        "form": form, "import_form": ImportForm(),
         "attempts": Attempt.objects.filter(cabinet__workspace=workspace).select_related(
-            "cabinet", "export")[:30],
+            "cabinet")[:30],
         "heading": _("VK Ads"),
     }, status=status)
 
@@ -54,8 +53,7 @@ def connect(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
     workspace, membership = get_ads_workspace(request, workspace_id, write=True)
     form = CabinetForm(request.POST)
     if not form.is_valid():
-        return _render(request, workspace, membership, form, ExportForm(workspace=workspace),
-                       status=400)
+        return _render(request, workspace, membership, form, status=400)
     data = form.cleaned_data
     try:
         cabinet, error = cabinets.connect(
@@ -64,8 +62,7 @@ def connect(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
             sandbox=data["sandbox"], user=current_user(request))
     except IntegrityError:
         form.add_error("client_id", _("This cabinet is connected already."))
-        return _render(request, workspace, membership, form, ExportForm(workspace=workspace),
-                       status=400)
+        return _render(request, workspace, membership, form, status=400)
     if error:
         messages.error(request, _("The cabinet refused the credentials: %(error)s")
                        % {"error": error})
@@ -114,34 +111,3 @@ def import_retry(request: HttpRequest, cabinet_id: uuid.UUID) -> HttpResponse:
         messages.success(request, _("Import started."))
     return redirect("ads:index", workspace_id=cabinet.workspace_id)
 
-
-@member_required
-@require_POST
-def export_create(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
-    workspace, membership = get_ads_workspace(request, workspace_id, write=True)
-    form = ExportForm(request.POST, workspace=workspace)
-    if not form.is_valid():
-        return _render(request, workspace, membership, CabinetForm(), form, status=400)
-    exports.create_export(form.cleaned_data["cabinet"], form.cleaned_data["kind"],
-                          refresh_days=form.cleaned_data["refresh_days"],
-                          user=current_user(request))
-    messages.success(request, _("The segment is being exported."))
-    return redirect("ads:index", workspace_id=workspace.pk)
-
-
-@member_required
-@require_POST
-def export_delete(request: HttpRequest, audience_export_id: uuid.UUID) -> HttpResponse:
-    export = get_export_for_user(request, audience_export_id, write=True)
-    if exports.request_delete(export):
-        messages.success(request, _("The lists are being deleted from the cabinet."))
-    return redirect("ads:index", workspace_id=export.workspace_id)
-
-
-@member_required
-@require_POST
-def export_retry(request: HttpRequest, audience_export_id: uuid.UUID) -> HttpResponse:
-    export = get_export_for_user(request, audience_export_id, write=True)
-    if exports.retry(export):
-        messages.success(request, _("Export started again."))
-    return redirect("ads:index", workspace_id=export.workspace_id)

@@ -49,9 +49,9 @@ DISPATCHERS = [
     "kosmmos.backup.schedule:dispatch_due",
     "kosmmos.ads.imports:sweep_stuck",
     "kosmmos.ads.imports:dispatch_due",
-    "kosmmos.ads.exports:sweep_stuck",
-    "kosmmos.ads.exports:refresh_due",
-    "kosmmos.ads.exports:dispatch_due",
+    "kosmmos.audiences.exports:sweep_stuck",
+    "kosmmos.audiences.exports:refresh_due",
+    "kosmmos.audiences.exports:dispatch_due",
 ]
 
 

@@ -191,8 +191,8 @@ FILL: dict[str, Callable[[Target, str], str]] = {
     "network": lambda t, _: _inbox(t)["connection"].channel.network,
     "api_token_id": lambda t, _: str(_api_token(t).pk),
     "export_id": lambda t, _: str(_export(t).pk),
-    "cabinet_id": lambda t, _: str(_ads(t)["cabinet"].pk),
-    "audience_export_id": lambda t, _: str(_ads(t)["export"].pk),
+    "cabinet_id": lambda t, _: str(_audiences(t).cabinet_id),
+    "audience_export_id": lambda t, _: str(_audiences(t).pk),
     "unknown": lambda t, _: f"workspaces/{t.workspace.pk}/",  # the API's JSON 404 for other paths
 }
 
@@ -212,13 +212,14 @@ def _export(t: Target) -> Any:
     return t._export
 
 
-def _ads(t: Target) -> dict[str, Any]:
-    """VK Ads objects of the target workspace (issue 25), made on first use."""
-    from kosmmos.ads.testing import isolation_objects
+def _audiences(t: Target) -> Any:
+    """A failed audience export in a failed VK Ads cabinet of the target workspace (issue 25),
+    made on first use."""
+    from kosmmos.audiences.testing import isolation_export
 
-    if not hasattr(t, "_ads_objects"):
-        t._ads_objects = isolation_objects(t.workspace)
-    return t._ads_objects
+    if not hasattr(t, "_audience_export"):
+        t._audience_export = isolation_export(t.workspace)
+    return t._audience_export
 
 
 def _api_token(t: Target) -> Any:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from kosmmos.ads.models import AudienceExport, Cabinet, ExportStatus, JobStatus
+from kosmmos.ads.models import Cabinet, JobStatus
 from kosmmos.ads.testing import make_cabinet
 from kosmmos.ads.tests.conftest import Fake
 from kosmmos.conftest import World, client_for
@@ -50,18 +50,9 @@ def test_it_refuses_hostile_connect_forms_and_stores_nothing(world: World, data:
     assert response.status_code == 400 and not Cabinet.objects.exists()
 
 
-def test_it_refuses_hostile_exports_and_import_dates(world: World) -> None:
-    ws = world.alpha.client_workspace
-    cabinet = make_cabinet(ws)
-    other = make_cabinet(world.beta.client_workspace, "beta-cab")
+def test_it_refuses_hostile_import_dates(world: World) -> None:
+    cabinet = make_cabinet(world.alpha.client_workspace)
     browser = client_for(world.alpha.manager)
-    for data in ({"cabinet": other.pk, "kind": "complained", "refresh_days": 7},
-                 {"cabinet": cabinet.pk, "kind": "everyone", "refresh_days": 7},
-                 {"cabinet": cabinet.pk, "kind": "complained", "refresh_days": -1},
-                 {"cabinet": "not-a-uuid", "kind": "complained", "refresh_days": 7}):
-        response = browser.post(reverse("ads:export_create", args=[ws.pk]), data)
-        assert response.status_code == 400
-    assert not AudienceExport.objects.exists()
     response = browser.post(reverse("ads:import_now", args=[cabinet.pk]),
                             {"start": "2026-05-01", "end": "2020-01-01"})
     assert response.status_code == 302
@@ -72,21 +63,19 @@ def test_it_refuses_hostile_exports_and_import_dates(world: World) -> None:
 def test_it_keeps_ads_pages_from_clients_analysts_writing_and_outsiders(world: World) -> None:
     ws = world.alpha.client_workspace
     cabinet = make_cabinet(ws, status=JobStatus.FAILED)
-    export = AudienceExport.objects.create(organisation_id=ws.organisation_id, workspace=ws,
-                                           cabinet=cabinet, kind="bought",
-                                           status=ExportStatus.FAILED, list_ids=["5"])
     index = reverse("ads:index", args=[ws.pk])
     assert client_for(world.alpha.client).get(index).status_code == 404
     assert client_for(world.beta.owner).get(index).status_code == 404
-    assert client_for(world.alpha.analyst).get(index).status_code == 200
+    page = client_for(world.alpha.analyst).get(index)
+    assert page.status_code == 200
+    assert reverse("audiences:index", args=[ws.pk]) in page.content.decode()
     for url in (reverse("ads:import_retry", args=[cabinet.pk]),
-                reverse("ads:export_delete", args=[export.pk]),
-                reverse("ads:export_retry", args=[export.pk])):
+                reverse("ads:reconnect", args=[cabinet.pk]),
+                reverse("ads:import_now", args=[cabinet.pk])):
         assert client_for(world.beta.owner).post(url).status_code == 404
         assert client_for(world.alpha.analyst).post(url).status_code in (403, 404)
     cabinet.refresh_from_db()
-    export.refresh_from_db()
-    assert cabinet.status == JobStatus.FAILED and export.status == ExportStatus.FAILED
+    assert cabinet.status == JobStatus.FAILED
 
 
 def test_it_marks_manual_costs_and_keeps_imported_ones_from_deletion(world: World) -> None:

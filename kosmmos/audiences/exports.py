@@ -5,7 +5,8 @@ or, when a deletion was asked for, → deleted. An upload is cut into CSV files 
 limit (client.segment_files), one list each, named after the export and part: the list ids are
 stored as each is created, so a run that died part-way goes on from the next file, and a file
 whose upload outcome is unknown is looked up by its name before it is sent again (never two
-lists for one file). Each call is an ``Attempt`` row; failures keep a retry button.
+lists for one file). Each call is the cabinet's ``Attempt`` row (its ``ref`` names the export);
+failures keep a retry button.
 
 Refresh: when an export has been done ``refresh_days``, the ticker makes its successor (same
 cabinet and segment, ``replaces`` it); once the successor is in the cabinet, the old lists are
@@ -22,9 +23,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from kosmmos.accounts.models import User
-from kosmmos.ads import segments
 from kosmmos.ads.cabinets import call
-from kosmmos.ads.models import AudienceExport, Cabinet, ExportStatus
+from kosmmos.ads.models import Cabinet
+from kosmmos.audiences import segments
+from kosmmos.audiences.models import AudienceExport, ExportStatus
 from kosmmos.connectors.base import ConnectorError, RateLimited
 from kosmmos.connectors.vkads.client import VkAdsClient, segment_files
 from kosmmos.jobs.claims import claim_one
@@ -34,7 +36,7 @@ LEASE = timedelta(minutes=15)
 MAX_ATTEMPTS = 6
 
 queue = RowQueue(
-    model=AudienceExport, task="kosmmos.ads.tasks:run_export", running=ExportStatus.RUNNING,
+    model=AudienceExport, task="kosmmos.audiences.tasks:run_export", running=ExportStatus.RUNNING,
     batch=20, dead_worker_error="The worker stopped during the export; it goes on from the "
     "last list stored (a list in doubt is looked up by name first).",
 )
@@ -121,7 +123,7 @@ def _delete(export: AudienceExport) -> None:
         def drop(client: VkAdsClient, list_id: object = list_id) -> None:
             client.delete_list(str(list_id))
 
-        call(export.cabinet, "delete", drop, export=export, detail=f"list {list_id}")
+        call(export.cabinet, "delete", drop, ref=export.ref, detail=f"list {list_id}")
         remaining.remove(list_id)
         AudienceExport.objects.filter(pk=export.pk).update(list_ids=remaining)
 
@@ -144,7 +146,7 @@ def _upload(export: AudienceExport) -> None:
             return client.create_list(name, content)
 
         lines = content.count(b"\n") - 1
-        list_id = call(export.cabinet, "upload", send, export=export,
+        list_id = call(export.cabinet, "upload", send, ref=export.ref,
                        detail=f"{name}: {lines} ids, {len(content)} bytes")
         stored.append(list_id)
         AudienceExport.objects.filter(pk=export.pk).update(list_ids=stored)

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from django.db.models import Q, QuerySet
 
 from kosmmos.accounts.models import Workspace
-from kosmmos.ads.models import SegmentKind
+from kosmmos.audiences.models import SegmentKind
 from kosmmos.channels.models import Network
 from kosmmos.inbox.models import CONVERSATION_KINDS, MAYBE_COMPLAINT, Item, Kind, Sentiment
 from kosmmos.links.models import Conversion, ConversionKind
