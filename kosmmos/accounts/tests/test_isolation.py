@@ -191,6 +191,7 @@ FILL: dict[str, Callable[[Target, str], str]] = {
     "network": lambda t, _: _inbox(t)["connection"].channel.network,
     "api_token_id": lambda t, _: str(_api_token(t).pk),
     "export_id": lambda t, _: str(_export(t).pk),
+    "follow_id": lambda t, _: str(_follow(t).pk),
     "cabinet_id": lambda t, _: str(_audiences(t).cabinet_id),
     "audience_export_id": lambda t, _: str(_audiences(t).pk),
     "unknown": lambda t, _: f"workspaces/{t.workspace.pk}/",  # the API's JSON 404 for other paths
@@ -210,6 +211,20 @@ def _export(t: Target) -> Any:
         t._export = OrganisationExport.objects.create(
             organisation=t.workspace.organisation, status="done", path=str(path))
     return t._export
+
+
+def _follow(t: Target) -> Any:
+    """A failed competitor the target workspace follows (issue 17), made on first use."""
+    from kosmmos.competitors.models import Community, Follow
+
+    if not hasattr(t, "_follow"):
+        community, _ = Community.objects.get_or_create(
+            network="vk", handle=f"iso-{str(t.workspace.pk)[:8]}",
+            defaults={"status": "failed", "last_error": "private error"})
+        t._follow, _ = Follow.objects.get_or_create(
+            workspace=t.workspace, community=community,
+            defaults={"organisation": t.workspace.organisation})
+    return t._follow
 
 
 def _audiences(t: Target) -> Any:
