@@ -47,6 +47,9 @@ MATRIX: dict[str, tuple[int, int, int, int]] = {
     "listInbox": (200, 200, 200, 404),
     "listLinks": (200, 200, 200, 200),
     "getPnl": (200, 200, 200, 200),
+    "listCompetitors": (200, 200, 200, 404),
+    "listKeyMoves": (200, 200, 200, 404),
+    "listMentions": (200, 200, 200, 404),
 }
 
 
