@@ -48,10 +48,11 @@ lint: dev
 	$(BIN)/lint-imports --no-cache --no-logo pyproject.toml tools/import-cycles.toml
 	$(BIN)/mypy
 
-# The main pages at 1366, 1280 and 390 px in Russian and English, into test-artifacts/layouts/
+# The main pages and the first-hour journey at 1366, 1280 and 390 px in Russian and English, into
+# test-artifacts/layouts/ and test-artifacts/journey/
 # (the browser tests of #13; they fail on a page wider than the window or a console error).
 screenshots: dev
-	KOSMMOS_VAR=$$(mktemp -d) $(BIN)/python -m pytest tests/browser/test_layouts.py
+	KOSMMOS_VAR=$$(mktemp -d) $(BIN)/python -m pytest tests/browser/test_layouts.py tests/browser/test_journey.py
 
 # Refresh the Russian catalogue after changing user-facing strings, then translate and compile.
 messages: dev

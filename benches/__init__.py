@@ -20,5 +20,6 @@ BENCHES = {
     "proposal": "benches.proposal:run",
     "publish": "benches.publish:run",
     "redirect": "benches.redirect:run",
+    "reports": "benches.reports:run",
     "sentiment": "benches.sentiment:run",
 }

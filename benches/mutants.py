@@ -80,7 +80,7 @@ MUTANTS: list[Mutant] = [
     m("acc-require-role", ACC, "    if membership.role not in roles:\n        raise PermissionDenied",
       "    pass", (MIXED, WALK), "no role is ever refused"),
     m("acc-agency-client", ACC, "        if current_membership(request).role == Role.CLIENT:\n"
-      "            raise Http404", "        pass", (CLIENT_PAGES,),
+      "            raise PermissionDenied", "        pass", (CLIENT_PAGES,),
       "clients reach agency-only pages"),
     m("acc-workspace-visible", ACC,
       "    if not membership.visible_workspaces().filter(pk=workspace.pk).exists():\n        raise Http404",

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "kosmmos.audit",
     "kosmmos.backup",
     "kosmmos.privacy",
+    "kosmmos.reports",
 ]
 
 MIDDLEWARE = [
@@ -195,6 +196,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # How often each worker's ticker looks for due rows (emails, posts, syncs).
 KOSMMOS_TICK_SECONDS = float(env("KOSMMOS_TICK_SECONDS", "1.0"))
+# Client reports: how long a worker holds a report it renders before the sweep assumes it died,
+# and how long a queued report's message may wait before it is sent again (the bench shortens
+# both so a killed worker's reports come back within its run).
+REPORTS_LEASE_SECONDS = int(env("REPORTS_LEASE_SECONDS", "300"))
+REPORTS_REQUEUE_SECONDS = int(env("REPORTS_REQUEUE_SECONDS", "120"))
 
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

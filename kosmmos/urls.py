@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("kosmmos.competitors.urls")),
     path("", include("kosmmos.api.urls")),
     path("", include("kosmmos.privacy.urls")),
+    path("", include("kosmmos.reports.urls")),
     path("publishing/", include("kosmmos.publishing.urls")),
     path("outbox/", include("kosmmos.mail.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

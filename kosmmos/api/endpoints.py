@@ -8,9 +8,11 @@ status change — so the API enforces exactly what the pages enforce.
 
 
 import uuid
+from datetime import date, timedelta
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.pagination import paginate
@@ -18,7 +20,7 @@ from ninja.pagination import paginate
 from kosmmos.api import errors, schemas
 from kosmmos.api.access import post_for, visible_posts, workspace_for
 from kosmmos.api.errors import ApiError
-from kosmmos.api.idempotency import idempotent
+from kosmmos.api.idempotency import HEADER, MAX_KEY, idempotent
 from kosmmos.api.pagination import CursorPagination
 from kosmmos.api.security import READ, WRITE, caller
 from kosmmos.api.text import gettext_lazy
@@ -30,12 +32,17 @@ from kosmmos.content.validation import blocking, check_content
 from kosmmos.inbox.models import Item, Kind
 from kosmmos.links import stats
 from kosmmos.links.models import TrackedLink
+from kosmmos.reports import actions as reports
+from kosmmos.reports import pdf as report_pdf
+from kosmmos.reports.access import visible_reports
+from kosmmos.reports.dispatch import drafts as report_drafts
 
 router = Router(auth=READ)
 
 PATH_PARAMS = {
     "workspace_id": gettext_lazy("The workspace id (as in the workspace page's address)."),
     "post_id": gettext_lazy("The post id (as in the post page's address)."),
+    "report_id": gettext_lazy("The report id (as in the report page's address)."),
 }
 
 
@@ -281,3 +288,72 @@ def list_key_moves(request: HttpRequest, workspace_id: uuid.UUID) -> Any:
 def list_mentions(request: HttpRequest, workspace_id: uuid.UUID) -> Any:
     workspace = workspace_for(caller(request), workspace_id, agency=True)
     return Item.objects.filter(workspace=workspace, kind=Kind.MENTION, deleted_at__isnull=True)
+# --- Client reports -------------------------------------------------------------------------------
+
+
+@router.get("/reports", response=list[schemas.Report], operation_id="listReports",
+            url_name="listReports",
+            summary=gettext_lazy("Client reports (clients: the sent reports of their workspaces)"),
+            tags=["reports"])
+@paginate(CursorPagination, field="created_at",
+          prepare=lambda rows, **_params: [schemas.Report.of(r) for r in rows])
+def list_reports(request: HttpRequest) -> Any:
+    return visible_reports(caller(request).membership)
+
+
+def _report(request: HttpRequest, report_id: uuid.UUID) -> Any:
+    report = visible_reports(caller(request).membership).filter(pk=report_id).first()
+    if report is None:
+        raise errors.not_found()
+    return report
+
+
+@router.get("/reports/{uuid:report_id}", response=schemas.Report, operation_id="getReport",
+            url_name="getReport", summary=gettext_lazy("A client report with its figures"),
+            tags=["reports"])
+def get_report(request: HttpRequest, report_id: uuid.UUID) -> Any:
+    return schemas.Report.of(_report(request, report_id))
+
+
+PDF_ANSWER = {"responses": {"200": {"description": "PDF", "content": {
+    "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}}
+
+
+@router.get("/reports/{uuid:report_id}/pdf", operation_id="getReportPdf", url_name="getReportPdf",
+            summary=gettext_lazy("The report's PDF (its current version; a sent report's as sent)"),
+            tags=["reports"], openapi_extra=PDF_ANSWER)
+def get_report_pdf(request: HttpRequest, report_id: uuid.UUID) -> HttpResponse:
+    report = _report(request, report_id)
+    if report.version is None:
+        raise ApiError(404, "not_found", _("The report has no version yet."))
+    response = HttpResponse(report_pdf.pdf_for(report, report.version),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = \
+        f'attachment; filename="{report_pdf.filename(report, report.version)}"'
+    return response
+
+
+@router.post("/workspaces/{uuid:workspace_id}/reports",
+             response={200: schemas.Report, 201: schemas.Report}, auth=WRITE,
+             operation_id="draftReport", url_name="draftReport",
+             summary=gettext_lazy("Draft the workspace's report for a month (once per month: "
+                                  "an existing report is returned)"),
+             tags=["reports"])
+def draft_report(request: HttpRequest, workspace_id: uuid.UUID,
+                 body: schemas.ReportDraftIn | None = None) -> Any:
+    # Drafting is idempotent by itself (one report per month); a key is checked, not stored.
+    if len(request.headers.get(HEADER, "").strip()) > MAX_KEY:
+        raise errors.invalid_parameter(HEADER, _("The key is longer than 200 characters."))
+    if request.body.strip() and not request.body.lstrip().startswith(b"{"):
+        raise errors.invalid({"body": [_("Expected a JSON object.")]})
+    workspace = workspace_for(caller(request), workspace_id, agency=True)
+    today = timezone.localdate()
+    month = (body.month if body and body.month else None)
+    first = date.fromisoformat(f"{month}-01") if month else \
+        (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    report, created = reports.request_draft(workspace, first, last)
+    if created:
+        report_drafts.kick(report.pk)
+        report.refresh_from_db()
+    return (201 if created else 200), schemas.Report.of(report)

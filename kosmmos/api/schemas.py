@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -250,6 +250,28 @@ class Pnl(Schema):
                     for m in f.months])
 
 
+class Report(Schema):
+    id: uuid.UUID
+    workspace_id: uuid.UUID
+    period_from: date
+    period_to: date
+    status: str
+    version: int | None
+    sent_at: datetime | None
+    pdf_url: str | None = Field(description=gettext_lazy("The PDF through the API (a report with a version)."))
+    figures: dict[str, Any] | None = Field(description=gettext_lazy(
+        "The figures of the current version by section (a sent report's as sent)."))
+
+    @classmethod
+    def of(cls, report: Any) -> Report:
+        version = report.version
+        return cls(id=report.pk, workspace_id=report.workspace_id, period_from=report.period_start,
+                   period_to=report.period_end, status=report.status,
+                   version=version.number if version else None, sent_at=report.sent_at,
+                   pdf_url=f"/api/v1/reports/{report.pk}/pdf" if version else None,
+                   figures=version.figures if version else None)
+
+
 # --- Query parameters ---------------------------------------------------------------------------
 
 
@@ -362,6 +384,11 @@ class Months(Schema):
 
 
 # --- Bodies -------------------------------------------------------------------------------------
+
+
+class ReportDraftIn(Schema):
+    month: Month = Field(default=None, description=gettext_lazy(
+        "The month to report on, YYYY-MM (default: last month)."))
 
 
 MAX_UTC_OFFSET = timedelta(hours=14)

@@ -33,10 +33,12 @@ FLAGGED_NETWORKS = frozenset({Network.INSTAGRAM, Network.FACEBOOK})
 
 
 class Goal(models.TextChoices):
+    # The seed's two overall aims come first: selling and making the brand known.
+    SALES = "sales", _("Sales")
     TRAFFIC = "traffic", _("Traffic to the website")
     PROMOTIONS = "promotions", _("Promotion of discounts and new products")
     SEARCH = "search", _("Visibility in search engines")
-    REACH = "reach", _("Reach and brand awareness")
+    REACH = "reach", _("Brand popularity: reach and awareness")
     VALUES = "values", _("Company values")
     REPUTATION = "reputation", _("Image and reputation")
     NEGATIVE = "negative", _("Handling negative reviews")

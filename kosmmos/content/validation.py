@@ -30,6 +30,8 @@ def limits_for(network: str) -> Limits:
 
 
 def network_name(network: str) -> str:
+    if network == "sandbox":  # ours, so it has a Russian name; the networks keep their own
+        return _("Sandbox")
     return NETWORK_NAMES.get(network, network)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 import zoneinfo
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -110,6 +110,8 @@ def _calendar_context(request: HttpRequest, membership: Membership, workspaces: 
         "statuses": PostStatus.choices,
         "can_edit": membership.is_staff_role, "is_client": membership.role == Role.CLIENT,
         "failed_count": failed_count,
+        # The networks on the cards shown, for the badges' legend.
+        "legend": sorted({n for p in dated + undated for n in p.networks}),  # type: ignore[attr-defined]  # set by calendar.annotate
         "weekdays": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
     }
 
@@ -262,7 +264,15 @@ def post_detail(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
     # The Bot API deletes only messages under 48 hours old: say so before a delete is asked.
     undeletable = [t.channel.name for t in targets
                    if t.status == TargetStatus.PUBLISHED and past_delete_window(t)]
+    # The channels card refreshes itself while a post is on its way: sending, or due within
+    # ten minutes (a post scheduled for next week does not poll).
+    soon = timezone.now() + timedelta(minutes=10)
+    in_flight = any(t.status in {TargetStatus.QUEUED, TargetStatus.PUBLISHING,
+                                 TargetStatus.RECONCILING}
+                    or (t.status == TargetStatus.SCHEDULED and t.publish_at and t.publish_at < soon)
+                    for t in targets)
     return render(request, "content/post_detail.html", {
+        "in_flight": in_flight,
         "post": post, "workspace": post.workspace, "previews": previews(draft, media, problems),
         "problems": [p for p in problems if p.blocking],
         "targets": targets, "undeletable": undeletable,

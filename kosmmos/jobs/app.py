@@ -24,6 +24,7 @@ app.conf.imports = [
     "kosmmos.privacy.tasks",
     "kosmmos.proposals.tasks",
     "kosmmos.publishing.tasks",
+    "kosmmos.reports.tasks",
 ]
 
 

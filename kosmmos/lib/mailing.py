@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 
 KIND_HEADER = "X-Kosmmos-Kind"
 ORGANISATION_HEADER = "X-Kosmmos-Organisation"
@@ -18,11 +18,19 @@ ORGANISATION_HEADER = "X-Kosmmos-Organisation"
 
 def send_email(
     *, to: Sequence[str], subject: str, body: str, kind: str, organisation_id: object = None,
-    reply_to: Sequence[str] = (),
+    reply_to: Sequence[str] = (), from_email: str | None = None, html_body: str = "",
+    attachments: Sequence[tuple[str, bytes, str]] = (),
 ) -> None:
-    """Hand one plain-text email to Django's mail API."""
+    """Hand one email to Django's mail API: plain text, optionally an HTML alternative, files
+    as (filename, content, MIME type) and a sender of its own (a white-label sender name)."""
     headers = {KIND_HEADER: kind}
     if organisation_id is not None:
         headers[ORGANISATION_HEADER] = str(organisation_id)
-    EmailMessage(subject=subject, body=body, to=list(to), reply_to=list(reply_to),
-                 headers=headers).send()
+    message = EmailMultiAlternatives(subject=subject, body=body, to=list(to),
+                                     reply_to=list(reply_to), headers=headers,
+                                     from_email=from_email)
+    if html_body:
+        message.attach_alternative(html_body, "text/html")
+    for filename, content, mimetype in attachments:
+        message.attach(filename, content, mimetype)
+    message.send()

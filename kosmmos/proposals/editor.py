@@ -24,6 +24,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from kosmmos.briefs.choices import FLAGGED_NETWORKS, Network, Niche
 from kosmmos.proposals.actions import Edits
@@ -33,6 +34,20 @@ from kosmmos.proposals.planning import Activity, Benchmarks, BriefInput, Overrid
 from kosmmos.proposals.planning.validation import MAX_PERIOD_MONTHS
 
 BENCHMARK_FIELDS = ("cpm", "ctr", "cpc", "cost_per_subscriber", "click_to_lead", "retention")
+# The editor's column headers: the field, a label a manager reads, and a hint on hover (the same
+# words as the benchmark table in Settings).
+BENCHMARK_COLUMNS = (
+    ("cpm", "CPM, ₽", gettext_lazy("RUB per 1000 impressions")),
+    ("ctr", "CTR", gettext_lazy("clicks per impression: 0.01 is one in a hundred")),
+    ("cpc", "CPC, ₽", gettext_lazy("RUB per click")),
+    ("cost_per_subscriber", gettext_lazy("Per subscriber, ₽"),
+     gettext_lazy("RUB per subscriber bought")),
+    ("click_to_lead", gettext_lazy("Click to lead"),
+     gettext_lazy("share of clicks that become leads, 0.02 = 2%")),
+    ("retention", pgettext_lazy("subscribers", "Retention"),
+     gettext_lazy("share of the subscribers bought still there a month later")),
+)
+assert tuple(c[0] for c in BENCHMARK_COLUMNS) == BENCHMARK_FIELDS
 HUNDRED = Decimal(100)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 

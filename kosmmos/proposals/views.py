@@ -148,7 +148,7 @@ def proposal_edit(request: HttpRequest, proposal_id: uuid.UUID) -> HttpResponse:
     context = {
         "proposal": proposal, "form": form, "blocks": editor.rows(form, table,
                                                                   current.inputs.networks),
-        "languages": actions.Language.choices, "benchmark_fields": editor.BENCHMARK_FIELDS,
+        "languages": actions.Language.choices, "benchmark_columns": editor.BENCHMARK_COLUMNS,
         "niches": Niche.choices,
     }
     template = "proposals/_editor.html" if is_htmx(request) else "proposals/edit.html"

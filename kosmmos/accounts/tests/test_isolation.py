@@ -142,6 +142,8 @@ def _content(t: Target) -> dict[str, Any]:
 def _token(t: Target, route: str) -> str:
     if route.startswith("proposals:"):
         return str(t.proposal().token)
+    if route.startswith("reports:"):
+        return _report(t).token
     # Invitation links; on the password-reset page it is a wrong token for a real user.
     return t.invitation.token
 
@@ -191,6 +193,7 @@ FILL: dict[str, Callable[[Target, str], str]] = {
     "network": lambda t, _: _inbox(t)["connection"].channel.network,
     "api_token_id": lambda t, _: str(_api_token(t).pk),
     "export_id": lambda t, _: str(_export(t).pk),
+    "report_id": lambda t, _: str(_report(t).pk),
     "follow_id": lambda t, _: str(_follow(t).pk),
     "cabinet_id": lambda t, _: str(_audiences(t).cabinet_id),
     "audience_export_id": lambda t, _: str(_audiences(t).pk),
@@ -211,6 +214,23 @@ def _export(t: Target) -> Any:
         t._export = OrganisationExport.objects.create(
             organisation=t.workspace.organisation, status="done", path=str(path))
     return t._export
+
+
+def _report(t: Target) -> Any:
+    """A sent report of the target workspace (reports issue), made on first use; its emailed
+    link has expired, so the public pages must answer without showing it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kosmmos.reports.models import Report
+    from kosmmos.reports.testing import make_sent_report
+
+    if not hasattr(t, "_report"):
+        t._report = make_sent_report(t.workspace)
+        Report.objects.filter(pk=t._report.pk).update(
+            token_expires_at=timezone.now() - timedelta(minutes=1))
+    return t._report
 
 
 def _follow(t: Target) -> Any:
@@ -266,6 +286,8 @@ PUBLIC = CORE_PUBLIC | {
     # Network webhooks (VK Callback API, Telegram): filled with a real channel's code, they must
     # refuse the walk's unsigned POSTs (no secret) and change nothing; inbox tests cover them.
     "inbox:webhook",
+    # The report's emailed link: filled with an expired one, so nothing may show.
+    "reports:public", "reports:public_pdf",
 }
 # Holding the token is the permission: a POST accepts the invitation or the proposal (as
 # designed), so only GET is tried here; the apps' own tests cover accepting, expired and used

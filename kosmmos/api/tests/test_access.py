@@ -12,6 +12,7 @@ from kosmmos.api.tests.conftest import Api, api_as, operations, token_for
 from kosmmos.conftest import Tenant, World
 from kosmmos.content.models import Post
 from kosmmos.inbox.testing import make_channel, make_item
+from kosmmos.reports.testing import make_sent_report
 
 
 def _objects(tenant: Tenant, workspace: Any) -> dict[str, str]:
@@ -21,7 +22,8 @@ def _objects(tenant: Tenant, workspace: Any) -> dict[str, str]:
     make_item(channel, f"{workspace.name} private complaint")
     post = Post.objects.create(organisation=tenant.org, workspace=workspace, status="in_review",
                                text=f"{workspace.name} post text")
-    return {"workspace_id": str(workspace.pk), "post_id": str(post.pk)}
+    report = make_sent_report(workspace)
+    return {"workspace_id": str(workspace.pk), "post_id": str(post.pk), "report_id": str(report.pk)}
 
 
 def _url(path: str, ids: dict[str, str]) -> str:
@@ -47,6 +49,10 @@ MATRIX: dict[str, tuple[int, int, int, int]] = {
     "listInbox": (200, 200, 200, 404),
     "listLinks": (200, 200, 200, 200),
     "getPnl": (200, 200, 200, 200),
+    "listReports": (200, 200, 200, 200),
+    "getReport": (200, 200, 200, 200),
+    "getReportPdf": (200, 200, 200, 200),
+    "draftReport": (201, 200, 403, 403),  # last month's report: made once, then returned
     "listCompetitors": (200, 200, 200, 404),
     "listKeyMoves": (200, 200, 200, 404),
     "listMentions": (200, 200, 200, 404),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from kosmmos.content.validation import network_name
+
 register = template.Library()
 
 STATUS_CLASS = {
@@ -31,3 +33,9 @@ def target_class(status: str) -> str:
 @register.filter
 def network_short(network: str) -> str:
     return NETWORK_SHORT.get(network, network[:2].upper())
+
+
+@register.filter
+def network_title(network: str) -> str:
+    """The network's name for a badge's tooltip and the legend («Песочница» for SB)."""
+    return network_name(network)

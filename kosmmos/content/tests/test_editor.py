@@ -143,3 +143,18 @@ def test_it_refuses_to_send_an_old_ad_post_without_erid_for_review(plan: Plan) -
     client_for(plan.world.alpha.manager, **EN).post(f"/content/posts/{post.pk}/review/")
     post.refresh_from_db()
     assert post.status == PostStatus.DRAFT
+
+
+def test_it_refreshes_the_channels_card_while_a_post_is_due_and_not_after(plan: Plan) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    post = make_post(plan.workspace, channels=[plan.vk], text="Скоро")
+    target = post.targets.get()
+    browser = client_for(plan.world.alpha.manager, **EN)
+    PostTarget.objects.filter(pk=target.pk).update(
+        status=TargetStatus.SCHEDULED, publish_at=timezone.now() + timedelta(minutes=2))
+    assert 'hx-select="#post-channels"' in browser.get(f"/content/posts/{post.pk}/").content.decode()
+    PostTarget.objects.filter(pk=target.pk).update(publish_at=timezone.now() + timedelta(days=3))
+    assert "hx-select" not in browser.get(f"/content/posts/{post.pk}/").content.decode()

@@ -146,7 +146,8 @@ def test_it_puts_its_published_posts_on_the_sandbox_with_their_comments(settings
     assert any("до сих пор не отправили" in t for t in texts)
     assert any("Сколько стоит" in t for t in texts)
     assert any("Спасибо" in t for t in texts)
-    assert "Сколько идёт доставка в Казань?" not in texts  # arrives ten minutes later
+    assert "Сколько идёт доставка в Казань?" in texts  # ten minutes old: inside the target
+    assert "А есть тонер побольше, на 300 мл?" not in texts  # arrives twenty minutes later
     assert Post.objects.filter(status=PostStatus.PUBLISHED).count() == len(HISTORY)
 
 
@@ -242,3 +243,32 @@ def test_it_seeds_three_competitors_per_client_with_history_and_one_key_move(db:
     assert rival.posts.count() > 30 and rival.counts.count() > 30
     assert KeyMove.objects.filter(community=rival, kind="promo").exists()
     assert Event.objects.filter(kind="competitors.key_move").exists()
+
+
+# --- the story the comments tell --------------------------------------------------------------
+
+
+def test_it_spreads_the_waiting_comments_between_fresh_overdue_and_still_to_come() -> None:
+    from kosmmos.demo.agency import ANSWERS
+    from kosmmos.inbox.models import DEFAULT_SLA_MINUTES
+
+    ages = [hours * 60 - minutes for _ws, hours, title, _t, _tags, comments in HISTORY
+            for n, (minutes, _a, _text) in enumerate(comments)
+            if n not in {i for _m, i, _b in ANSWERS.get(title, ())}]
+    fresh = [a for a in ages if 0 <= a < DEFAULT_SLA_MINUTES]
+    assert len(fresh) >= 2  # at `make run` some still wait inside the target
+    assert len([a for a in ages if a >= DEFAULT_SLA_MINUTES]) >= 5  # some overdue
+    assert any(-DEFAULT_SLA_MINUTES < a < 0 for a in ages)  # and some arrive in the first hour
+
+
+def test_it_flags_no_clearly_happy_demo_comment_as_a_possible_complaint() -> None:
+    from kosmmos.demo.agency import OUTSIDE
+    from kosmmos.inbox.models import POSSIBLE_COMPLAINT
+    from kosmmos.inbox.sentiment import classify
+
+    texts = [c[2] for h in HISTORY for c in h[5]] + [c[2] for c in OUTSIDE[3]]
+    happy = [t for t in texts if "спасибо" in t.lower() or t.startswith("Ура")]
+    assert "Ура, ждала его! Уже заказала 😍" in happy
+    for text, found in zip(happy, classify(happy), strict=True):
+        assert found.label == "positive", text
+        assert found.scores["negative"] < POSSIBLE_COMPLAINT, text

@@ -6,16 +6,23 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.formats import get_format
+from django.utils.translation import pgettext
+
 
 def short(value: float) -> str:
-    """Axis labels: 1500 → 1.5k, 2000000 → 2M, −50000 → −50k (language-neutral)."""
+    """Axis labels in the page's language: 1500 → "1,5 тыс.", 2000000 → "2 млн" on a Russian
+    page, "1.5k" and "2M" on an English one; −50000 → "−50 тыс." / "−50k"."""
     sign = "−" if value < 0 else ""
     value = abs(value)
     if value >= 1_000_000:
-        return f"{sign}{value / 1_000_000:.3g}M"
-    if value >= 1000:
-        return f"{sign}{value / 1000:.3g}k"
-    return f"{sign}{value:.3g}"
+        number, unit = value / 1_000_000, pgettext("chart axis, millions", "M")
+    elif value >= 1000:
+        number, unit = value / 1000, pgettext("chart axis, thousands", "k")
+    else:
+        number, unit = value, ""
+    text = f"{number:.3g}".replace(".", str(get_format("DECIMAL_SEPARATOR")))
+    return f"{sign}{text}{unit}"
 
 
 def percent(value: float) -> str:

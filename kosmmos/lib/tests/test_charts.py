@@ -5,6 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
+from django.utils import translation
+
 from kosmmos.lib import charts
 from kosmmos.lib.charts import Axis, count_axis, short, signed_axis
 
@@ -40,6 +42,7 @@ def test_it_puts_whole_numbers_on_count_axes() -> None:
         assert axis.high >= peak and axis.high == 4 * axis.step and isinstance(axis.step, int)
 
 
+@translation.override("en")
 def test_it_puts_zero_on_a_tick_of_a_signed_axis() -> None:
     axis = signed_axis(-40_000, 1_234_567)
     assert axis == Axis(1_250_000, 250_000, -250_000)
@@ -47,6 +50,13 @@ def test_it_puts_zero_on_a_tick_of_a_signed_axis() -> None:
     assert signed_axis(0, 0) == Axis(1, 1, 0)
 
 
+@translation.override("en")
 def test_it_shortens_axis_numbers() -> None:
     assert [short(v) for v in (0, 37.5, 1500, 2_000_000, -50_000)] == [
         "0", "37.5", "1.5k", "2M", "−50k"]
+
+
+@translation.override("ru")
+def test_it_shortens_axis_numbers_the_russian_way_on_a_russian_page() -> None:
+    assert [short(v) for v in (0, 37.5, 1500, 200_000, 2_000_000, -50_000)] == [
+        "0", "37,5", "1,5\u00a0тыс.", "200\u00a0тыс.", "2\u00a0млн", "−50\u00a0тыс."]

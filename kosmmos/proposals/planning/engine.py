@@ -166,8 +166,8 @@ def _check_budget(
                 "A budget of %(budget)s RUB a month is below the %(minimum)s RUB the chosen "
                 "networks and activities need."
             ),
-            budget=str(budget),
-            minimum=str(minimum),
+            budget=budget,
+            minimum=minimum,
             per_network={net: str(value) for net, value in per_network.items()},
         )
     return minimum

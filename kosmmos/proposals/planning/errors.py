@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.utils.functional import Promise
+
+from kosmmos.lib.money import format_amount
 
 
 class PlanError(ValueError):
@@ -23,7 +26,12 @@ class PlanError(ValueError):
 
     @property
     def message(self) -> str:
-        return str(self.template) % self.params if self.params else str(self.template)
+        if not self.params:
+            return str(self.template)
+        # Amounts (Decimal params) read like every money figure: '47 000', not '47000.00'.
+        shown = {k: format_amount(v) if isinstance(v, Decimal) else v
+                 for k, v in self.params.items()}
+        return str(self.template) % shown
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"

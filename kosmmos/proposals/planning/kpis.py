@@ -12,6 +12,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kosmmos.lib.money import format_amount
 from kosmmos.proposals.planning.forecast import period_figures
 from kosmmos.proposals.planning.model import Figures, KpiMetric, KpiTarget, MonthForecast, Note
 
@@ -305,7 +306,8 @@ def _beyond_forecast(wish: Wish, wanted: Decimal, target: Decimal, unit: str) ->
             gettext(
                 "The client wants %(metric)s of %(requested)s RUB; the forecast is %(forecast)s RUB."
             )
-            % params
+            % {**params, "requested": format_amount(wish.requested or wanted),
+                 "forecast": format_amount(target)}
         )
         return Note("kpi_cost_below_forecast", text, params)
     if unit == "count" and wanted > target:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 from django.utils.functional import Promise
@@ -20,6 +20,7 @@ NETWORK_ORDER = {code: index for index, code in enumerate(Network.values)}
 # What always runs where we keep a community, and what each goal adds (relative weights).
 BASE_ACTIVITIES: dict[str, int] = {Activity.DESIGN: 1, Activity.CONTENT: 2, Activity.MODERATION: 1}
 GOAL_ACTIVITIES: dict[str, dict[str, int]] = {
+    Goal.SALES: {Activity.TARGETED_ADS: 4, Activity.SEEDING: 2, Activity.CONTESTS: 1},
     Goal.TRAFFIC: {Activity.TARGETED_ADS: 4, Activity.SEEDING: 2, Activity.CONTENT: 1},
     Goal.PROMOTIONS: {Activity.TARGETED_ADS: 3, Activity.CONTESTS: 2, Activity.SEEDING: 2},
     Goal.SEARCH: {Activity.CONTENT: 3},
@@ -58,7 +59,7 @@ def ordered(codes: Sequence[str]) -> tuple[str, ...]:
 def network_weight(table: Benchmarks, network: str, goals: Sequence[str]) -> Fraction:
     """Base weight times how well the network serves the goals (so a zero fit still counts)."""
     profile = table.networks[network]
-    fit = sum(profile.goal_fit.get(goal, 0) for goal in goals)
+    fit = sum(_fit(profile.goal_fit, goal) for goal in goals)
     return Fraction(profile.weight) * (1 + fit)
 
 
@@ -76,6 +77,14 @@ def default_activities(table: Benchmarks, network: str, goals: Sequence[str]) ->
     return chosen
 
 
+# A goal the benchmark table has no fit figures for is judged as the goal it buys like.
+FIT_AS: dict[str, str] = {Goal.SALES: Goal.TRAFFIC}
+
+
+def _fit(fit: Mapping[str, int], goal: str) -> int:
+    return fit.get(goal, fit.get(FIT_AS.get(goal, goal), 0))
+
+
 def reasons(
     table: Benchmarks, network: str, goals: Sequence[str], place: Place, requested: bool
 ) -> tuple[Note, ...]:
@@ -84,16 +93,15 @@ def reasons(
     if requested:
         notes.append(Note("requested", gettext("The client asked for this network.")))
     fit = table.networks[network].goal_fit
-    good = [goal for goal in goals if fit.get(goal, 0) >= 2]
-    for goal in good:
-        label = str(Goal(goal).label)
-        notes.append(
-            Note(
-                "goal_fit",
-                gettext("Works for the goal: %(goal)s.") % {"goal": label},
-                {"goal": goal},
-            )
-        )
+    good = [goal for goal in goals if _fit(fit, goal) >= 2]
+    if len(good) == 1:
+        label = str(Goal(good[0]).label)
+        notes.append(Note("goal_fit", gettext("Works for the goal: %(goal)s.") % {"goal": label},
+                          {"goal": good[0]}))
+    elif good:  # one line for all of them, not one "works for the goal" line per goal
+        labels = "; ".join(str(Goal(goal).label).lower() for goal in good)
+        notes.append(Note("goal_fit", gettext("Works for the goals: %(goals)s.") % {
+            "goals": labels}, {"goals": good}))
     if goals and not good and requested:
         notes.append(
             Note(

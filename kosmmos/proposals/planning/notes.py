@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.utils.translation import gettext
 
 from kosmmos.briefs.choices import EXTREMIST_NOTE, FLAGGED_NETWORKS, Network, Niche, ProductType
+from kosmmos.lib.money import format_amount
 from kosmmos.proposals.planning.benchmarks import Benchmarks, FunnelRates
 from kosmmos.proposals.planning.geo import Place
 from kosmmos.proposals.planning.model import (
@@ -197,7 +198,7 @@ def risks(
                 gettext(
                     "The budget is close to the %(minimum)s RUB minimum; there is little room to test."
                 )
-                % params,
+                % {"minimum": format_amount(minimum)},
                 params,
             )
         )
@@ -209,7 +210,8 @@ def risks(
                 "amount": str(item.amount),
                 "minimum": str(item.minimum),
             }
-            shown = {**params, "network": str(Network(item.network).label), "activity": item.label}
+            shown = {**params, "network": str(Network(item.network).label), "activity": item.label,
+                     "amount": format_amount(item.amount), "minimum": format_amount(item.minimum)}
             notes.append(
                 Note(
                     "below_minimum",
@@ -293,7 +295,8 @@ def first_payments(table: Benchmarks, activities: Sequence[ActivityPlan]) -> lis
             "RUB, more than the plan's %(amount)s RUB a month; the first month needs the larger "
             "payment, the rest carries over."
         )
-        notes.append(Note("first_payment", text % params, params))
+        shown = {**params, "first": format_amount(row.first_payment), "amount": format_amount(item.amount)}
+        notes.append(Note("first_payment", text % shown, params))
     return notes
 
 

@@ -17,7 +17,7 @@ from kosmmos.proposals.planning.errors import PlanError
 from kosmmos.proposals.planning.model import Activity
 
 # Goals that want people on the client's site, and goals that want a community.
-CLICK_GOALS = frozenset({Goal.TRAFFIC, Goal.PROMOTIONS, Goal.RECRUITING, Goal.SEARCH})
+CLICK_GOALS = frozenset({Goal.SALES, Goal.TRAFFIC, Goal.PROMOTIONS, Goal.RECRUITING, Goal.SEARCH})
 SUBSCRIBER_GOALS = frozenset(
     {Goal.REACH, Goal.VALUES, Goal.REPUTATION, Goal.CROSS_MARKETING, Goal.COMPETITORS}
 )

@@ -92,7 +92,7 @@ def test_it_keeps_everything_typed_and_shows_the_planners_error(
     assert response.status_code == 400
     body = response.content.decode()
     errors = body.split('id="editor-errors"')[1].split("</div>")[0]
-    assert "9000" in errors and "111000" in errors  # PlanError budget_too_small, its figures
+    assert "9\u202f000" in errors and "111\u202f000" in errors  # budget_too_small, grouped
     assert 'value="9000"' in body
     assert 'value="777"' in body and 'value="3"' in body
     assert '<option value="en" selected>' in body

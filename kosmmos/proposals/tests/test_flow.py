@@ -76,7 +76,7 @@ def test_it_leaves_a_draft_with_the_planner_error_when_the_budget_is_too_small(
     dispatch_due()
     proposal = Proposal.objects.get(lead=lead)
     assert proposal.status == ProposalStatus.DRAFT  # nothing to send
-    assert "5000" in proposal.plan_error
+    assert "5\u202f000" in proposal.plan_error
     assert not proposal.versions.exists()
     assert DraftJob.objects.get(lead=lead).status == JobStatus.DONE
 

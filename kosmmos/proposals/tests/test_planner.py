@@ -27,6 +27,7 @@ from kosmmos.briefs.choices import (
     Network,
     ProductType,
 )
+from kosmmos.lib.money import format_amount
 from kosmmos.proposals.planning import (
     Benchmarks,
     BriefInput,
@@ -172,7 +173,7 @@ def test_it_names_the_minimum_budget_that_works() -> None:
         plan(make_brief(budget_per_month=Decimal("1000")), TABLE)
     minimum = Decimal(caught.value.params["minimum"])
     assert set(caught.value.params["per_network"]) == {"vk", "telegram"}
-    assert f"{minimum}" in caught.value.message
+    assert format_amount(minimum) in caught.value.message  # '111 000', as money reads
     plan(make_brief(budget_per_month=minimum), TABLE)
     with pytest.raises(PlanError):
         plan(make_brief(budget_per_month=minimum - Decimal("0.01")), TABLE)
@@ -406,3 +407,22 @@ def test_it_rounds_with_the_largest_remainder() -> None:
         rounded = largest_remainder(total, ideal)
         assert sum(rounded) == total
         assert all(abs(r - i) < 1 for r, i in zip(rounded, ideal, strict=True))
+
+
+def test_it_names_all_the_goals_a_network_fits_in_one_line() -> None:
+    result = plan(make_brief(networks=("vk",), goals=("sales", "traffic", "reach"),
+                             budget_per_month=200000), TABLE)
+    fits = [note for note in result.networks[0].reasons if note.code == "goal_fit"]
+    assert len(fits) == 1, [n.text for n in fits]
+    assert "sales" in fits[0].params["goals"]  # judged as traffic: it buys clicks
+
+
+def test_it_writes_money_in_the_notes_grouped_without_kopecks() -> None:
+    assert format_amount(Decimal("131000.00")) == "131\u202f000"
+    assert format_amount(Decimal("1250.5")) == "1\u202f250,50"
+    with pytest.raises(PlanError) as small:
+        plan(make_brief(networks=("vk",), goals=("traffic",), budget_per_month=3000), TABLE)
+    assert not re.search(r"\d{4,}", small.value.message), small.value.message
+    result = plan(make_brief(networks=("vk",), goals=("traffic",), budget_per_month=60000), TABLE)
+    texts = " ".join(n.text for n in (*result.risks, *result.assumptions))
+    assert not re.search(r"\d{4,}\.\d\d\b(?!\.)", texts.replace("2025.12", "")), texts
