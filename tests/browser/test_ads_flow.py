@@ -1,5 +1,6 @@
 """VK Ads in a real Chromium, in Russian then English: connect the sandbox's fake cabinet, see
-its spend in the P&L, export the "complained" segment and find it in the fake cabinet."""
+its spend in the P&L, export the "complained" segment from the audiences page and find it in the
+fake cabinet, then delete it from there."""
 
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ def test_connect_spend_in_the_pnl_and_export_complaints(page, kosmmos_instance: 
     out = kosmmos_instance.kosmmos("shell", "--no-imports", "-c", SETUP.format(a=tag))
     workspace = re.search(r"^WORKSPACE=(\S+)$", out, re.MULTILINE).group(1)
     ads = f"{base}/workspaces/{workspace}/ads/"
+    audiences = f"{base}/workspaces/{workspace}/audiences/"
     sign_in(page, base, "demo@kosmmos.local")
 
     # Russian first: connect the fake cabinet (the sandbox's rehearsal secret).
@@ -73,13 +75,18 @@ def test_connect_spend_in_the_pnl_and_export_complaints(page, kosmmos_instance: 
     costs = page.locator("table tbody tr td:nth-child(5)").all_inner_texts()
     assert any(re.search(r"[1-9]", cell) for cell in costs), costs  # the demo client had none
 
-    # Export the complaints; the list appears in the fake cabinet with this client's 3 people.
+    # Export the complaints from the audiences page (the VK Ads page links to it); the list
+    # appears in the fake cabinet with this client's 3 people.
     page.goto(ads)
+    with page.expect_navigation():
+        page.locator(".ads-audiences a").click()
+    assert page.url == audiences
+    assert page.locator("h1", has_text="Аудитории").is_visible()
     page.locator("select[name=cabinet]").select_option(label="Кабинет клиента")
     page.locator("select[name=kind]").select_option("complained")
     with page.expect_navigation():
         page.get_by_role("button", name="Выгрузить", exact=True).click()
-    _wait_for(page, ads, "В кабинете")
+    _wait_for(page, audiences, "В кабинете")
     sandbox = kosmmos_instance.env["SANDBOX_URL"]
     with urllib.request.urlopen(f"{sandbox}/vkads/_admin/lists", timeout=10) as response:
         lists = json.loads(response.read())["items"]
@@ -92,15 +99,17 @@ def test_connect_spend_in_the_pnl_and_export_complaints(page, kosmmos_instance: 
 
     # English: the same page reads in English; the export can be deleted from the cabinet.
     page.context.add_cookies([{"name": "kosmmos_language", "value": "en", "url": base}])
-    page.goto(ads)
+    page.goto(audiences)
     assert page.locator("h2", has_text="Audience exports").is_visible()
     assert page.get_by_text("In the cabinet").count() >= 1
     with page.expect_navigation():
         page.get_by_role("button", name="Delete from the cabinet").first.click()
-    _wait_for(page, ads, "Deleted")
+    _wait_for(page, audiences, "Deleted")
     with urllib.request.urlopen(f"{sandbox}/vkads/_admin/lists", timeout=10) as response:
         left = json.loads(response.read())["items"]
     assert not [x for x in left if x["id"] == mine[0]["id"]]
     page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(audiences)
+    page.screenshot(path=str(ARTIFACTS / "audiences-en-390.png"), full_page=True)
     page.goto(ads)
     page.screenshot(path=str(ARTIFACTS / "ads-en-390.png"), full_page=True)
