@@ -211,7 +211,7 @@ class Conversion(models.Model):
     clicked_at = models.DateTimeField(null=True, blank=True)
     ym_client_id = models.CharField(max_length=40, blank=True)
     # The buyer's numeric VK id when the shop knows it (postback/collect/CSV ``vk_id``): the
-    # "bought" and "clicked" remarketing segments (kosmmos/ads/segments.py).
+    # "bought" and "clicked" remarketing segments (kosmmos/audiences/segments.py).
     vk_id = models.CharField(max_length=20, blank=True)
     metrica_upload = models.ForeignKey(
         "MetricaUpload", null=True, blank=True, on_delete=models.SET_NULL, related_name="rows"
