@@ -16,10 +16,13 @@ BENCHES = {
     "fuzz": "benches.fuzz:run",
     "inbox": "benches.inbox:run",
     "mutants": "benches.mutants:run",
+    "ord": "benches.ord:run",
+    "notify": "benches.notify:run",
     "pages": "benches.pages:run",
     "proposal": "benches.proposal:run",
     "publish": "benches.publish:run",
     "redirect": "benches.redirect:run",
     "reports": "benches.reports:run",
+    "results": "benches.results:run",
     "sentiment": "benches.sentiment:run",
 }

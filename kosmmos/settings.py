@@ -77,9 +77,11 @@ INSTALLED_APPS = [
     "kosmmos.publishing",
     "kosmmos.inbox",
     "kosmmos.competitors",
+    "kosmmos.ord",
     "kosmmos.links",
     "kosmmos.ads",
     "kosmmos.audiences",
+    "kosmmos.results",
     "kosmmos.api",
     "kosmmos.overview",
     "kosmmos.demo",
@@ -349,6 +351,12 @@ PUBLISH_LEASE_SECONDS = float(env("PUBLISH_LEASE_SECONDS", "10"))
 # The dispatcher claims posts due within this many seconds and the worker waits for the exact
 # second, so a 1 s tick does not add up to a second of lateness. Keep it above the tick.
 PUBLISH_LOOKAHEAD_SECONDS = float(env("PUBLISH_LOOKAHEAD_SECONDS", "2.0"))
+# Ad marking (kosmmos/ord): when the ORD is first asked for a new object's ЕРИР status, and how
+# many days after a month ends its statistics and acts are due (30: api-facts-2 §1, unverified).
+ORD_STATUS_FIRST_CHECK_S = float(env("ORD_STATUS_FIRST_CHECK_S", "5"))
+ORD_REPORT_DAYS = int(env("ORD_REPORT_DAYS", "30"))
+# A job's lease: after it the sweep assumes the worker died and the job runs again (upserts).
+ORD_JOB_LEASE_S = float(env("ORD_JOB_LEASE_S", "300"))
 # Network calls in flight per worker process (they wait on the network, not on the CPU).
 PUBLISH_THREADS = int(env("PUBLISH_THREADS", "256"))
 # Targets per Celery message: one claim, one load and one write transaction per batch.
@@ -378,3 +386,16 @@ BACKUP_DIR = Path(env("BACKUP_DIR", str(VAR_DIR / "backups")))
 # Scheduled backups (embedded set-up; 0 turns them off) and how many archives are kept.
 BACKUP_EVERY_HOURS = float(env("BACKUP_EVERY_HOURS", "24"))
 BACKUP_KEEP = int(env("BACKUP_KEEP", "7"))
+
+
+# --- Notifications (kosmmos/notifications) ------------------------------------------------------
+# The Bot API base (an agency's bot may point elsewhere, as the demo's does at the sandbox).
+NOTIFY_TELEGRAM_API = env("NOTIFY_TELEGRAM_API", "https://api.telegram.org").rstrip("/")
+# Telegram's limits: one message a second per chat (a little over, for clock jitter) and about 30
+# a second overall — 15 per whole second, so no sliding second ever sees more than 30.
+NOTIFY_TELEGRAM_SPACING_S = float(env("NOTIFY_TELEGRAM_SPACING_S", "1.05"))
+NOTIFY_TELEGRAM_PER_S = int(env("NOTIFY_TELEGRAM_PER_S", "15"))
+# One notification email per member this often at most; what comes between is grouped.
+NOTIFY_EMAIL_SPACING_S = float(env("NOTIFY_EMAIL_SPACING_S", "60"))
+# Webhooks may target the sandbox's receiver (SANDBOX_URL/hooks/<name>), loopback or not.
+NOTIFY_SANDBOX_HOOKS = env_bool("NOTIFY_SANDBOX_HOOKS", default=True)

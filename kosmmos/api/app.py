@@ -23,6 +23,8 @@ from ninja.responses import Response
 from kosmmos.api import errors, schemas
 from kosmmos.api.endpoints import PATH_PARAMS, router
 from kosmmos.api.idempotency import HEADER, MAX_KEY
+from kosmmos.api.notifications import router as notifications_router
+from kosmmos.api.results import router as results_router
 from kosmmos.api.text import gettext_lazy as _
 
 BASE = "/api/v1"
@@ -135,3 +137,5 @@ api = KosmmosAPI(
 )
 errors.install(api)
 api.add_router("", router)
+api.add_router("", results_router)
+api.add_router("", notifications_router)

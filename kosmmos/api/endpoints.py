@@ -43,6 +43,7 @@ PATH_PARAMS = {
     "workspace_id": gettext_lazy("The workspace id (as in the workspace page's address)."),
     "post_id": gettext_lazy("The post id (as in the post page's address)."),
     "report_id": gettext_lazy("The report id (as in the report page's address)."),
+    "webhook_id": gettext_lazy("The webhook id (from the webhook list)."),
 }
 
 

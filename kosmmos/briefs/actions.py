@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -14,6 +15,7 @@ from kosmmos.audit.log import record as audit
 from kosmmos.briefs import consent
 from kosmmos.briefs.models import Brief, Lead, LeadEvent, LeadStatus
 from kosmmos.briefs.signals import brief_received
+from kosmmos.lib.events import emit
 from kosmmos.lib.mailing import send_email
 
 
@@ -41,6 +43,10 @@ def submit_brief(
     )
     LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.CREATED)
     notify_new_lead(lead)
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("New brief: %(title)s") % {"title": lead.title}
+    emit("lead.created", organisation=organisation, title=title, url=f"/leads/{lead.pk}/",
+         dedupe_key=f"lead:{lead.pk}", payload={"lead": str(lead.pk)})
     brief_received.send(sender=Lead, lead=lead)
     return lead
 
@@ -49,8 +55,6 @@ def notify_new_lead(lead: Lead) -> None:
     recipients = lead.organisation.lead_recipients()
     if not recipients:
         return
-    from django.conf import settings
-
     # Agency staff read Russian first; the brief itself is shown as the client typed it.
     with translation.override(settings.LANGUAGE_CODE):
         context = {"lead": lead, "brief": lead.brief, "url": f"{settings.SITE_URL}/leads/{lead.pk}/"}

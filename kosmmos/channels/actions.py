@@ -12,13 +12,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kosmmos.accounts.models import STAFF_ROLES, Membership, Workspace
+from kosmmos.accounts.models import Workspace
 from kosmmos.audit.log import record
 from kosmmos.channels.models import AlertKind, Channel, ChannelAlert, ChannelStatus
 from kosmmos.connectors.base import AuthRevoked, ChannelInfo, ConnectorError
 from kosmmos.connectors.registry import build
 from kosmmos.lib.crypto import DecryptionError
-from kosmmos.lib.mailing import send_email
+from kosmmos.lib.events import emit
 
 EXPIRY_WARNING = timedelta(days=7)
 
@@ -164,26 +164,23 @@ def alert_message(channel: Channel, kind: str) -> str:
 
 
 def raise_alert(channel: Channel, kind: str) -> ChannelAlert | None:
-    """Open an alert and email the agency's owners and managers — once: a second caller (another
-    ticker) hits the unique constraint, its transaction rolls back with its email."""
+    """Open an alert and raise its event (the bell, email, Telegram, webhooks) — once: a second
+    caller (another ticker) hits the unique constraint, its transaction rolls back with its
+    event."""
     with translation.override(settings.LANGUAGE_CODE):
         message = alert_message(channel, kind)
-        link = settings.SITE_URL.rstrip("/") + reverse("channels:detail", args=[channel.pk])
-        subject = _("Channel needs attention: %(name)s") % {"name": channel.name}
-        body = f"{message}\n\n{link}\n"
-    recipients = list(
-        Membership.objects.filter(organisation_id=channel.organisation_id, role__in=STAFF_ROLES)
-        .values_list("user__email", flat=True)
-    )
+        title = _("Channel needs attention: %(name)s") % {"name": channel.name}
     try:
         with transaction.atomic():
             alert = ChannelAlert.objects.create(
                 organisation_id=channel.organisation_id, channel=channel, kind=kind,
                 message=message,
             )
-            if recipients:
-                send_email(to=recipients, subject=subject, body=body,
-                           organisation_id=channel.organisation_id, kind="channel_alert")
+            emit("channel.token_expiring" if kind == AlertKind.TOKEN_EXPIRING
+                 else "channel.reconnect", organisation=channel.organisation_id,
+                 workspace=channel.workspace, title=title, body=message,
+                 url=reverse("channels:detail", args=[channel.pk]), dedupe_key=f"alert:{alert.pk}",
+                 payload={"channel": str(channel.pk), "network": channel.network})
     except IntegrityError:
         return None
     return alert

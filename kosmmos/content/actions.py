@@ -31,7 +31,7 @@ from django.utils.translation import gettext_noop
 from kosmmos.accounts.models import Membership, Role, User, Workspace
 from kosmmos.audit.log import record as audit
 from kosmmos.channels.models import Channel
-from kosmmos.content import targets
+from kosmmos.content import signals, targets
 from kosmmos.content.labels import normalize_hashtags
 from kosmmos.content.models import (
     ApprovalLink,
@@ -160,6 +160,12 @@ def network_label(network: str) -> str:
     return network_name(network)
 
 
+def _ad_changed(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """What an ORD keeps of an ad: its text, media and advertiser (and the erid typed)."""
+    keys = ("text", "is_ad", "advertiser", "erid", "variants", "media")
+    return any(before[k] != after[k] for k in keys)
+
+
 def _content_changed(before: dict[str, Any], after: dict[str, Any]) -> bool:
     keys = ("title", "text", "hashtags", "is_ad", "advertiser", "erid", "variants", "media")
     return any(before[k] != after[k] for k in keys)
@@ -218,6 +224,8 @@ def save_post(workspace: Workspace, data: PostData, *, by: User | None,
     lines = describe_changes(before, after)
     if not lines:
         return post
+    if post.is_ad and _ad_changed(before, after):
+        signals.ad_changed.send(sender=Post, post=post, erid_before=before["erid"])
     if post.status == PostStatus.APPROVED and _content_changed(before, after):
         post.status = PostStatus.DRAFT
         post.save(update_fields=["status", "updated_at"])
@@ -312,6 +320,7 @@ def approve_post(post: Post, *, by: User | None = None, author_name: str = "",
         PostComment.objects.create(post=post, author=by, author_name=author_name[:200],
                                    text=comment.strip())
     record(post, Kind.APPROVED, by=by, author_name=author_name, text=comment.strip())
+    signals.approved.send(sender=Post, post=post)
     audit(post.organisation_id, "post.approved", target=post, actor=by, changes={"by": author_name})
     if not internal:
         _email(post, _agency_emails(post), "content_decision", "content/email/decision.txt",

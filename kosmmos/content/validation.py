@@ -94,6 +94,22 @@ class Problem:
     blocking: bool = True  # a warning does not stop scheduling
 
 
+def ad_problems(post: Draft | object) -> list[str]:
+    """The one ad-labeling rule (38-FZ art. 18.1): an ad names its advertiser and carries the
+    erid an ORD issued. Scheduling (``check_content``) and the publishing engine (just before it
+    sends) both ask it; ``post`` is a ``Draft`` or a ``Post``."""
+    if not getattr(post, "is_ad", False):
+        return []
+    problems = []
+    if not str(getattr(post, "advertiser", "")).strip():
+        problems.append(_("An advertising post must name the advertiser."))
+    if not str(getattr(post, "erid", "")).strip():
+        problems.append(_(
+            "An advertising post needs the erid token from the ORD; without it the post "
+            "cannot be scheduled."))
+    return problems
+
+
 def check_content(draft: Draft) -> list[Problem]:
     """Everything that would make a network reject the post, plus the ad-labeling rules."""
     problems: list[Problem] = []
@@ -101,13 +117,7 @@ def check_content(draft: Draft) -> list[Problem]:
         v.strip() for v in draft.variant_texts.values()
     ):
         problems.append(Problem(_("The post has neither text nor media.")))
-    if draft.is_ad:
-        if not draft.advertiser.strip():
-            problems.append(Problem(_("An advertising post must name the advertiser.")))
-        if not draft.erid.strip():
-            problems.append(Problem(_(
-                "An advertising post needs the erid token from the ORD; without it the post "
-                "cannot be scheduled.")))
+    problems += [Problem(message) for message in ad_problems(draft)]
     for network in draft.networks:
         problems += _check_network(draft, network)
     return problems

@@ -15,7 +15,10 @@ from kosmmos.channels.models import Channel
 from kosmmos.demo import ads as ads_demo
 from kosmmos.demo.competitors import seed_competitors
 from kosmmos.demo.login import DEMO_EMAIL, DEMO_PASSWORD
+from kosmmos.demo.notifications import seed_notifications
+from kosmmos.demo.ord import seed_ord
 from kosmmos.demo.reports import seed_reports
+from kosmmos.demo.results import load_results
 
 DEMO_ORG = "Космос SMM (демо)"
 
@@ -78,10 +81,12 @@ def load_demo() -> bool:
         _demo_lead(org, manager, *row)
     channels = _demo_content(manager, workspaces)
     _demo_history(manager, workspaces, channels)
-    _demo_money(manager, workspaces[0])
+    load_results(manager, workspaces, channels)
     ads_demo.load(manager, workspaces[0])
     seed_competitors(org, workspaces)
     seed_reports(org, manager, workspaces[0])
+    seed_ord(org, workspaces)
+    seed_notifications(org, manager, workspaces[0])
     return True
 
 
@@ -370,20 +375,6 @@ def _sandbox_writer() -> Callable[[str, dict[str, Any]], dict[str, Any]]:
         state.flush()
         return state.public(post)
     return into_state
-
-
-def _demo_money(manager: User, workspace: Workspace) -> None:
-    """Costs for this and last month, so the P&L shows the shape of a real client."""
-    from datetime import date
-
-    from kosmmos.links import actions as money
-
-    today = date.today()
-    last = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
-    for month, spend in ((last, "45000"), (today, "52000")):
-        money.add_cost(workspace, month=month, category="ad_spend", network="vk", amount=Decimal(spend), user=manager)
-        money.add_cost(workspace, month=month, category="content", amount=Decimal("18000"), user=manager)
-        money.add_cost(workspace, month=month, category="agency_fee", amount=Decimal("60000"), user=manager)
 
 
 def _demo_lead(

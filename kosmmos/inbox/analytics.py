@@ -27,6 +27,7 @@ from kosmmos.inbox.models import (
     Item,
     SurgeAlert,
 )
+from kosmmos.lib.events import emit
 
 log = logging.getLogger(__name__)
 
@@ -78,18 +79,26 @@ class DaySeries:
         return sum(self.negative) / total if total else None
 
 
-def _counts_by_day(items: QuerySet[Item], start: date) -> dict[tuple[date, str], int]:
-    """Comments and messages per local day (from ``start``) and sentiment."""
+def _counts_by_day(items: QuerySet[Item], start: date, end: date | None = None
+                   ) -> dict[tuple[date, str], int]:
+    """Comments and messages per local day (from ``start``, up to ``end`` inclusive) and
+    sentiment."""
     since = timezone.make_aware(datetime.combine(start, datetime.min.time()))
+    if end is not None:
+        items = items.filter(received_at__lt=timezone.make_aware(
+            datetime.combine(end + timedelta(days=1), datetime.min.time())))
     rows = (items.filter(received_at__gte=since, kind__in=CONVERSATION_KINDS)
             .annotate(day=TruncDate("received_at", tzinfo=timezone.get_current_timezone()))
             .values("day", "sentiment").annotate(n=Count("pk")).order_by())
     return {(r["day"], r["sentiment"]): r["n"] for r in rows}
 
 
-def daily_sentiment(items: QuerySet[Item], days: int = 30) -> DaySeries:
-    start = timezone.localdate() - timedelta(days=days - 1)
-    grid = _counts_by_day(items, start)
+def daily_sentiment(items: QuerySet[Item], days: int = 30, *, end: date | None = None
+                    ) -> DaySeries:
+    """Items per day by sentiment over the ``days`` ending ``end`` (default today)."""
+    end = end or timezone.localdate()
+    start = end - timedelta(days=days - 1)
+    grid = _counts_by_day(items, start, end)
     span = [start + timedelta(days=i) for i in range(days)]
     return DaySeries(
         days=span,
@@ -133,13 +142,17 @@ class DayResponse:
     median_minutes: float | None
 
 
-def daily_response_times(items: QuerySet[Item], days: int = 30) -> list[DayResponse]:
-    """Median time to first response of the items received each day (answered ones)."""
-    today = timezone.localdate()
-    start = today - timedelta(days=days - 1)
+def daily_response_times(items: QuerySet[Item], days: int = 30, *, end: date | None = None
+                         ) -> list[DayResponse]:
+    """Median time to first response of the items received each day (answered ones), over the
+    ``days`` ending ``end`` (default today)."""
+    end = end or timezone.localdate()
+    start = end - timedelta(days=days - 1)
     since = timezone.make_aware(datetime.combine(start, datetime.min.time()))
+    until = timezone.make_aware(datetime.combine(end + timedelta(days=1), datetime.min.time()))
     per: dict[date, list[float]] = {}
-    rows = items.filter(received_at__gte=since, first_response_at__isnull=False).values_list(
+    rows = items.filter(received_at__gte=since, received_at__lt=until,
+                        first_response_at__isnull=False).values_list(
         "received_at", "first_response_at")
     for received, responded in rows:
         assert responded is not None  # filtered above
@@ -176,12 +189,15 @@ def _pct(values: list[float], q: float) -> float | None:
     return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
 
 
-def sla_summary(items: QuerySet[Item], target_minutes: int, days: int = 30) -> Sla:
-    """Time to first response over the answered items received in the last ``days``, overall
-    and per manager (the one whose reply went out first), and the open items past the target."""
-    now = timezone.now()
+def sla_summary(items: QuerySet[Item], target_minutes: int, days: int = 30, *,
+                until: datetime | None = None) -> Sla:
+    """Time to first response over the answered items received in the ``days`` before ``until``
+    (default now), overall and per manager (the one whose reply went out first), and the open
+    items past the target (always as of now)."""
+    now = until or timezone.now()
     since = now - timedelta(days=days)
-    answered = list(items.filter(received_at__gte=since, first_response_at__isnull=False)
+    window = items.filter(received_at__lt=until) if until is not None else items
+    answered = list(window.filter(received_at__gte=since, first_response_at__isnull=False)
                     .values_list("received_at", "first_response_at", "first_responder__first_name",
                                  "first_responder__last_name", "first_responder__email"))
     per: dict[str, list[float]] = {}
@@ -226,6 +242,31 @@ def sla_targets(workspace_ids: Any) -> dict[Any, int]:
     return {pk: stored.get(pk, DEFAULT_SLA_MINUTES) for pk in ids}
 
 
+def detect_overdue(limit: int = 200) -> int:
+    """Raise ``comment.overdue`` once per item that waits past its workspace's SLA (items of the
+    last day: older history is not news); returns how many were raised."""
+    from django.conf import settings
+    from django.utils import translation
+
+    recent = waiting(Item.objects.filter(
+        received_at__gte=timezone.now() - timedelta(days=1))).select_related("channel")
+    targets = sla_targets(recent.values_list("workspace_id", flat=True).distinct())
+    raised = 0
+    for workspace_id, minutes in targets.items():
+        for item in overdue(recent.filter(workspace_id=workspace_id), minutes)[:limit]:
+            with translation.override(settings.LANGUAGE_CODE):
+                title = _("Comment waiting past its SLA: %(channel)s") % {
+                    "channel": item.channel.name if item.channel else item.network}
+            with transaction.atomic():
+                raised += emit(
+                    "comment.overdue", organisation=item.organisation_id,
+                    workspace=workspace_id, title=title, body=item.text[:300],
+                    url=f"/inbox/items/{item.pk}/", dedupe_key=f"overdue:{item.pk}",
+                    payload={"item": str(item.pk), "channel": str(item.channel_id),
+                             "sla_minutes": minutes}) is not None
+    return raised
+
+
 # --- surge alerts ----------------------------------------------------------------------------
 
 
@@ -265,34 +306,29 @@ def detect_surges(today: date | None = None) -> int:
 
 
 def raise_alert(channel_id: Any, day: date, negatives: int, mean: float, sigma: float) -> bool:
+    from django.conf import settings
+    from django.utils import translation
+
     from kosmmos.channels.models import Channel
 
     channel = Channel.objects.select_related("workspace", "organisation").get(pk=channel_id)
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Negative comments surge: %(channel)s (%(workspace)s)") % {
+            "channel": channel.name, "workspace": channel.workspace.name}
+        body = _("%(count)s negative comments today on %(channel)s; a normal day has "
+                 "%(mean).1f (σ %(sigma).1f).") % {
+            "count": negatives, "channel": channel.name, "mean": mean, "sigma": sigma}
     try:
         with transaction.atomic():
             alert = SurgeAlert.objects.create(
                 organisation_id=channel.organisation_id, workspace_id=channel.workspace_id,
                 channel=channel, day=day, negatives=negatives, mean=mean, sigma=sigma)
-            transaction.on_commit(lambda: _email(alert, channel))
+            emit("inbox.negative_surge", organisation=channel.organisation_id,
+                 workspace=channel.workspace, title=title, body=body,
+                 url=f"/inbox/?workspace={channel.workspace_id}&sentiment=negative",
+                 dedupe_key=f"surge:{alert.pk}",
+                 payload={"channel": str(channel.pk), "negatives": negatives,
+                          "day": day.isoformat()})
     except IntegrityError:
         return False
     return True
-
-
-def _email(alert: SurgeAlert, channel: Any) -> None:
-    from django.conf import settings
-
-    from kosmmos.mail.delivery import queue_email
-
-    recipients = channel.organisation.lead_recipients()
-    if not recipients:
-        return
-    subject = _("Negative comments surge: %(channel)s (%(workspace)s)") % {
-        "channel": channel.name, "workspace": channel.workspace.name}
-    body = _("%(count)s negative comments today on %(channel)s; a normal day has %(mean).1f "
-             "(σ %(sigma).1f). Open the inbox: %(url)s") % {
-        "count": alert.negatives, "channel": channel.name, "mean": alert.mean,
-        "sigma": alert.sigma,
-        "url": f"{settings.SITE_URL}/inbox/?workspace={channel.workspace_id}&sentiment=negative"}
-    queue_email(to=recipients, subject=subject, body=body, organisation=channel.organisation,
-                kind="inbox_surge")

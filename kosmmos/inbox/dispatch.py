@@ -14,7 +14,7 @@ from django.utils import timezone
 from kosmmos.channels.models import Channel
 from kosmmos.inbox import tasks
 from kosmmos.inbox.actions import reply_jobs
-from kosmmos.inbox.analytics import detect_surges
+from kosmmos.inbox.analytics import detect_overdue, detect_surges
 from kosmmos.inbox.models import ChannelInbox, PollStatus
 from kosmmos.inbox.pipeline import inbound_for
 from kosmmos.inbox.polling import channels_with_recent_posts, interval, mode
@@ -116,3 +116,11 @@ def check_surges() -> int:
     if not cache.add("inbox:surge-check", 1, timeout=300):
         return 0
     return detect_surges()
+
+
+def check_overdue() -> int:
+    """Comments past their SLA, at most once a minute across all workers (each item's event is
+    unique by its key anyway)."""
+    if not cache.add("inbox:overdue-check", 1, timeout=60):
+        return 0
+    return detect_overdue()

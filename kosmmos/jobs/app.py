@@ -21,6 +21,8 @@ app.conf.imports = [
     "kosmmos.inbox.tasks",
     "kosmmos.links.tasks",
     "kosmmos.mail.tasks",
+    "kosmmos.notifications.tasks",
+    "kosmmos.ord.tasks",
     "kosmmos.privacy.tasks",
     "kosmmos.proposals.tasks",
     "kosmmos.publishing.tasks",

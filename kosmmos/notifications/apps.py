@@ -9,6 +9,8 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from kosmmos.lib.events import notable
-        from kosmmos.notifications.events import record
+        from kosmmos.notifications import events, fanout
 
-        notable.connect(record, dispatch_uid="notifications.record")
+        notable.connect(events.record, dispatch_uid="notifications.record")
+        if fanout.kick_event not in events.after_commit_hooks:
+            events.after_commit_hooks.append(fanout.kick_event)

@@ -21,6 +21,7 @@ from kosmmos.accounts.models import Organisation, User, Workspace
 from kosmmos.audit.log import record
 from kosmmos.briefs.actions import change_lead_status, convert_lead
 from kosmmos.briefs.models import Brief, Lead, LeadEvent, LeadStatus
+from kosmmos.lib.events import emit
 from kosmmos.mail import delivery as mail_delivery
 from kosmmos.mail.delivery import queue_email
 from kosmmos.mail.models import Delivery
@@ -266,6 +267,11 @@ def accept_proposal(proposal: Proposal) -> Workspace:
             _lead_note(locked.lead, None, text)
             _notify_agency(locked, f"{text} {locked.lead.title}",
                            f"{text}\n{settings.SITE_URL}/leads/{locked.lead.pk}/")
+            emit("proposal.accepted", organisation=locked.organisation_id, workspace=workspace,
+                 title=f"{text} {locked.lead.title}", url=f"/leads/{locked.lead.pk}/",
+                 dedupe_key=f"proposal:{locked.pk}",
+                 payload={"proposal": str(locked.pk), "lead": str(locked.lead.pk),
+                          "version": version.number})
     proposal.refresh_from_db()
     return workspace
 

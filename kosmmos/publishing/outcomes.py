@@ -18,13 +18,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from kosmmos.channels.models import Channel, ChannelStatus
 from kosmmos.connectors.base import PublishedPost
 from kosmmos.content.models import PostEvent, PostTarget, TargetStatus
 from kosmmos.content.targets import roll_up
+from kosmmos.lib.events import emit
 from kosmmos.publishing.leases import worker_name
 from kosmmos.publishing.models import PublishAttempt
 from kosmmos.publishing.tries import TRIES, Job, Try
@@ -78,6 +81,7 @@ def record(token: str, jobs: list[Job], judge: Callable[[Job, Try, datetime], Ve
             if mine.filter(**verdict.when).update(**verdict.fields):
                 if verdict.event is not None:
                     events.append(event(t, *verdict.event))
+                announce(t, verdict.fields)
                 due_now = due_now or verdict.due_now
             elif verdict.if_lost is not None:
                 mine.update(**verdict.if_lost)
@@ -89,6 +93,29 @@ def record(token: str, jobs: list[Job], judge: Callable[[Job, Try, datetime], Ve
         roll_up({job.target.post_id for job in jobs})
         if due_now and on_due is not None:
             transaction.on_commit(on_due)
+
+
+# A target's new status → the event people hear about (kosmmos/notifications/kinds.py).
+ANNOUNCED = {TargetStatus.PUBLISHED: "post.published", TargetStatus.FAILED: "post.failed",
+             TargetStatus.NEEDS_CHECK: "post.needs_check"}
+
+
+def announce(t: PostTarget, fields: dict[str, Any]) -> None:
+    """Raise the event of a target that just reached a final or troubled status (in the
+    outcome's transaction); one per target, attempt count and status."""
+    kind = ANNOUNCED.get(fields.get("status", ""))
+    if kind is None:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        titles = {"post.published": _("Published on %(channel)s: %(post)s"),
+                  "post.failed": _("Post failed on %(channel)s: %(post)s"),
+                  "post.needs_check": _("Post needs a check on %(channel)s: %(post)s")}
+        title = titles[kind] % {"channel": t.channel.name, "post": t.post.label}
+    emit(kind, organisation=t.organisation_id, workspace=t.post.workspace, title=title,
+         body=str(fields.get("last_error") or ""), url=f"/content/posts/{t.post_id}/",
+         dedupe_key=f"target:{t.pk}:{fields['status']}:{t.attempts}",
+         payload={"post": str(t.post_id), "target": str(t.pk), "channel": str(t.channel_id),
+                  "network": t.channel.network, "status": fields["status"]})
 
 
 def published_fields(post: PublishedPost, now: datetime) -> dict[str, Any]:

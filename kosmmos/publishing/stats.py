@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from kosmmos.channels.models import Channel, ChannelStatsSnapshot, ChannelStatus
@@ -84,6 +85,20 @@ def collect_post_stats(ids: Iterable[Any]) -> int:
         PostTarget.objects.bulk_update(group, ["next_stats_at"])
         written += len(rows)
     return written
+
+
+def newest_readings(targets: QuerySet[PostTarget]) -> QuerySet[PostStatsSnapshot]:
+    """The newest reading of each of these targets — the figures the post's stats page shows as
+    its last reading — as a queryset to list or aggregate. One index seek per target."""
+    newest = (PostStatsSnapshot.objects.filter(target=OuterRef("pk"))
+              .order_by("-taken_at").values("pk")[:1])
+    return PostStatsSnapshot.objects.filter(
+        pk__in=targets.order_by().annotate(snap=Subquery(newest)).values("snap"))
+
+
+def latest_snapshots(targets: QuerySet[PostTarget]) -> dict[Any, PostStatsSnapshot]:
+    """``newest_readings`` by target id."""
+    return {row.target_id: row for row in newest_readings(targets)}
 
 
 HISTORY_DAYS = 30

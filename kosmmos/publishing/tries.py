@@ -31,6 +31,7 @@ from kosmmos.connectors.base import (
 )
 from kosmmos.content.labels import text_for
 from kosmmos.content.models import Post, PostMedia, PostTarget, PostVariant
+from kosmmos.content.validation import ad_problems
 from kosmmos.links.actions import wrap_links
 from kosmmos.publishing.leases import SEND_MARGIN, Lease
 from kosmmos.publishing.models import PublishAttempt
@@ -181,6 +182,10 @@ def prepare(target: PostTarget, text: str | None = None) -> Job:
     if target.channel.status != ChannelStatus.ACTIVE:
         job.problem = (Outcome.AUTH, target.channel.last_error
                        or f"The channel is {target.channel.get_status_display().lower()}.")
+        return job
+    ad = ad_problems(target.post)
+    if ad:  # the ORD's erid was withdrawn after the text changed and is not back yet
+        job.problem = (Outcome.PERMANENT, " ".join(ad))
         return job
     try:
         job.request = build_request(target, text)

@@ -151,6 +151,15 @@ def _token(t: Target, route: str) -> str:
 # How to fill each URL parameter, given the target and the route's name. A pattern with a name
 # not listed here fails the test: say how the new view's parameter is filled, and the view is
 # tried by every visitor below.
+def _ord(t: Target) -> dict[str, Any]:
+    """ORD objects of the target's organisation (ORD issue), made on first use."""
+    from kosmmos.ord.testing import isolation_objects
+
+    if not hasattr(t, "_ord_objects"):
+        t._ord_objects = isolation_objects(t.workspace)
+    return t._ord_objects
+
+
 def _inbox(t: Target) -> dict[str, Any]:
     """Inbox objects of the target workspace (inbox issue), made on first use."""
     from kosmmos.inbox.testing import isolation_objects
@@ -194,6 +203,15 @@ FILL: dict[str, Callable[[Target, str], str]] = {
     "api_token_id": lambda t, _: str(_api_token(t).pk),
     "export_id": lambda t, _: str(_export(t).pk),
     "report_id": lambda t, _: str(_report(t).pk),
+    "ord_party_id": lambda t, _: str(_ord(t)["party"].pk),
+    "ord_contract_id": lambda t, _: str(_ord(t)["contract"].pk),
+    "ord_report_id": lambda t, _: str(_ord(t)["report"].pk),
+    "ord_row_id": lambda t, _: str(_ord(t)["row"].pk),
+    "ord_invoice_id": lambda t, _: str(_ord(t)["invoice"].pk),
+    "ord_job_id": lambda t, _: str(_ord(t)["job"].pk),
+    "notice_id": lambda t, _: str(_notifications(t)["notice"].pk),
+    "hook_id": lambda t, _: str(_notifications(t)["hook"].pk),
+    "webhook_id": lambda t, _: str(_notifications(t)["hook"].pk),
     "follow_id": lambda t, _: str(_follow(t).pk),
     "cabinet_id": lambda t, _: str(_audiences(t).cabinet_id),
     "audience_export_id": lambda t, _: str(_audiences(t).pk),
@@ -231,20 +249,22 @@ def _report(t: Target) -> Any:
         Report.objects.filter(pk=t._report.pk).update(
             token_expires_at=timezone.now() - timedelta(minutes=1))
     return t._report
+def _notifications(t: Target) -> dict[str, Any]:
+    """The target owner's in-app notification and a webhook of the target's agency."""
+    from kosmmos.lib.events import emit
+    from kosmmos.notifications.fanout import fan_out
+    from kosmmos.notifications.models import Delivery
+    from kosmmos.notifications.webhooks import create_webhook
 
-
-def _follow(t: Target) -> Any:
-    """A failed competitor the target workspace follows (issue 17), made on first use."""
-    from kosmmos.competitors.models import Community, Follow
-
-    if not hasattr(t, "_follow"):
-        community, _ = Community.objects.get_or_create(
-            network="vk", handle=f"iso-{str(t.workspace.pk)[:8]}",
-            defaults={"status": "failed", "last_error": "private error"})
-        t._follow, _ = Follow.objects.get_or_create(
-            workspace=t.workspace, community=community,
-            defaults={"organisation": t.workspace.organisation})
-    return t._follow
+    if not hasattr(t, "_notification_objects"):
+        event = emit("post.failed", organisation=t.workspace.organisation, workspace=t.workspace,
+                     title="private failure")
+        fan_out(event.pk)
+        hook, _ = create_webhook(t.workspace.organisation, "https://93.184.216.34/private", [])
+        t._notification_objects = {
+            "notice": Delivery.objects.get(event=event, user=t.user, channel="inapp"),
+            "hook": hook}
+    return t._notification_objects
 
 
 def _audiences(t: Target) -> Any:
@@ -267,6 +287,20 @@ def _api_token(t: Target) -> Any:
             organisation=t.workspace.organisation, user=t.user, name="isolation",
             prefix=short_code(12), secret_hash="0" * 64)
     return t._api_token
+
+
+def _follow(t: Target) -> Any:
+    """A competitor the target workspace follows, made on first use."""
+    from kosmmos.competitors.models import Community, Follow
+
+    if not hasattr(t, "_follow"):
+        community, _new = Community.objects.get_or_create(network="sandbox",
+                                                          handle=f"pub-{t.workspace.pk}")
+        t._follow, _new = Follow.objects.get_or_create(
+            workspace=t.workspace, community=community,
+            defaults={"organisation": t.workspace.organisation})
+    return t._follow
+
 
 # Pages meant for people without an account, reached by a code or a token sent to them: they
 # must answer but show nothing private.
@@ -422,6 +456,12 @@ def snapshot(orgs: list[Organisation], visitor: User | None) -> dict[str, list[A
     state["audit.Event"] = rows(Event.objects.filter(organisation__in=orgs).exclude(
         actor=visitor, action__in=["auth.signed_in", "auth.signed_out"]) if visitor else
         Event.objects.filter(organisation__in=orgs))
+    # A member's own notification settings and bell (read marks) are theirs to change.
+    from kosmmos.notifications.models import Delivery as Notice
+    from kosmmos.notifications.models import Subscriber
+    for own in (Subscriber, Notice):
+        found = own.objects.filter(organisation__in=orgs)
+        state[own._meta.label] = rows(found.exclude(user=visitor) if visitor else found)
     return state
 
 

@@ -12,6 +12,7 @@ from kosmmos.api.tests.conftest import Api, api_as, operations, token_for
 from kosmmos.conftest import Tenant, World
 from kosmmos.content.models import Post
 from kosmmos.inbox.testing import make_channel, make_item
+from kosmmos.notifications.webhooks import create_webhook
 from kosmmos.reports.testing import make_sent_report
 
 
@@ -23,7 +24,9 @@ def _objects(tenant: Tenant, workspace: Any) -> dict[str, str]:
     post = Post.objects.create(organisation=tenant.org, workspace=workspace, status="in_review",
                                text=f"{workspace.name} post text")
     report = make_sent_report(workspace)
-    return {"workspace_id": str(workspace.pk), "post_id": str(post.pk), "report_id": str(report.pk)}
+    hook, _ = create_webhook(tenant.org, "https://93.184.216.34/hook", [])
+    return {"workspace_id": str(workspace.pk), "post_id": str(post.pk), "report_id": str(report.pk),
+            "webhook_id": str(hook.pk)}
 
 
 def _url(path: str, ids: dict[str, str]) -> str:
@@ -53,9 +56,18 @@ MATRIX: dict[str, tuple[int, int, int, int]] = {
     "getReport": (200, 200, 200, 200),
     "getReportPdf": (200, 200, 200, 200),
     "draftReport": (201, 200, 403, 403),  # last month's report: made once, then returned
+    "getResults": (200, 200, 200, 200),  # a client reads its workspace's results, as on the page
+    "listEvents": (200, 200, 200, 403),
+    "listWebhooks": (200, 403, 403, 403),
+    "createWebhook": (400, 400, 403, 403),  # the body is a post's, not a webhook's
+    "enableWebhook": (200, 403, 403, 403),
+    "disableWebhook": (200, 403, 403, 403),
+    "rotateWebhookSecret": (200, 403, 403, 403),
+    "listWebhookDeliveries": (200, 403, 403, 403),
     "listCompetitors": (200, 200, 200, 404),
     "listKeyMoves": (200, 200, 200, 404),
     "listMentions": (200, 200, 200, 404),
+    "deleteWebhook": (200, 403, 403, 403),  # last: the owner's call removes it
 }
 
 

@@ -30,6 +30,7 @@ from kosmmos.api.tests.conftest import token_for
 from kosmmos.conftest import World
 from kosmmos.content.models import Post
 from kosmmos.inbox.testing import make_channel, make_item
+from kosmmos.notifications.webhooks import create_webhook
 from kosmmos.reports.testing import make_sent_report
 
 EXAMPLES = 12  # per operation and generation mode
@@ -89,8 +90,9 @@ def _run(world: World, mode: GenerationMode) -> None:
     post.targets.create(organisation=alpha.org, channel=channel)
     _token, secret = token_for(alpha.owner, alpha.org)
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
+    hook, _ = create_webhook(alpha.org, "https://93.184.216.34/hook", [])
     ids = {"workspace_id": str(ws.pk), "post_id": str(post.pk),
-           "report_id": str(make_sent_report(ws).pk)}
+           "report_id": str(make_sent_report(ws).pk), "webhook_id": str(hook.pk)}
     checks = [*CHECKS, negative_data_rejection] if mode == GenerationMode.NEGATIVE else CHECKS
     cases, answered, failures, started = 0, 0, [], time.monotonic()
     for result in schema.get_all_operations():

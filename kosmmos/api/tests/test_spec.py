@@ -15,6 +15,9 @@ from kosmmos.api.tests.conftest import api_as, operations
 from kosmmos.conftest import World
 from kosmmos.content.models import Post
 from kosmmos.inbox.testing import make_channel, make_item
+from kosmmos.lib.events import emit
+from kosmmos.notifications.models import WebhookDelivery
+from kosmmos.notifications.webhooks import create_webhook
 from kosmmos.reports.testing import make_sent_report
 
 NOT_OPERATIONS = {"openapi-json", "api-root", "unknown"}
@@ -190,7 +193,14 @@ def test_it_answers_in_the_shapes_the_spec_declares(world: World) -> None:
     document = ninja_api.spec()
     components = document["components"]["schemas"]
     api = api_as(alpha.owner, alpha.org)
-    ids = {"workspace_id": ws.pk, "post_id": post.pk, "report_id": make_sent_report(ws).pk}
+    hook, _ = create_webhook(alpha.org, "https://93.184.216.34/hook", [])
+    event = emit("post.failed", organisation=alpha.org, workspace=ws, title="Пост не вышел",
+                 payload={"network": "vk"})
+    delivery = WebhookDelivery.objects.create(webhook=hook, event=event, status="failed",
+                                              last_error="HTTP 500")
+    delivery.attempts_made.create(started_at=event.created_at, status_code=500, error="HTTP 500")
+    ids = {"workspace_id": ws.pk, "post_id": post.pk, "report_id": make_sent_report(ws).pk,
+           "webhook_id": hook.pk}
     problems: list[str] = []
     for path, methods in document["paths"].items():
         if "get" not in methods:
@@ -205,6 +215,8 @@ def test_it_answers_in_the_shapes_the_spec_declares(world: World) -> None:
         problems += _check(response.json(), declared, components, path)
     created = api.post(f"/workspaces/{ws.pk}/posts", {"text": "Новый", "channels": [str(channel.pk)]})
     problems += _check(created.json(), components["PostCreated"], components, "createPost")
+    made = api.post("/webhooks", {"url": "https://93.184.216.34/other", "kinds": ["post.failed"]})
+    problems += _check(made.json(), components["WebhookCreated"], components, "createWebhook")
     error = api.get(f"/posts/{uuid.uuid4()}").json()
     problems += _check(error, components["Error"], components, "error")
     assert not problems, "\n".join(problems)

@@ -18,6 +18,8 @@ from kosmmos.channels.models import AlertKind, Channel, ChannelAlert, ChannelSta
 from kosmmos.conftest import World, client_for
 from kosmmos.jobs.ticker import DISPATCHERS
 from kosmmos.mail.models import Delivery
+from kosmmos.notifications.fanout import fan_out
+from kosmmos.notifications.models import Event
 
 VK = "https://api.vk.com/method/"
 TG_TOKEN = "7012345678:AAE-secret-bot-token-abcdef"  # a made-up token
@@ -360,9 +362,12 @@ def test_it_alerts_once_about_an_expiring_token(world: World) -> None:
     assert (alert.channel, alert.kind, alert.resolved_at) == (
         channel, AlertKind.TOKEN_EXPIRING, None)
     assert "Корейская косметика" in alert.message
-    email = Delivery.objects.get(kind="channel_alert")
-    assert sorted(email.to) == ["manager@alpha.test", "owner@alpha.test"]
-    assert f"/channels/{channel.pk}/" in email.body
+    event = Event.objects.get()
+    assert (event.kind, event.url) == ("channel.token_expiring", f"/channels/{channel.pk}/")
+    fan_out(event.pk)  # what the after-commit kick does: staff are emailed, as before the bell
+    emails = Delivery.objects.filter(kind="notification")
+    assert sorted(e.to[0] for e in emails) == ["manager@alpha.test", "owner@alpha.test"]
+    assert all(f"/channels/{channel.pk}/" in e.body for e in emails)
 
 
 def test_it_alerts_once_about_a_channel_needing_reconnection(world: World) -> None:
@@ -371,16 +376,16 @@ def test_it_alerts_once_about_a_channel_needing_reconnection(world: World) -> No
     assert check_tokens(force=True) == 0
     alert = ChannelAlert.objects.get()
     assert alert.kind == AlertKind.NEEDS_REAUTH and "VK error 5" in alert.message
-    assert Delivery.objects.filter(kind="channel_alert").count() == 1
+    assert Event.objects.get().kind == "channel.reconnect"
 
 
 def test_it_never_raises_the_same_alert_twice_in_a_race(world: World) -> None:
-    """Two tickers that both saw no open alert: the constraint lets one through, with one email."""
+    """Two tickers that both saw no open alert: the constraint lets one through, with one event."""
     channel = make_channel(world, status=ChannelStatus.NEEDS_REAUTH)
     assert actions.raise_alert(channel, AlertKind.NEEDS_REAUTH) is not None
     assert actions.raise_alert(channel, AlertKind.NEEDS_REAUTH) is None
     assert ChannelAlert.objects.count() == 1
-    assert Delivery.objects.filter(kind="channel_alert").count() == 1
+    assert Event.objects.count() == 1
 
 
 def test_it_resolves_an_alert_when_the_condition_clears_and_raises_it_again(

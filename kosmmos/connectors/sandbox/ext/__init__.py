@@ -5,6 +5,14 @@ A module registers its prefix with ``@route("<prefix>")`` from ``kosmmos.connect
 base`` and is imported below so the server knows it.
 """
 
-from kosmmos.connectors.sandbox.ext import base, public, public_communities, vkads
+from kosmmos.connectors.sandbox.ext import (
+    base,
+    botapi,
+    hooks,
+    ord,
+    public,
+    public_communities,
+    vkads,
+)
 
-__all__ = ["base", "public", "public_communities", "vkads"]
+__all__ = ["base", "botapi", "hooks", "ord", "public", "public_communities", "vkads"]
