@@ -8,6 +8,7 @@ from __future__ import annotations
 
 # name → "module:function(argv) -> dict"
 BENCHES = {
+    "ads": "benches.ads:run",
     "backup": "benches.backup:run",
     "boot": "benches.boot:run",
     "competitors": "benches.competitors:run",

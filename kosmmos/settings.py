@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "kosmmos.ord",
     "kosmmos.giveaways",
     "kosmmos.links",
+    "kosmmos.ads",
+    "kosmmos.audiences",
     "kosmmos.results",
     "kosmmos.api",
     "kosmmos.overview",
@@ -333,6 +335,12 @@ LINKS_POSTBACK_WINDOW_S = int(env("LINKS_POSTBACK_WINDOW_S", "300"))
 LINKS_COLLECT_RATE_LIMIT = int(env("LINKS_COLLECT_RATE_LIMIT", "60"))
 # Yandex.Metrica API base (tests point it at a fake).
 METRICA_API_URL = env("METRICA_API_URL", "https://api-metrika.yandex.net").rstrip("/")
+# VK Ads API base (kosmmos/ads); a rehearsal cabinet talks to SANDBOX_URL + "/vkads" instead.
+VKADS_API_URL = env("VKADS_API_URL", "https://ads.vk.com").rstrip("/")
+# How often each cabinet's statistics are imported, and how many past days each import re-reads
+# (VK Ads settles a day's figures later: a day is replaced, never added to).
+VKADS_IMPORT_HOURS = float(env("VKADS_IMPORT_HOURS", "6"))
+VKADS_IMPORT_DAYS = int(env("VKADS_IMPORT_DAYS", "7"))
 
 
 # --- Publishing and the sandbox network (kosmmos/publishing, connectors/sandbox) -----------------

@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("kosmmos.proposals.urls")),
     path("", include("kosmmos.content.urls")),
     path("", include("kosmmos.links.urls")),
+    path("", include("kosmmos.ads.urls")),
+    path("", include("kosmmos.audiences.urls")),
     path("", include("kosmmos.channels.urls")),
     path("", include("kosmmos.inbox.urls")),
     path("", include("kosmmos.competitors.urls")),

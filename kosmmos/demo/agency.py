@@ -12,6 +12,7 @@ from kosmmos.accounts.models import Membership, Organisation, Role, User, Worksp
 from kosmmos.briefs import actions as brief_actions
 from kosmmos.briefs.models import Brief, Lead, LeadEvent, LeadStatus
 from kosmmos.channels.models import Channel
+from kosmmos.demo import ads as ads_demo
 from kosmmos.demo.competitors import seed_competitors
 from kosmmos.demo.giveaways import seed_giveaways
 from kosmmos.demo.login import DEMO_EMAIL, DEMO_PASSWORD
@@ -82,6 +83,7 @@ def load_demo() -> bool:
     channels = _demo_content(manager, workspaces)
     _demo_history(manager, workspaces, channels)
     load_results(manager, workspaces, channels)
+    ads_demo.load(manager, workspaces[0])
     seed_competitors(org, workspaces)
     seed_reports(org, manager, workspaces[0])
     seed_ord(org, workspaces)

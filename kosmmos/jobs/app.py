@@ -13,6 +13,8 @@ app = Celery("kosmmos")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # An explicit list, no autodiscovery: every task module is named here.
 app.conf.imports = [
+    "kosmmos.ads.tasks",
+    "kosmmos.audiences.tasks",
     "kosmmos.backup.tasks",
     "kosmmos.competitors.tasks",
     "kosmmos.content.tasks",

@@ -63,6 +63,11 @@ DISPATCHERS = [
     "kosmmos.reports.dispatch:dispatch_schedules",
     "kosmmos.reports.dispatch:dispatch_due",
     "kosmmos.reports.dispatch:sweep_stuck",
+    "kosmmos.ads.imports:sweep_stuck",
+    "kosmmos.ads.imports:dispatch_due",
+    "kosmmos.audiences.exports:sweep_stuck",
+    "kosmmos.audiences.exports:refresh_due",
+    "kosmmos.audiences.exports:dispatch_due",
 ]
 
 

@@ -175,6 +175,7 @@ class EventData:
     kid: str = ""
     name: str = ""
     ym_client_id: str = ""
+    vk_id: str = ""
 
 
 def _text(value: Any) -> str:
@@ -210,9 +211,13 @@ def parse_event(data: dict[str, Any]) -> EventData:
     ym = _text(data.get("ym_client_id"))
     if ym and (not (ym.isascii() and ym.isdigit()) or len(ym) > 40):
         raise ConversionError("ym_client_id_invalid", "ym_client_id must be digits")
+    vk_id = _text(data.get("vk_id"))
+    if vk_id and (not (vk_id.isascii() and vk_id.isdigit()) or len(vk_id) > 20
+                  or int(vk_id) == 0):
+        raise ConversionError("vk_id_invalid", "vk_id must be a numeric VK user id")
     return EventData(event_id=event_id, kind=kind, amount=amount, currency=currency,
                      occurred_at=when, kid=_text(data.get("kid"))[:40], name=name,
-                     ym_client_id=ym)
+                     ym_client_id=ym, vk_id=vk_id)
 
 
 def attribute(workspace: Workspace, kid: str, occurred_at: datetime,
@@ -240,7 +245,7 @@ def record_conversion(workspace: Workspace, event: EventData, *, source: str,
                 event_id=event.event_id, kind=event.kind, name=event.name, amount=event.amount,
                 currency=event.currency, occurred_at=event.occurred_at, source=source,
                 click_id=event.kid, link=link, clicked_at=clicked_at if link else None,
-                ym_client_id=event.ym_client_id,
+                ym_client_id=event.ym_client_id, vk_id=event.vk_id,
             )
     except IntegrityError as exc:
         raise ConversionError("duplicate_event", "this event_id was recorded already", 409) from exc
@@ -269,7 +274,7 @@ def _rows(content: bytes) -> csv.DictReader[str]:
 
 
 def import_orders(workspace: Workspace, content: bytes) -> ImportReport:
-    """Orders CSV: ``order_id,date,amount[,currency][,kid][,event][,ym_client_id]``.
+    """Orders CSV: ``order_id,date,amount[,currency][,kid][,event][,ym_client_id][,vk_id]``.
 
     Each row is accepted or rejected on its own; the report says which rows and why.
     """
@@ -284,7 +289,7 @@ def import_orders(workspace: Workspace, content: bytes) -> ImportReport:
             "event_id": row.get("order_id") or row.get("event_id"), "amount": row.get("amount"),
             "currency": row.get("currency") or "RUB", "kid": row.get("kid"),
             "event": row.get("event") or "purchase", "occurred_at": row.get("date"),
-            "ym_client_id": row.get("ym_client_id"),
+            "ym_client_id": row.get("ym_client_id"), "vk_id": row.get("vk_id"),
         }
         try:
             record_conversion(workspace, parse_event(payload), source=ConversionSource.CSV, money=money)

@@ -210,6 +210,9 @@ class Conversion(models.Model):
     )
     clicked_at = models.DateTimeField(null=True, blank=True)
     ym_client_id = models.CharField(max_length=40, blank=True)
+    # The buyer's numeric VK id when the shop knows it (postback/collect/CSV ``vk_id``): the
+    # "bought" and "clicked" remarketing segments (kosmmos/audiences/segments.py).
+    vk_id = models.CharField(max_length=20, blank=True)
     metrica_upload = models.ForeignKey(
         "MetricaUpload", null=True, blank=True, on_delete=models.SET_NULL, related_name="rows"
     )
@@ -234,7 +237,16 @@ class CostCategory(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class CostSource(models.TextChoices):
+    MANUAL = "manual", _("Entered by hand")
+    VK_ADS = "vk_ads", _("VK Ads (imported)")
+
+
 class CostEntry(models.Model):
+    """A month's cost. ``source`` says where it came from: a person (manual, editable) or an
+    import (``vk_ads``: one row per cabinet and month, ``source_ref`` the cabinet, rewritten by
+    every import of its statistics — kosmmos/ads/costs.py)."""
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="costs")
@@ -243,6 +255,9 @@ class CostEntry(models.Model):
     network = models.CharField(_("network"), max_length=16, choices=Network.choices, blank=True)
     amount = models.DecimalField(_("amount, ₽"), max_digits=14, decimal_places=2)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=CostSource.choices,
+                              default=CostSource.MANUAL)
+    source_ref = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -251,9 +266,17 @@ class CostEntry(models.Model):
     class Meta:
         ordering = ["-month", "category"]
         indexes = [models.Index(fields=["workspace", "month"], name="cost_ws_month")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "source", "source_ref", "month"],
+                                    condition=~Q(source="manual"), name="one_imported_cost_month")
+        ]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.category} {self.amount}"
+
+    @property
+    def is_manual(self) -> bool:
+        return self.source == CostSource.MANUAL
 
 
 class UploadStatus(models.TextChoices):

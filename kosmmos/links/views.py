@@ -262,6 +262,9 @@ def costs_import(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
 def cost_delete(request: HttpRequest, cost_id: uuid.UUID) -> HttpResponse:
     cost = get_cost_for_user(request, cost_id, write=True)
     workspace_id = cost.workspace_id
+    if not cost.is_manual:  # an import writes it again; its source is where to change it
+        messages.error(request, _("An imported cost is changed in its source, not here."))
+        return redirect("links:costs", workspace_id=workspace_id)
     cost.delete()
     messages.success(request, _("Cost deleted."))
     return redirect("links:costs", workspace_id=workspace_id)

@@ -214,6 +214,8 @@ FILL: dict[str, Callable[[Target, str], str]] = {
     "webhook_id": lambda t, _: str(_notifications(t)["hook"].pk),
     "follow_id": lambda t, _: str(_follow(t).pk),
     "giveaway_id": lambda t, _: str(_giveaway(t).pk),
+    "cabinet_id": lambda t, _: str(_audiences(t).cabinet_id),
+    "audience_export_id": lambda t, _: str(_audiences(t).pk),
     "unknown": lambda t, _: f"workspaces/{t.workspace.pk}/",  # the API's JSON 404 for other paths
 }
 
@@ -250,6 +252,8 @@ def _export(t: Target) -> Any:
         t._export = OrganisationExport.objects.create(
             organisation=t.workspace.organisation, status="done", path=str(path))
     return t._export
+
+
 def _report(t: Target) -> Any:
     """A sent report of the target workspace (reports issue), made on first use; its emailed
     link has expired, so the public pages must answer without showing it."""
@@ -283,6 +287,16 @@ def _notifications(t: Target) -> dict[str, Any]:
     return t._notification_objects
 
 
+def _audiences(t: Target) -> Any:
+    """A failed audience export in a failed VK Ads cabinet of the target workspace (issue 25),
+    made on first use."""
+    from kosmmos.audiences.testing import isolation_export
+
+    if not hasattr(t, "_audience_export"):
+        t._audience_export = isolation_export(t.workspace)
+    return t._audience_export
+
+
 def _api_token(t: Target) -> Any:
     """An API token of the target's owner in the target workspace's agency, made on first use."""
     from kosmmos.api.models import ApiToken
@@ -293,6 +307,7 @@ def _api_token(t: Target) -> Any:
             organisation=t.workspace.organisation, user=t.user, name="isolation",
             prefix=short_code(12), secret_hash="0" * 64)
     return t._api_token
+
 
 def _follow(t: Target) -> Any:
     """A competitor the target workspace follows, made on first use."""

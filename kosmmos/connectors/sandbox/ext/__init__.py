@@ -14,6 +14,8 @@ from kosmmos.connectors.sandbox.ext import (
     ord,
     public,
     public_communities,
+    vkads,
 )
 
-__all__ = ["base", "botapi", "drand", "engagement", "hooks", "ord", "public", "public_communities"]
+__all__ = ["base", "botapi", "drand", "engagement", "hooks", "ord", "public", "public_communities",
+           "vkads"]
