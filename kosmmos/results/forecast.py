@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kosmmos.accounts.models import Workspace
+from kosmmos.ads import funnel as ad_funnel
 from kosmmos.links.models import Conversion, TrackedLink
 from kosmmos.proposals.models import TargetMetric, WorkspaceTarget
 from kosmmos.results.networks import NO_DATA
@@ -228,9 +229,13 @@ def funnel(workspace: Workspace, results: Results) -> list[FunnelStep]:
     for level in (plan or {}).get("funnel") or []:
         if isinstance(level, dict) and isinstance(level.get("count"), int):
             planned[str(level.get("stage"))] = level["count"]
+    # The target audience is who the ad campaigns reached (VK Ads' imported daily reach); with
+    # no cabinet or nothing imported for the period there is no source, never a zero.
+    ads_reach = ad_funnel.reach(workspace, results.span.start, results.span.end)
     actual: dict[str, tuple[int | None, Any]] = {
         FunnelStage.ALL_USERS: (results.engagement.reach, _("reach of the period's posts")),
-        FunnelStage.TARGET_AUDIENCE: (None, NO_SOURCE),
+        FunnelStage.TARGET_AUDIENCE: (ads_reach, _("the ad campaigns' reach (VK Ads)")
+                                      if ads_reach is not None else NO_SOURCE),
         FunnelStage.SUBSCRIBERS: (results.audience.end, _("followers at the end")),
         FunnelStage.LOYAL: (results.reviews.authors, _("people who commented or wrote")),
         FunnelStage.CLIENTS: (results.money.figures.purchases, _("purchases (as in the P&L)")),

@@ -114,3 +114,25 @@ def test_it_shows_a_behind_kpi_in_red_with_its_drill_down(history: History,
     assert "kpi-red" in html.split('data-metric="reach"', 1)[0].rsplit("<tr", 1)[1]
     assert "text-danger" in row and "behind" in row
     assert f"/workspaces/{history.workspace.pk}/results/posts/?month=2026-11" in row
+
+
+def test_it_takes_the_funnels_target_audience_from_the_ad_campaigns_reach(
+        history: History) -> None:
+    from kosmmos.ads.models import DailyStat, Level
+    from kosmmos.ads.testing import make_cabinet
+    from kosmmos.proposals.planning.model import FunnelStage
+    from kosmmos.results.figures import collect
+    from kosmmos.results.forecast import funnel
+
+    ws = history.workspace
+    start, end = date(2026, 11, 1), date(2026, 11, 30)
+    step = {s.stage: s for s in funnel(ws, collect(ws, start, end, today=date(2026, 11, 20)))}
+    assert step[FunnelStage.TARGET_AUDIENCE.value].actual is None  # no cabinet: no source
+
+    cabinet = make_cabinet(ws)
+    for day, reach in ((date(2026, 11, 3), 700), (date(2026, 11, 4), 300),
+                       (date(2026, 12, 1), 9999)):  # the next month is not this period's
+        DailyStat.objects.create(organisation=ws.organisation, workspace=ws, cabinet=cabinet,
+                                 level=Level.PLAN, external_id="plan-1", day=day, reach=reach)
+    step = {s.stage: s for s in funnel(ws, collect(ws, start, end, today=date(2026, 11, 20)))}
+    assert step[FunnelStage.TARGET_AUDIENCE.value].actual == 1000
