@@ -292,10 +292,10 @@ def send_for_review(post: Post, *, by: User) -> Post:
     post = Post.objects.select_for_update().get(pk=post.pk)
     if post.status != PostStatus.DRAFT:
         raise ContentError(_("Only a draft can be sent for review."))
-    if post.is_ad and not (post.erid.strip() and post.advertiser.strip()):
-        # A post saved before the editor required them (the form's rule for ad posts).
-        raise ContentError(_("An advertising post needs the advertiser and the erid token from "
-                             "the ORD before it is sent for review."))
+    if post.is_ad and not post.advertiser.strip():
+        # A post saved before the editor required it (the form's rule for ad posts); the erid
+        # may still come from the ORD at approval, and scheduling asks for it.
+        raise ContentError(_("An advertising post must name the advertiser."))
     post.status, post.changes_requested = PostStatus.IN_REVIEW, False
     post.save(update_fields=["status", "changes_requested", "updated_at"])
     record(post, Kind.SENT_FOR_REVIEW, by=by)

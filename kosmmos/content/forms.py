@@ -57,8 +57,10 @@ class PostForm(forms.Form):
         label=_("Media"), queryset=MediaItem.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple)
     is_ad = forms.BooleanField(label=_("Advertising post"), required=False, help_text=_(
-        "Adds «Реклама», the advertiser and the erid to the text (38-FZ). An advertising post is "
-        "saved and sent for review only with the advertiser and the erid from the ORD."))
+        "Adds «Реклама», the advertiser and the erid to the text (38-FZ). An advertising post "
+        "names its advertiser; it is scheduled only with its erid, which the ORD issues when the "
+        "post is approved (the client's contract under «Ad marking»), or type one from another "
+        "ORD."))
     advertiser = forms.CharField(label=_("Advertiser"), max_length=300, required=False,
                                  help_text=_("As registered with the ORD, e.g. ООО «Ромашка», ИНН 7700000000."))
     erid = forms.CharField(label=_("erid token"), max_length=100, required=False,
@@ -93,14 +95,12 @@ class PostForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         """One rule for ad posts, here because the editor and the API both save through this
-        form: an advertising post is saved only with its advertiser and erid (38-FZ labels it
-        with both; ``send_for_review`` refuses older posts without them)."""
+        form: an advertising post names its advertiser to be saved. Its erid may come later —
+        the ORD issues it when the post is approved — and scheduling refuses a post without one
+        (``validation.ad_problems``, asked again by the engine just before it sends)."""
         data = super().clean() or {}
-        if data.get("is_ad"):
-            if not str(data.get("advertiser", "")).strip():
-                self.add_error("advertiser", _("An advertising post must name the advertiser."))
-            if not data.get("erid"):
-                self.add_error("erid", AD_NEEDS_ERID)
+        if data.get("is_ad") and not str(data.get("advertiser", "")).strip():
+            self.add_error("advertiser", _("An advertising post must name the advertiser."))
         return data
 
     def ordered_media(self) -> list[MediaItem]:
@@ -201,10 +201,6 @@ class RescheduleForm(forms.Form):
 class TemplateForm(forms.Form):
     name = forms.CharField(label=_("Template name"), max_length=200,
                            widget=forms.TextInput(attrs={"class": "form-control"}))
-
-
-AD_NEEDS_ERID = _("An advertising post is saved only with the erid token from the ORD: "
-                  "register the creative with the ORD first, or untick «Advertising post».")
 
 
 class ApprovalLinkForm(forms.Form):

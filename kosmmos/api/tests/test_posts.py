@@ -95,17 +95,16 @@ def test_it_refuses_a_too_long_telegram_caption_with_the_editors_message(
     assert not Post.objects.exists()
 
 
-def test_it_refuses_an_ad_post_without_erid(world: World, ws: Workspace) -> None:
+def test_it_refuses_an_ad_post_without_advertiser(world: World, ws: Workspace) -> None:
     vk = _channel(ws, "vk")
     api = api_as(world.alpha.manager, world.alpha.org, language="en")
     response = api.post(f"/workspaces/{ws.pk}/posts", {
-        "text": "Скидка 20%", "channels": [str(vk.pk)], "is_ad": True,
-        "advertiser": "ООО «Ромашка»"})
+        "text": "Скидка 20%", "channels": [str(vk.pk)], "is_ad": True, "erid": "2VtzqvABC"})
     assert response.status_code == 400
-    # The editor's rule, from the same form: the erid field names what is missing.
-    assert response.json()["error"]["fields"] == {"erid": [
-        "An advertising post is saved only with the erid token from the ORD: register the "
-        "creative with the ORD first, or untick «Advertising post»."]}
+    # The editor's rule, from the same form: the advertiser field names what is missing (the
+    # erid may come from the ORD at approval; scheduling asks for it).
+    assert response.json()["error"]["fields"] == {"advertiser": [
+        "An advertising post must name the advertiser."]}
     ok = api.post(f"/workspaces/{ws.pk}/posts", {
         "text": "Скидка 20%", "channels": [str(vk.pk)], "is_ad": True,
         "advertiser": "ООО «Ромашка»", "erid": "2VtzqvABC"})

@@ -126,20 +126,25 @@ def test_it_lets_an_analyst_read_but_not_write(plan: Plan) -> None:
     assert browser.post(f"/content/posts/{post.pk}/approve/").status_code == 403
 
 
-def test_it_saves_an_ad_post_only_with_its_erid_like_the_api(plan: Plan) -> None:
+def test_it_saves_an_ad_post_only_with_its_advertiser_like_the_api(plan: Plan) -> None:
     browser = client_for(plan.world.alpha.manager, **EN)
     response = browser.post(f"/workspaces/{plan.workspace.pk}/content/new/", form(
-        plan, is_ad="on", advertiser="ООО «Ромашка»", erid="   ", then="review"))
+        plan, is_ad="on", advertiser="  ", erid="2Vtzqv", then="review"))
     body = response.content.decode()
     assert response.status_code == 400 and not Post.objects.exists()
-    assert "An advertising post is saved only with the erid token from the ORD" in body
-    assert "saved and sent for review only with the advertiser and the erid" in body  # stated
-    assert "ООО «Ромашка»" in body  # what was typed stays
+    assert "An advertising post must name the advertiser." in body
+    assert "it is scheduled only with its erid, which the ORD issues" in body  # stated
+    assert "2Vtzqv" in body  # what was typed stays
+    # Without an erid it is saved and goes for review: the ORD issues one at approval.
+    response = browser.post(f"/workspaces/{plan.workspace.pk}/content/new/", form(
+        plan, is_ad="on", advertiser="ООО «Ромашка»", erid="", then="review"))
+    assert response.status_code == 302
+    assert Post.objects.get().status == PostStatus.IN_REVIEW
 
 
-def test_it_refuses_to_send_an_old_ad_post_without_erid_for_review(plan: Plan) -> None:
+def test_it_refuses_to_send_an_old_ad_post_without_advertiser_for_review(plan: Plan) -> None:
     post = make_post(plan.workspace, channels=[plan.vk], text="Скидка")
-    Post.objects.filter(pk=post.pk).update(is_ad=True, advertiser="ООО «Ромашка»", erid="")
+    Post.objects.filter(pk=post.pk).update(is_ad=True, advertiser="", erid="2Vtzqv")
     client_for(plan.world.alpha.manager, **EN).post(f"/content/posts/{post.pk}/review/")
     post.refresh_from_db()
     assert post.status == PostStatus.DRAFT
