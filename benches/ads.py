@@ -25,7 +25,6 @@ Default: 5 × 20 × 90, S = 100,000 (a few minutes here). The issue's size is
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import signal
@@ -37,7 +36,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from benches.common import free_port, kosmmos, wait_healthy, with_root_on_path
+from benches.common import free_port, kosmmos, stop_all, wait_healthy, with_root_on_path
 
 LEASE_S = 8.0  # the bench's import lease: a killed worker's cabinet comes back this fast
 
@@ -121,16 +120,7 @@ def run(argv: list[str]) -> dict[str, Any]:
                 "segment_ids_exported": report["segment_ids_exported"],
                 "import_s": round(import_s, 1)}
     finally:
-        for proc in reversed(procs):
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=20)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
-        if not opts.keep:
-            subprocess.run(["rm", "-rf", var], check=False)
+        stop_all(procs, log, var, opts.keep)
 
 
 # --- the children (Django set up on the temporary database) ------------------------------------

@@ -3,7 +3,10 @@ path a child needs to import ``benches`` itself."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -11,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import IO, Any
 
 # The checkout holding this folder: a child process that imports ``benches`` needs it on its path.
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,3 +50,18 @@ def wait_healthy(url: str, timeout: float) -> float:
             pass
         time.sleep(0.02)
     raise RuntimeError(f"{url} did not answer 200 within {timeout} s")
+
+
+def stop_all(procs: list[subprocess.Popen[Any]], log: IO[Any], var: str, keep: bool) -> None:
+    """A bench's clean-up: every process group it started stopped (newest first, SIGKILL after
+    30 s), its log closed, its var/ removed unless ``--keep``."""
+    for proc in reversed(procs):
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+    log.close()
+    if not keep:
+        shutil.rmtree(var, ignore_errors=True)

@@ -39,7 +39,7 @@ from typing import Any
 
 import psutil
 
-from benches.common import free_port, with_root_on_path
+from benches.common import free_port, stop_all, with_root_on_path
 from benches.publish import Db, _http, _pct, _ts, _wait_for
 
 KINDS = ["post.failed", "post.needs_check", "lead.created", "comment.negative",
@@ -112,15 +112,7 @@ def run(argv: list[str]) -> dict[str, Any]:
         report.update({"run_s": round(time.time() - started, 1), "killed_worker_pid": killed})
         return report
     finally:
-        for proc in reversed(procs):
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=30)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
-        if not opts.keep:
-            subprocess.run(["rm", "-rf", var], check=False)
+        stop_all(procs, log, var, opts.keep)
 
 
 def _kill_a_worker(serve_pid: int) -> int | None:

@@ -30,7 +30,7 @@ from typing import Any
 
 import psutil
 
-from benches.common import free_port, with_root_on_path
+from benches.common import free_port, stop_all, with_root_on_path
 from benches.publish import Db, _http, _wait_for
 
 FIELDS = ("ad_posts", "creatives_registered", "posts_with_own_erid", "statistics_rows",
@@ -138,15 +138,7 @@ def run(argv: list[str]) -> dict[str, Any]:
                 "seconds": round(time.monotonic() - started, 1), **timings})
         return result
     finally:
-        for proc in reversed(procs):
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=30)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
-        if not opts.keep:
-            subprocess.run(["rm", "-rf", var], check=False)
+        stop_all(procs, log, var, opts.keep)
 
 
 # --- Steps run in a child process with Django set up ---------------------------------------------

@@ -44,7 +44,7 @@ from typing import Any
 
 import psutil
 
-from benches.common import free_port, with_root_on_path
+from benches.common import free_port, stop_all, with_root_on_path
 
 RUN_SECONDS = 60
 # When each fault strikes, as a share of the run (the burst is at one half).
@@ -201,15 +201,7 @@ def run(argv: list[str]) -> dict[str, Any]:
         report["cpu_s_by_process"] = _cpu_by_process(procs)
         return report
     finally:
-        for proc in reversed(procs):
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=30)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
-        if not opts.keep:
-            subprocess.run(["rm", "-rf", var], check=False)
+        stop_all(procs, log, var, opts.keep)
 
 
 def _break(kind: str, env: dict[str, str]) -> str:
