@@ -6,9 +6,11 @@ PostgreSQL database (dropped afterwards) and Redis database 15 (flushed before a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -22,48 +24,70 @@ def _with_path(url: str, path: str) -> str:
     return urlunsplit(parts._replace(path=path))
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str | None]:
-    """A fresh database on the DATABASE_URL server, dropped afterwards; None without one."""
+@contextlib.contextmanager
+def scratch_database(template: str | None = None) -> Iterator[str | None]:
+    """A fresh database on the DATABASE_URL server (a copy of ``template`` when given), dropped
+    afterwards; None without DATABASE_URL."""
     url = os.environ.get("DATABASE_URL", "")
     if not url:
         yield None
         return
-    import psycopg
     from psycopg import sql
 
     name = f"kosmmos_scratch_{secrets.token_hex(4)}"
-
-    def admin() -> psycopg.Connection:
-        last: Exception | None = None
-        for maintenance in ("postgres", "template1"):
-            try:
-                return psycopg.connect(_with_path(url, f"/{maintenance}"), autocommit=True)
-            except psycopg.OperationalError as exc:
-                last = exc
-        raise AssertionError(f"cannot reach the PostgreSQL server of DATABASE_URL: {last}")
-
-    with admin() as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template:
+        create = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(template))
+    with _admin(url) as conn:
+        conn.execute(create)
     try:
         yield _with_path(url, f"/{name}")
     finally:
-        with admin() as conn:
+        with _admin(url) as conn:
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
 
 
+def _admin(url: str) -> Any:
+    import psycopg
+
+    last: Exception | None = None
+    for maintenance in ("postgres", "template1"):
+        try:
+            return psycopg.connect(_with_path(url, f"/{maintenance}"), autocommit=True)
+        except psycopg.OperationalError as exc:
+            last = exc
+    raise AssertionError(f"cannot reach the PostgreSQL server of DATABASE_URL: {last}")
+
+
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str | None]:
+    """A fresh database on the DATABASE_URL server, dropped afterwards; None without one."""
+    with scratch_database() as url:
+        yield url
+
+
+def scratch_redis_url() -> str | None:
+    """REDIS_URL moved to the database these tests may wipe; None without REDIS_URL."""
+    url = os.environ.get("REDIS_URL", "")
+    return _with_path(url, f"/{SCRATCH_REDIS_DB}") if url else None
+
+
 @pytest.fixture
 def redis_url() -> Iterator[str | None]:
     """REDIS_URL moved to database 15 and flushed before and after; None without REDIS_URL."""
-    url = os.environ.get("REDIS_URL", "")
+    url = scratch_redis_url()
     if not url:
         yield None
         return
     import redis
 
-    url = _with_path(url, f"/{SCRATCH_REDIS_DB}")
     client = redis.Redis.from_url(url)
     client.flushdb()
     try:

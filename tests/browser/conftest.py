@@ -3,6 +3,7 @@
 Everything runs on 127.0.0.1. The instance is isolated from the developer's own: a temporary
 KOSMMOS_VAR, a fresh PostgreSQL database when DATABASE_URL is set (dropped afterwards) and Redis
 database 15 when REDIS_URL is set (flushed before and after): the fixtures in tests/conftest.py.
+The demo is migrated and loaded once per session (``demo_template``); each test gets a copy.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import contextlib
 import email
 import email.policy
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -176,21 +178,27 @@ def _stop_group(proc: subprocess.Popen[bytes]) -> None:
     except ProcessLookupError:
         return
     with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=20)
+        proc.wait(timeout=5)  # the test's database is dropped next: no need to drain
     with contextlib.suppress(ProcessLookupError):  # stragglers: the worker, granian's children
         os.killpg(pgid, signal.SIGKILL)
     proc.wait(timeout=10)
 
 
-@pytest.fixture
-def kosmmos_instance(
-    tmp_path: Path, smtp_server: SmtpServer, postgres_url: str | None, redis_url: str | None,
-) -> Iterator[Instance]:
-    """Migrated, with the demo agency, served by `kosmmos serve` on a free port."""
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    var = tmp_path / "var"
-    var.mkdir()
+@dataclass
+class DemoTemplate:
+    """The migrated demo, built once per session; every test's instance starts from a copy.
+
+    Its ports are the session's: the demo's rows hold the sandbox's address (permalinks, the
+    webhook, the drand relay), so every instance serves on the ones the template was built for.
+    """
+
+    var: Path
+    database: str | None  # the template database's name on DATABASE_URL's server
+    env: dict[str, str]
+    port: int
+
+
+def _base_env(var: Path, port: int) -> dict[str, str]:
     env = {
         k: v for k, v in os.environ.items()
         if k not in {"DATABASE_URL", "REDIS_URL", "SMTP_USER", "SMTP_PASSWORD", "SMTP_SSL",
@@ -199,11 +207,9 @@ def kosmmos_instance(
     }
     env.update({
         "KOSMMOS_VAR": str(var),
-        "SMTP_HOST": smtp_server.host,
-        "SMTP_PORT": str(smtp_server.port),
         "SMTP_STARTTLS": "0",
         "SMTP_TIMEOUT": "10",
-        "SITE_URL": base_url,
+        "SITE_URL": f"http://127.0.0.1:{port}",
         "BRIEF_RATE_LIMIT": "50",
         "KOSMMOS_TICK_SECONDS": "0.5",
         "DJANGO_SETTINGS_MODULE": "kosmmos.settings",
@@ -213,32 +219,87 @@ def kosmmos_instance(
         "LINKS_BASE_URL": f"http://127.0.0.1:{free_port()}",
         "SANDBOX_URL": f"http://127.0.0.1:{free_port()}",
     })
-    if postgres_url:
-        env["DATABASE_URL"] = postgres_url
-    if redis_url:
-        env["REDIS_URL"] = redis_url
+    return env
 
-    run_kosmmos(env, "migrate", "--noinput")
-    run_kosmmos(env, "demo")
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    log_path = ARTIFACTS / "brief-flow-server.log"
-    command = [sys.executable, "-m", "kosmmos.cli", "serve", "--host", "127.0.0.1",
-               "--port", str(port)]
-    if redis_url:
-        # The scale set-up runs these as their own services; the test co-hosts them.
-        command += ["--with-worker", "--redirect", "--sandbox"]
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
-        )
-    instance = Instance(base_url=base_url, env=env, log_path=log_path)
-    try:
-        _wait_healthy(proc, instance)
-        yield instance
-    finally:
-        _stop_group(proc)
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoTemplate]:
+    """`migrate` and `kosmmos demo` once (about a minute on a busy machine), not per test."""
+    from tests.conftest import database_name, scratch_database, scratch_redis_url
+
+    var = tmp_path_factory.mktemp("template") / "var"
+    var.mkdir()
+    port = free_port()
+    env = _base_env(var, port)
+    with scratch_database() as database_url:
+        build = dict(env)
+        if database_url:
+            build["DATABASE_URL"] = database_url
+        redis_url = scratch_redis_url()
+        if redis_url:
+            build["REDIS_URL"] = redis_url
+        run_kosmmos(build, "migrate", "--noinput")
+        run_kosmmos(build, "demo")
+        yield DemoTemplate(var=var, database=database_name(database_url) if database_url
+                           else None, env=env, port=port)
+
+
+def _wait_ports_free(ports: list[int], timeout: float = 20.0) -> None:
+    """The previous test's instance has let go of the session's ports."""
+    deadline = time.monotonic() + timeout
+    for port in ports:
+        while True:
+            with socket.socket() as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    probe.bind(("127.0.0.1", port))
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        pytest.fail(f"port {port} is still taken by an earlier instance")
+                    time.sleep(0.2)
+
+
+@pytest.fixture
+def kosmmos_instance(
+    tmp_path: Path, smtp_server: SmtpServer, demo_template: DemoTemplate,
+    redis_url: str | None,
+) -> Iterator[Instance]:
+    """With the demo agency (a copy of the session's template), served by `kosmmos serve`."""
+    from tests.conftest import scratch_database
+
+    port = demo_template.port
+    base_url = f"http://127.0.0.1:{port}"
+    var = tmp_path / "var"
+    shutil.copytree(demo_template.var, var)
+    env = dict(demo_template.env)
+    env.update({"KOSMMOS_VAR": str(var), "SMTP_HOST": smtp_server.host,
+                "SMTP_PORT": str(smtp_server.port)})
+    ports = [port] + [int(env[k].rsplit(":", 1)[1]) for k in ("LINKS_BASE_URL", "SANDBOX_URL")]
+    with scratch_database(template=demo_template.database) as postgres_url:
+        if postgres_url:
+            env["DATABASE_URL"] = postgres_url
+        if redis_url:
+            env["REDIS_URL"] = redis_url
+        _wait_ports_free(ports)
+        ARTIFACTS.mkdir(exist_ok=True)
+        log_path = ARTIFACTS / "brief-flow-server.log"
+        command = [sys.executable, "-m", "kosmmos.cli", "serve", "--host", "127.0.0.1",
+                   "--port", str(port)]
+        if redis_url:
+            # The scale set-up runs these as their own services; the test co-hosts them.
+            command += ["--with-worker", "--redirect", "--sandbox"]
+        with log_path.open("wb") as log:
+            proc = subprocess.Popen(
+                command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+        instance = Instance(base_url=base_url, env=env, log_path=log_path)
+        try:
+            _wait_healthy(proc, instance)
+            yield instance
+        finally:
+            _stop_group(proc)
 
 
 def _wait_healthy(proc: subprocess.Popen[bytes], instance: Instance) -> None:
