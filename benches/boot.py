@@ -28,20 +28,47 @@ from benches.common import free_port, kosmmos, wait_healthy
 PAGES = ["/", "/leads/", "/workspaces/", "/team/", "/settings/", "/outbox/"]
 
 
-def _tree_rss_mb(pid: int) -> tuple[float, float]:
-    """Resident memory of the serve tree: the sum of RSS (counts shared pages once per process)
-    and the sum of PSS (shared pages split between the processes that map them)."""
+KINDS = (("kosmmos.cli serve", "supervisor"), ("kosmmos.cli web", "web"),
+         ("kosmmos.cli worker", "worker"), ("kosmmos.cli redirect", "redirect"),
+         ("links.redirect", "redirect"), ("links.flusher", "flusher"),
+         ("sandbox", "sandbox"))
+
+
+def _kind(proc: psutil.Process) -> str:
+    line = " ".join(proc.cmdline())
+    return next((kind for needle, kind in KINDS if needle in line), "other")
+
+
+def _tree_rss_mb(pid: int) -> tuple[float, float, dict[str, float]]:
+    """Resident memory of the serve tree: the sum of RSS (counts shared pages once per process),
+    the sum of PSS (shared pages split between the processes that map them), and PSS by kind of
+    process."""
     root = psutil.Process(pid)
     procs = [root, *root.children(recursive=True)]
     rss = pss = 0
+    by_kind: dict[str, float] = {}
     for proc in procs:
         try:
             info = proc.memory_full_info()
+            kind = _kind(proc)
         except psutil.NoSuchProcess:
             continue
         rss += info.rss
         pss += getattr(info, "pss", info.rss)
-    return rss / 2**20, pss / 2**20
+        by_kind[kind] = by_kind.get(kind, 0) + getattr(info, "pss", info.rss) / 2**20
+    return rss / 2**20, pss / 2**20, by_kind
+
+
+def _processes(pid: int) -> str:
+    """What the tree runs, e.g. "supervisor, web ×3, worker, redirect ×3, flusher, sandbox ×2"."""
+    root = psutil.Process(pid)
+    counts: dict[str, int] = {}
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            counts[_kind(proc)] = counts.get(_kind(proc), 0) + 1
+        except psutil.NoSuchProcess:
+            continue
+    return ", ".join(k if n == 1 else f"{k} ×{n}" for k, n in counts.items())
 
 
 def _browse(base: str, count: int) -> int:
@@ -64,7 +91,8 @@ def _browse(base: str, count: int) -> int:
     return ok
 
 
-def _one_boot(env: dict[str, str], pages: int) -> tuple[float, tuple[float, float], int]:
+def _one_boot(env: dict[str, str], pages: int
+              ) -> tuple[float, tuple[float, float, dict[str, float]], int, str]:
     port = free_port()
     started = time.monotonic()
     proc = subprocess.Popen(
@@ -78,13 +106,14 @@ def _one_boot(env: dict[str, str], pages: int) -> tuple[float, tuple[float, floa
         ok = _browse(f"http://127.0.0.1:{port}", pages)
         time.sleep(0.5)
         rss = _tree_rss_mb(proc.pid)
+        processes = _processes(proc.pid)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
-    return boot, rss, ok
+    return boot, rss, ok, processes
 
 
 def run(argv: list[str]) -> dict[str, object]:
@@ -103,7 +132,9 @@ def run(argv: list[str]) -> dict[str, object]:
         "boot_s": round(statistics.median(boots), 2),
         "rss_mb": round(statistics.median(r[1][0] for r in results), 1),
         "pss_mb": round(statistics.median(r[1][1] for r in results), 1),
-        "processes": "supervisor, web, 2 workers, redirect + flusher, sandbox (embedded)",
+        "processes": results[-1][3],
+        "pss_mb_by_process": {kind: round(statistics.median(r[1][2].get(kind, 0) for r in results), 1)
+                              for kind in results[-1][1][2]},
         "boot_s_runs": [round(b, 2) for b in boots],
         "pages_ok": min(r[2] for r in results),
         "pages": opts.pages,

@@ -77,10 +77,11 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--threads", type=int,
                         default=int(os.environ.get("KOSMMOS_WEB_THREADS", "4")),
                         help="request threads per web process")
-    # Two worker processes use both cores for CPU-bound jobs (PDF rendering): threads in one
-    # process would queue behind the GIL.
+    # One worker process: its jobs mostly wait on the networks (threads serve them), and a second
+    # process costs ~120 MB of the embedded set-up's 400 MB. A CPU-bound load (many client
+    # reports' PDFs at once) runs faster with two, or with `kosmmos worker`s at scale.
     parser.add_argument("--worker-processes", type=int,
-                        default=int(os.environ.get("KOSMMOS_WORKER_PROCESSES", "2")),
+                        default=int(os.environ.get("KOSMMOS_WORKER_PROCESSES", "1")),
                         help="embedded workers")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--with-worker", action="store_true", help="also run a worker")

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
-from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("KOSMMOS_VAR", BASE_DIR / "var")).resolve()
@@ -375,8 +374,9 @@ INBOX_SLOW_POLL_SECONDS = float(env("INBOX_SLOW_POLL_SECONDS", "60"))
 INBOX_LONGPOLL_WAIT = int(env("INBOX_LONGPOLL_WAIT", "25"))
 # Publishing has its own queue, listed first: a due post never waits behind a backlog of other
 # jobs (inbox polls, PDFs). Redis BRPOP serves the first listed queue first; the file queue
-# alternates between them.
-CELERY_TASK_QUEUES = [Queue("publish"), Queue("celery")]
+# alternates between them. (jobs/app.py makes them kombu queues: the processes that only read
+# the settings — the supervisor, the redirect service, the click flusher — never load kombu.)
+TASK_QUEUE_NAMES = ["publish", "celery"]
 CELERY_TASK_ROUTES = {
     "publishing.publish_targets": {"queue": "publish"},
     "publishing.reconcile_targets": {"queue": "publish"},

@@ -6,11 +6,14 @@ import os
 
 from celery import Celery
 from celery.signals import worker_ready, worker_shutdown
+from django.conf import settings
+from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kosmmos.settings")
 
 app = Celery("kosmmos")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = [Queue(name) for name in settings.TASK_QUEUE_NAMES]
 # An explicit list, no autodiscovery: every task module is named here.
 app.conf.imports = [
     "kosmmos.ads.tasks",

@@ -104,11 +104,17 @@ def main() -> int:
     # Storing clicks is background work: on a busy machine the redirect server gets the CPU first
     # and the flusher catches up from the durable spool (a lower priority never loses a click).
     os.nice(int(os.environ.get("LINKS_FLUSHER_NICE", "10")))
-    import django
-
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kosmmos.settings")
-    django.setup()
     from django.conf import settings
+
+    if settings.LINKS_EVENTS_BACKEND == "postgres":  # its store writes through Django's ORM
+        import django
+
+        django.setup()
+    else:  # a file of its own: the settings and logging suffice (~20 MB less than every model)
+        from django.utils.log import configure_logging
+
+        configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
 
     from kosmmos.links.events import get_store
 

@@ -178,7 +178,7 @@ def _stop_group(proc: subprocess.Popen[bytes]) -> None:
     except ProcessLookupError:
         return
     with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=5)  # the test's database is dropped next: no need to drain
+        proc.wait(timeout=20)
     with contextlib.suppress(ProcessLookupError):  # stragglers: the worker, granian's children
         os.killpg(pgid, signal.SIGKILL)
     proc.wait(timeout=10)
