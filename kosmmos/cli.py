@@ -77,11 +77,12 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--threads", type=int,
                         default=int(os.environ.get("KOSMMOS_WEB_THREADS", "4")),
                         help="request threads per web process")
-    # One worker process: its jobs mostly wait on the networks (threads serve them), and a second
-    # process costs ~120 MB of the embedded set-up's 400 MB. A CPU-bound load (many client
-    # reports' PDFs at once) runs faster with two, or with `kosmmos worker`s at scale.
+    # Two worker processes use both cores for CPU-bound jobs (proposal and report PDFs: threads in
+    # one process would queue behind the GIL), and while one restarts after a crash the other
+    # keeps publishing on time. Each costs ~130 MB: `--worker-processes 1` (or
+    # KOSMMOS_WORKER_PROCESSES=1) fits the embedded set-up into ~400 MB on a small machine.
     parser.add_argument("--worker-processes", type=int,
-                        default=int(os.environ.get("KOSMMOS_WORKER_PROCESSES", "1")),
+                        default=int(os.environ.get("KOSMMOS_WORKER_PROCESSES", "2")),
                         help="embedded workers")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--with-worker", action="store_true", help="also run a worker")
