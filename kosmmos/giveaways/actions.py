@@ -221,7 +221,7 @@ def promote_reserve(participant: Participant, *, overdue: bool = False) -> Parti
                  _("Giveaway «%(title)s»: %(why)s and no reserve winner is left") % {
                      "title": giveaway.title, "why": why})
         emit("giveaway.reserve_promoted", organisation=giveaway.organisation_id,
-             workspace=giveaway.workspace_id, title=title,
+             workspace=giveaway.workspace_id, title=title[:300],
              url=reverse("giveaways:detail", args=[giveaway.pk]),
              dedupe_key=f"giveaway.reserve_promoted:{giveaway.pk}:{participant.pk}",
              payload={"skipped": participant.user_id,

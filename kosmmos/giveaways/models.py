@@ -341,7 +341,7 @@ class Outreach(models.Model):
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
-        MANUAL = "manual", _("Contact manually")
+        MANUAL = "manual", _("By hand")
 
     class Via(models.TextChoices):
         NONE = "", "—"
@@ -389,7 +389,7 @@ class OutreachAttempt(models.Model):
         RETRY = "retry", _("failed, will retry")
         UNSURE = "unsure", _("no answer: will look before retrying")
         FAILED = "failed", _("failed")
-        MANUAL = "manual", _("contact manually")
+        MANUAL = "manual", _("left to a person")
 
     outreach = models.ForeignKey(Outreach, on_delete=models.CASCADE, related_name="tries")
     number = models.PositiveSmallIntegerField()

@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(choices=[('hash', 'List hash and round, a comment under the post'), ('winner', 'Message to a winner')], max_length=8)),
                 ('key', models.CharField(max_length=120, unique=True)),
                 ('text', models.TextField()),
-                ('status', models.CharField(choices=[('pending', 'Waiting'), ('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed'), ('manual', 'Contact manually')], default='pending', max_length=8)),
+                ('status', models.CharField(choices=[('pending', 'Waiting'), ('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed'), ('manual', 'By hand')], default='pending', max_length=8)),
                 ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('enqueued_at', models.DateTimeField(blank=True, null=True)),
                 ('lease_until', models.DateTimeField(blank=True, null=True)),
@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                 ('number', models.PositiveSmallIntegerField()),
                 ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('duration_ms', models.PositiveIntegerField(default=0)),
-                ('outcome', models.CharField(choices=[('sent', 'sent'), ('found', 'found already sent'), ('retry', 'failed, will retry'), ('unsure', 'no answer: will look before retrying'), ('failed', 'failed'), ('manual', 'contact manually')], max_length=8)),
+                ('outcome', models.CharField(choices=[('sent', 'sent'), ('found', 'found already sent'), ('retry', 'failed, will retry'), ('unsure', 'no answer: will look before retrying'), ('failed', 'failed'), ('manual', 'left to a person')], max_length=8)),
                 ('error', models.TextField(blank=True)),
             ],
             options={

@@ -79,7 +79,7 @@ def messages(q: dict[str, str], seed: int, eng: dict[str, Any],
     uid = q.get("user_id", "")
     if not uid.isdigit():
         return _error(100, "One of the parameters specified was missing or invalid: user_id")
-    box = said(eng)["messages"].setdefault(uid, [])
+    box = said(eng)["messages"].get(uid, [])
     if name == "messages.isMessagesFromGroupAllowed":
         return 200, {"response": {"is_allowed": int(allowed(seed, eng, uid))}}, []
     if name == "messages.getHistory":
@@ -93,6 +93,7 @@ def messages(q: dict[str, str], seed: int, eng: dict[str, Any],
         if random_id and row["random_id"] == random_id:
             return 200, {"response": row["id"]}, []
     ident = len(box) + 1
+    said(eng)["messages"][uid] = box
     box.append({"id": ident, "date": int(time.time()), "from_id": -1, "peer_id": int(uid),
                 "out": 1, "random_id": random_id, "text": q.get("message", "")})
     return 200, {"response": ident}, []
