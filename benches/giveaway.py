@@ -70,6 +70,8 @@ def _inner(opts: dict[str, object], var: str) -> dict[str, object]:
     import django
 
     django.setup()
+    from collections import Counter
+
     import httpx
     from django.conf import settings
     from django.utils import timezone
@@ -78,8 +80,6 @@ def _inner(opts: dict[str, object], var: str) -> dict[str, object]:
     from kosmmos.connectors.sandbox.ext import drand, engagement
     from kosmmos.connectors.sandbox.server import Network, SandboxApp
     from kosmmos.connectors.sandbox.tests.conftest import Bridge
-    from collections import Counter
-
     from kosmmos.giveaways import actions, beacon, outreach
     from kosmmos.giveaways.collect import collect
     from kosmmos.giveaways.models import Outreach, Participant

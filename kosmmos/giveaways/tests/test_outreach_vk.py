@@ -20,6 +20,7 @@ from kosmmos.conftest import client_for
 from kosmmos.connectors import ratelimit
 from kosmmos.giveaways import actions, outreach
 from kosmmos.giveaways.models import Giveaway, Outreach, OutreachAttempt, Participant, Role
+from kosmmos.jobs import ticker
 
 pytestmark = pytest.mark.django_db
 
@@ -209,3 +210,22 @@ def test_it_fails_with_vks_error_and_a_retry_button_on_a_permanent_error(world: 
     assert manager.post(url).status_code == 302
     row.refresh_from_db()
     assert row.status in ("pending", "queued") and row.last_error == ""
+
+
+@respx.mock
+def test_it_looks_before_sending_again_after_a_worker_died_mid_send(world: Any) -> None:
+    giveaway = _giveaway(world, tokens={"user_token": "admin-token"})
+    row = outreach.announce_hash(giveaway)
+    assert row is not None
+    Outreach.objects.filter(pk=row.pk).update(
+        status=Outreach.Status.SENDING, lease_until=timezone.now() - timedelta(seconds=1))
+    with translation.override("en"):
+        assert ticker.tick(["kosmmos.giveaways.dispatch:sweep_outreach"]) == {
+            "kosmmos.giveaways.dispatch:sweep_outreach": 1}
+    row.refresh_from_db()
+    assert row.status == "pending" and row.unsure and "worker stopped" in row.last_error
+    respx.post(API + "wall.getComments").mock(return_value=_vk({"count": 1, "items": [
+        {"id": 93, "from_id": -int(GROUP), "date": 2, "text": row.text}]}))
+    comment = respx.post(API + "wall.createComment")
+    assert _run(row) == "found"
+    assert not comment.called
