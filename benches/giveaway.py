@@ -15,6 +15,11 @@ kosmmos.giveaways.verify draw.json --offline``, run as a separate process on the
 document, recomputes the same winners; offline because the beacon lives inside this process —
 the signature it checks is the one the beacon served); ``rate_limit_violations`` (calls the
 sandbox refused as over its rate limit).
+
+With ``--details``, what the giveaway then says on the sandbox (the hash comment, the winners
+told, with the same share of lost answers): ``said`` (rows by status), ``said_tries`` (tries by
+outcome: ``unsure`` a lost answer, ``found`` the look-up that found it), ``said_twice`` (comments
+or messages the sandbox holds twice: 0 is the point) and ``said_s``.
 """
 
 from __future__ import annotations
@@ -65,6 +70,8 @@ def _inner(opts: dict[str, object], var: str) -> dict[str, object]:
     import django
 
     django.setup()
+    from collections import Counter
+
     import httpx
     from django.conf import settings
     from django.utils import timezone
@@ -73,9 +80,10 @@ def _inner(opts: dict[str, object], var: str) -> dict[str, object]:
     from kosmmos.connectors.sandbox.ext import drand, engagement
     from kosmmos.connectors.sandbox.server import Network, SandboxApp
     from kosmmos.connectors.sandbox.tests.conftest import Bridge
-    from kosmmos.giveaways import actions, beacon
+    from kosmmos.giveaways import actions, beacon, outreach
     from kosmmos.giveaways.collect import collect
-    from kosmmos.giveaways.models import Participant
+    from kosmmos.giveaways.models import Outreach, Participant
+    from kosmmos.jobs.queue import RowQueue
     from kosmmos.lib import http
 
     net = Network(seed=1, public_url="http://sandbox.bench")
@@ -84,6 +92,10 @@ def _inner(opts: dict[str, object], var: str) -> dict[str, object]:
     client = httpx.Client(transport=bridge)
     http.client = lambda: client  # every request goes to the in-process sandbox
     settings.SANDBOX_URL = "http://sandbox.bench"
+    # No worker runs here: the bench itself is the ticker and the worker for what the giveaway
+    # says (below), so a kick's message to the broker would only pile up in var/broker (and its
+    # first connection would be timed inside the draw).
+    RowQueue.enqueue = lambda self, pk: None  # type: ignore[method-assign]
     n = int(opts["participants"])  # type: ignore[call-overload]
     answer = http.request("PUT", "http://sandbox.bench/eng/_setup", json={"posts": {"-9_1": {
         "audience": n, "like": 1.0, "repost": 0.9, "comment": 0.9, "member": 0.95,
@@ -112,6 +124,26 @@ def _inner(opts: dict[str, object], var: str) -> dict[str, object]:
     winners = actions.draw(giveaway, found)
     draw_s = time.perf_counter() - t0
 
+    # What the giveaway says on the network: the hash comment (queued at the freeze) and each
+    # winner told (at the draw), through the same 5 % of lost answers — a write the sandbox
+    # made but answered with error 10 is looked up before any resend. Each round is what the
+    # ticker and a worker do with the due rows.
+    t0 = time.perf_counter()
+    outcomes: list[str] = []
+    for _round in range(10):
+        due = list(Outreach.objects.filter(giveaway=giveaway, status__in=["pending", "queued"])
+                   .values_list("pk", flat=True))
+        if not due:
+            break
+        for pk in due:
+            Outreach.objects.filter(pk=pk).update(status="queued")
+            outcomes.append(outreach.deliver(pk))
+    said_s = time.perf_counter() - t0
+    said = http.request("GET", "http://sandbox.bench/eng/_said").json()
+    texts = [c["text"] for c in said["comments"].get("-9_1", [])]
+    sent_ids = [m["random_id"] for box in said["messages"].values() for m in box]
+    said_twice = (len(texts) - len(set(texts))) + (len(sent_ids) - len(set(sent_ids)))
+
     path = Path(var) / "draw.json"
     path.write_text(json.dumps(actions.draw_document(giveaway)), encoding="utf-8")
     check = subprocess.run([sys.executable, "-m", "kosmmos.giveaways.verify", str(path),
@@ -126,6 +158,9 @@ def _inner(opts: dict[str, object], var: str) -> dict[str, object]:
         "eligible": entries, "frozen": giveaway.frozen_count, "calls": reader.calls,
         "retries": reader.retries, "sandbox_errors": stats["errors"],
         "by_method": stats["by_method"],
+        "said_s": round(said_s, 2), "said": dict(sorted(Counter(
+            Outreach.objects.filter(giveaway=giveaway).values_list("status", flat=True)).items())),
+        "said_tries": dict(sorted(Counter(outcomes).items())), "said_twice": said_twice,
     }
 
 

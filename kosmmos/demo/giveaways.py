@@ -1,7 +1,10 @@
 """Demo giveaways for the first client: one drawn last week (its public page verifies), one
 joint giveaway with the second client (a cross-marketing partner) that ends twenty minutes after
 the demo loads, so on ``make run`` the ticker collects, freezes, waits for the round and draws it
-on the sandbox's beacon while you watch; and a post exchange waiting for the partner's approval.
+on the sandbox's beacon while you watch — its hash goes out as a comment under the post and
+its winners are told on the sandbox; and a post exchange waiting for the partner's approval.
+In the drawn one, two winners have not answered: ten minutes after the load their prizes go to
+the reserves (the ticker, ``actions.promote_overdue``).
 
 Both posts' likes, comments and members live on the sandbox (``ext/engagement.py``); the set-up
 is given to the sandbox over its admin API when it runs, else into its state file. The drawn
@@ -24,7 +27,15 @@ from kosmmos.connectors.sandbox.ext import drand, engagement
 from kosmmos.content.models import Post, PostStatus
 from kosmmos.giveaways import actions, beacon, exchange
 from kosmmos.giveaways.collect import evaluate, store
-from kosmmos.giveaways.models import Excluded, Giveaway, JobStatus, Partner, Stage
+from kosmmos.giveaways.models import (
+    Excluded,
+    Giveaway,
+    JobStatus,
+    Outreach,
+    Partner,
+    Role,
+    Stage,
+)
 from kosmmos.giveaways.network import Reader
 
 SEED = 1  # the sandbox's default SANDBOX_SEED
@@ -82,6 +93,7 @@ def seed_giveaways(manager: User, workspace: Workspace, partner_workspace: Works
     actions.draw(done, beacon.Round(found["round"], found["signature"], found["randomness"]),
                  now=now - timedelta(days=3) + actions.DRAW_DELAY)
     Giveaway.objects.filter(pk=done.pk).update(status=JobStatus.IDLE, stage=Stage.DRAWN)
+    _said_long_ago(done, now - timedelta(days=3))
 
     actions.create_giveaway(workspace, actions.GiveawayData(
         title="Совместный розыгрыш с «Сном и спиной»", network="sandbox", owner_id="-501",
@@ -103,6 +115,21 @@ def seed_giveaways(manager: User, workspace: Workspace, partner_workspace: Works
     exchange.propose(workspace, partner, about, "Уход за кожей перед сном — советы от наших "
                      "друзей из «Сеул Бьюти».", user=manager)
     _tell_sandbox({"posts": POSTS})
+
+
+def _said_long_ago(done: Giveaway, ended: Any) -> None:
+    """The drawn giveaway's story: its hash went out at the freeze and its winners were told at
+    the draw, three days ago; the first winner answered. The other two have until ten minutes
+    after the demo loads: then the ticker hands their prizes to the reserves, who are told on
+    the sandbox (a message, or a comment under the post when they allow no messages)."""
+    Outreach.objects.filter(giveaway=done, kind=Outreach.Kind.HASH).update(
+        status=Outreach.Status.SENT, via=Outreach.Via.COMMENT, sent_at=ended)
+    Outreach.objects.filter(giveaway=done, kind=Outreach.Kind.WINNER).update(
+        status=Outreach.Status.SENT, via=Outreach.Via.MESSAGE,
+        sent_at=ended + actions.DRAW_DELAY)
+    first = done.participants.filter(role=Role.WINNER).order_by("rank").first()
+    if first is not None:
+        actions.mark_answered(first)
 
 
 def _tell_sandbox(setup: dict[str, Any]) -> None:

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +17,7 @@ from kosmmos.accounts.models import User, Workspace
 from kosmmos.channels.models import Channel
 from kosmmos.content.actions import PostData, save_post
 from kosmmos.content.models import Post
-from kosmmos.giveaways import beacon
+from kosmmos.giveaways import beacon, outreach
 from kosmmos.giveaways.models import Giveaway, Participant, Prize, Role, Stage
 from kosmmos.giveaways.verify import list_hash, pick
 from kosmmos.lib import crypto
@@ -108,13 +107,15 @@ def freeze(giveaway: Giveaway, now: datetime | None = None) -> str:
         giveaway.participants.update(in_list=False)
         giveaway.participants.filter(eligible=True).update(in_list=True)
         Giveaway.objects.filter(pk=giveaway.pk).update(**updates)
-    for key, value in updates.items():
-        setattr(giveaway, key, value)
+        for key, value in updates.items():
+            setattr(giveaway, key, value)
+        # The hash and the round as a comment under the post, before the round is out.
+        outreach.announce_hash(giveaway)
     return digest
 
 
 def public_url(giveaway: Giveaway) -> str:
-    return settings.SITE_URL + reverse("giveaways:public", args=[giveaway.code])
+    return giveaway.public_url()
 
 
 def mention(network: str, participant: Participant) -> str:
@@ -135,10 +136,12 @@ def draw(giveaway: Giveaway, found: beacon.Round, *, now: datetime | None = None
         raise Refused(_("The frozen list changed after its hash was published; no draw."))
     chosen = pick(ids, found.randomness, giveaway.winners_count + giveaway.reserves_count)
     with transaction.atomic():
+        due = now + timedelta(days=giveaway.answer_days)
         for rank, uid in enumerate(chosen):
+            won = rank < giveaway.winners_count
             giveaway.participants.filter(user_id=uid).update(
-                role=Role.WINNER if rank < giveaway.winners_count else Role.RESERVE, rank=rank,
-                notified_at=now if rank < giveaway.winners_count else None)
+                role=Role.WINNER if won else Role.RESERVE, rank=rank,
+                notified_at=now if won else None, answer_due=due if won else None)
         Giveaway.objects.filter(pk=giveaway.pk).update(
             stage=Stage.DRAWN, signature=found.signature, randomness=found.randomness,
             drawn_at=now)
@@ -146,6 +149,8 @@ def draw(giveaway: Giveaway, found: beacon.Round, *, now: datetime | None = None
             Stage.DRAWN, found.signature, found.randomness)
         giveaway.drawn_at = now
         post = draft_results(giveaway)
+        for person in giveaway.participants.filter(role=Role.WINNER).order_by("rank"):
+            outreach.tell_winner(person)
         emit("giveaway.ended", organisation=giveaway.organisation_id,
              workspace=giveaway.workspace_id,
              title=_("Giveaway «%(title)s» drawn: %(n)s winners") % {
@@ -188,21 +193,54 @@ def draft_results(giveaway: Giveaway) -> Post:
     return post
 
 
-def promote_reserve(participant: Participant) -> Participant | None:
-    """A winner who did not answer: the next reserve winner takes the prize; the results
-    draft is redrafted. Returns the new winner (None: no reserve left)."""
+def promote_reserve(participant: Participant, *, overdue: bool = False) -> Participant | None:
+    """A winner who did not answer: the next reserve winner takes the prize, is told (an
+    Outreach row), the results draft is redrafted and the team gets an event. ``overdue``: the
+    ticker found the answer deadline passed (else a person pressed the button). Returns the new
+    winner (None: nothing changed, or no reserve left — the event says so)."""
     giveaway = participant.giveaway
+    now = timezone.now()
     with transaction.atomic():
         if not Participant.objects.filter(pk=participant.pk, role=Role.WINNER,
                                           answered_at__isnull=True).update(role=Role.SKIPPED):
             return None
         nxt = giveaway.participants.filter(role=Role.RESERVE).order_by("rank").first()
-        if nxt is None:
-            return None
-        giveaway.participants.filter(pk=nxt.pk).update(role=Role.WINNER,
-                                                       notified_at=timezone.now())
-        draft_results(giveaway)
+        if nxt is not None:
+            giveaway.participants.filter(pk=nxt.pk).update(
+                role=Role.WINNER, notified_at=now,
+                answer_due=now + timedelta(days=giveaway.answer_days))
+            nxt.role = Role.WINNER
+            outreach.tell_winner(nxt)
+            draft_results(giveaway)
+        who = participant.name or participant.user_id
+        why = (_("%(who)s did not answer by the deadline") if overdue
+               else _("%(who)s did not answer")) % {"who": who}
+        title = (_("Giveaway «%(title)s»: %(why)s; %(next)s takes the prize") % {
+            "title": giveaway.title, "why": why, "next": nxt.name or nxt.user_id}
+                 if nxt is not None else
+                 _("Giveaway «%(title)s»: %(why)s and no reserve winner is left") % {
+                     "title": giveaway.title, "why": why})
+        emit("giveaway.reserve_promoted", organisation=giveaway.organisation_id,
+             workspace=giveaway.workspace_id, title=title[:300],
+             url=reverse("giveaways:detail", args=[giveaway.pk]),
+             dedupe_key=f"giveaway.reserve_promoted:{giveaway.pk}:{participant.pk}",
+             payload={"skipped": participant.user_id,
+                      "winner": nxt.user_id if nxt is not None else "",
+                      "overdue": overdue})
     return nxt
+
+
+def promote_overdue(now: datetime | None = None, limit: int = 100) -> int:
+    """The ticker's part: every winner whose answer deadline passed without an answer hands the
+    prize on. The database says who is due; ``promote_reserve``'s conditional update makes two
+    tickers promote once between them. Returns how many overdue winners were handled."""
+    now = now or timezone.now()
+    due = list(Participant.objects.select_related("giveaway").filter(
+        role=Role.WINNER, answered_at__isnull=True, answer_due__lte=now,
+        giveaway__stage=Stage.DRAWN).order_by("answer_due")[:limit])
+    for person in due:
+        promote_reserve(person, overdue=True)
+    return len(due)
 
 
 def mark_answered(participant: Participant) -> None:

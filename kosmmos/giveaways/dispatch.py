@@ -1,7 +1,9 @@
-"""Ticker entries (kosmmos/jobs/ticker.py): due giveaway steps."""
+"""Ticker entries (kosmmos/jobs/ticker.py): due giveaway steps, due outreach (the hash comment,
+winners told) and winners past their answer deadline."""
 
 from __future__ import annotations
 
+from kosmmos.giveaways import actions, outreach
 from kosmmos.giveaways.jobs import steps
 
 
@@ -11,3 +13,15 @@ def dispatch_due() -> int:
 
 def sweep_stuck() -> int:
     return steps.sweep_stuck()
+
+
+def dispatch_outreach() -> int:
+    return outreach.queue.dispatch_due()
+
+
+def sweep_outreach() -> int:
+    return outreach.queue.sweep_stuck()
+
+
+def promote_overdue() -> int:
+    return actions.promote_overdue()

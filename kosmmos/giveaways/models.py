@@ -13,6 +13,7 @@ the giveaway runs, the freeze at its end, the draw when the round is out.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import uuid
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -120,6 +122,10 @@ class Giveaway(models.Model):
     def token(self) -> str:
         return crypto.decrypt(self.token_encrypted) if self.token_encrypted else "sandbox"
 
+    def public_url(self) -> str:
+        """The page anyone can open to check the draw (no sign-in)."""
+        return settings.SITE_URL + reverse("giveaways:public", args=[self.code])
+
     @property
     def post_key(self) -> str:
         return f"{self.owner_id}_{self.item_id}"
@@ -180,11 +186,15 @@ class Participant(models.Model):
     rank = models.PositiveSmallIntegerField(null=True, blank=True)  # pick order
     notified_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
+    # A winner's deadline to answer (set with notified_at); past it, the ticker hands the prize
+    # to the next reserve winner (actions.promote_overdue).
+    answer_due = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["giveaway", "user_id"],
                                                name="one_entry_per_user")]
-        indexes = [models.Index(fields=["giveaway", "eligible"])]
+        indexes = [models.Index(fields=["giveaway", "eligible"]),
+                   models.Index(fields=["role", "answer_due"])]
 
     def __str__(self) -> str:
         return self.user_id
@@ -205,9 +215,9 @@ class Participant(models.Model):
 
     @property
     def answer_by(self) -> datetime | None:
-        """A winner's deadline to answer; past it, the prize may go to the next reserve."""
-        if self.notified_at is None:
-            return None
+        """A winner's deadline to answer; past it, the prize goes to the next reserve."""
+        if self.answer_due is not None or self.notified_at is None:
+            return self.answer_due
         return self.notified_at + timedelta(days=self.giveaway.answer_days)
 
 
@@ -305,3 +315,91 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class Outreach(models.Model):
+    """One thing Kosmmos says on the network about a giveaway, said once.
+
+    ``hash``: the frozen list's SHA-256 and the drand round, a comment under the giveaway post
+    from the community. ``winner``: a winner told — a private message from the community where
+    the person allows it, else a comment under the post mentioning them, else ``manual`` with the
+    reason a person must contact them. A row per (giveaway, kind, person): ``key`` is unique, and
+    is the comment's ``guid``; ``random_id`` (from it) is the message's.
+
+    The job follows ``jobs/queue.py`` (pending → queued → sending → sent | pending | failed |
+    manual). ``unsure`` says the last call may have reached the network (a timeout, VK error 10,
+    a dead worker): the next attempt looks for what it sent before it sends again.
+    """
+
+    class Kind(models.TextChoices):
+        HASH = "hash", _("List hash and round, a comment under the post")
+        WINNER = "winner", _("Message to a winner")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        MANUAL = "manual", _("By hand")
+
+    class Via(models.TextChoices):
+        NONE = "", "—"
+        COMMENT = "comment", _("comment under the post")
+        MESSAGE = "message", _("private message")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    giveaway = models.ForeignKey(Giveaway, on_delete=models.CASCADE, related_name="outreach")
+    participant = models.ForeignKey(Participant, null=True, blank=True,
+                                    on_delete=models.CASCADE, related_name="outreach")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    key = models.CharField(max_length=120, unique=True)
+    text = models.TextField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    unsure = models.BooleanField(default=False)
+    via = models.CharField(max_length=8, choices=Via.choices, default=Via.NONE, blank=True)
+    external_id = models.CharField(max_length=64, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @property
+    def random_id(self) -> int:
+        """VK ``messages.send`` idempotency key: the same row always sends the same id."""
+        return int(hashlib.sha256(self.key.encode()).hexdigest()[:15], 16) % (2**31 - 1)
+
+
+class OutreachAttempt(models.Model):
+    """One try of an Outreach row: what happened, the error, how long it took."""
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", _("sent")
+        FOUND = "found", _("found already sent")
+        RETRY = "retry", _("failed, will retry")
+        UNSURE = "unsure", _("no answer: will look before retrying")
+        FAILED = "failed", _("failed")
+        MANUAL = "manual", _("left to a person")
+
+    outreach = models.ForeignKey(Outreach, on_delete=models.CASCADE, related_name="tries")
+    number = models.PositiveSmallIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(default=0)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.outreach_id} #{self.number}"

@@ -12,6 +12,8 @@ urlpatterns = [
     path("giveaways/g/<uuid:giveaway_id>/", views.detail, name="detail"),
     path("giveaways/g/<uuid:giveaway_id>/retry/", views.retry, name="retry"),
     path("giveaways/g/<uuid:giveaway_id>/winner/", views.winner, name="winner"),
+    path("giveaways/g/<uuid:giveaway_id>/outreach/<uuid:outreach_id>/retry/",
+         views.retry_outreach, name="retry_outreach"),
     path("giveaways/<uuid:workspace_id>/exchanges/", views.propose_exchange,
          name="propose_exchange"),
     path("x/<str:token>/", views.exchange_public, name="exchange_public"),

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from kosmmos.accounts.access import agency_required, get_workspace_for_user, staff_required
 from kosmmos.accounts.models import Membership, Workspace
-from kosmmos.giveaways import actions, beacon, exchange
+from kosmmos.giveaways import actions, beacon, exchange, outreach
 from kosmmos.giveaways.forms import (
     DecisionForm,
     ExchangeForm,
@@ -112,6 +112,7 @@ def detail(request: HttpRequest, giveaway_id: uuid.UUID) -> HttpResponse:
         "excluded": people.filter(eligible=False).order_by("user_id")[:SHOWN],
         "excluded_count": people.filter(eligible=False).count(),
         "prizes": giveaway.prizes.all(), "runs": giveaway.runs.all()[:10],
+        "outreach": giveaway.outreach.select_related("participant").prefetch_related("tries"),
         "round_at": beacon.time_of(giveaway.drand_round) if giveaway.drand_round else None,
         "public_url": actions.public_url(giveaway), "shown": SHOWN})
 
@@ -121,6 +122,19 @@ def detail(request: HttpRequest, giveaway_id: uuid.UUID) -> HttpResponse:
 def retry(request: HttpRequest, giveaway_id: uuid.UUID) -> HttpResponse:
     giveaway, _membership = get_giveaway_for_user(request, giveaway_id, write=True)
     if steps.retry_failed(giveaway.pk, failed=JobStatus.FAILED):
+        messages.success(request, _("Trying again now."))
+    return redirect("giveaways:detail", giveaway.pk)
+
+
+@require_POST
+@staff_required
+def retry_outreach(request: HttpRequest, giveaway_id: uuid.UUID,
+                   outreach_id: uuid.UUID) -> HttpResponse:
+    giveaway, _membership = get_giveaway_for_user(request, giveaway_id, write=True)
+    row = giveaway.outreach.filter(pk=outreach_id).first()
+    if row is None:
+        raise Http404
+    if outreach.retry(row):
         messages.success(request, _("Trying again now."))
     return redirect("giveaways:detail", giveaway.pk)
 

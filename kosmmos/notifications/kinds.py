@@ -40,6 +40,7 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
     Kind("competitors.key_move", _("Competitor's key move")),
     Kind("mentions.spike", _("Spike in brand mentions")),
     Kind("giveaway.ended", _("Giveaway ended")),
+    Kind("giveaway.reserve_promoted", _("Giveaway prize handed to a reserve winner")),
     Kind("ads.import_failed", _("Ad statistics import failed")),
 )}
 

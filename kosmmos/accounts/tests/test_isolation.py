@@ -214,6 +214,7 @@ FILL: dict[str, Callable[[Target, str], str]] = {
     "webhook_id": lambda t, _: str(_notifications(t)["hook"].pk),
     "follow_id": lambda t, _: str(_follow(t).pk),
     "giveaway_id": lambda t, _: str(_giveaway(t).pk),
+    "outreach_id": lambda t, _: str(_giveaway(t).outreach.get().pk),
     "cabinet_id": lambda t, _: str(_audiences(t).cabinet_id),
     "audience_export_id": lambda t, _: str(_audiences(t).pk),
     "unknown": lambda t, _: f"workspaces/{t.workspace.pk}/",  # the API's JSON 404 for other paths
@@ -235,7 +236,10 @@ def _giveaway(t: Target) -> Any:
             title=f"{t.workspace.name} giveaway", network="sandbox", owner_id="-1", item_id="1",
             starts_at=now - timedelta(days=2), ends_at=now - timedelta(days=1), stage="drawn",
             status="failed", beacon_url="http://sandbox.test/drand", last_error="boom")
-        t._giveaway.participants.create(user_id="sandbox:1", role="winner", rank=0)
+        winner = t._giveaway.participants.create(user_id="sandbox:1", role="winner", rank=0)
+        t._giveaway.outreach.create(participant=winner, kind="winner", status="failed",
+                                    key=f"isolation-{t._giveaway.pk}", text="Вы выиграли",
+                                    last_error="boom")
     return t._giveaway
 
 

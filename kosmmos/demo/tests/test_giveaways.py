@@ -37,6 +37,20 @@ def test_it_seeds_a_drawn_giveaway_that_verifies_and_a_running_one(
     assert drawn.participants.filter(eligible=False, reason="no_word").exists()
     assert drawn.results_post is not None and "[id" in drawn.results_post.text
     assert CostEntry.objects.filter(category="prizes").count() == 3
+    # Its hash and winners were said at the time; two winners' deadlines pass soon after the
+    # load, and the ticker then hands their prizes to the two reserves.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kosmmos.giveaways.models import Outreach, Role
+
+    assert sorted(Outreach.objects.filter(giveaway=drawn).values_list("kind", "status")) == [
+        ("hash", "sent"), ("winner", "sent"), ("winner", "sent"), ("winner", "sent")]
+    waiting = drawn.participants.filter(role=Role.WINNER, answered_at__isnull=True)
+    assert waiting.count() == 2 and drawn.participants.filter(role=Role.RESERVE).count() == 2
+    assert all(timezone.now() < p.answer_due < timezone.now() + timedelta(minutes=15)
+               for p in waiting if p.answer_due)
     running = Giveaway.objects.get(stage=Stage.RUNNING)
     assert running.communities() == ["501", "502"]
     from kosmmos.giveaways.models import Exchange

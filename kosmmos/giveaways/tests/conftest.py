@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
+from unittest import mock
 
 import httpx
 import pytest
 from django.utils import timezone
 
 from kosmmos.connectors import ratelimit
-from kosmmos.connectors.sandbox.ext import engagement
+from kosmmos.connectors.sandbox.ext import drand, engagement
 from kosmmos.connectors.sandbox.server import Network, SandboxApp
 from kosmmos.connectors.sandbox.tests.conftest import Bridge
-from kosmmos.giveaways import actions
-from kosmmos.giveaways.models import Giveaway
+from kosmmos.giveaways import actions, beacon, jobs
+from kosmmos.giveaways.models import Giveaway, JobStatus
 from kosmmos.lib import http
 
 OWNER, ITEM, GROUP = "-100", "7", "100"
@@ -60,3 +62,24 @@ def make_giveaway(world: Any, *, ends_in: timedelta = timedelta(days=3),
                     "tag_friend": False, "member": True, "partners": [], **conditions},
         rules={"min_age_days": 30, "no_avatar": True, "closed": False},
         winners_count=2, reserves_count=2, prizes=[("Сертификат", Decimal("5000"))]))
+
+
+def step(giveaway: Giveaway) -> str:
+    Giveaway.objects.filter(pk=giveaway.pk).update(status=JobStatus.QUEUED)
+    return jobs.advance(giveaway.pk)
+
+
+def end(giveaway: Giveaway) -> None:
+    """The giveaway has just ended; its announced round comes in a few minutes."""
+    ended = timezone.now() - timedelta(minutes=1)
+    Giveaway.objects.filter(pk=giveaway.pk).update(
+        ends_at=ended, drand_round=beacon.round_at(ended + actions.DRAW_DELAY))
+
+
+@contextmanager
+def later(minutes: int) -> Iterator[None]:
+    """The clock (ours and the fake beacon's) moved ``minutes`` ahead."""
+    moment = timezone.now() + timedelta(minutes=minutes)
+    with mock.patch("django.utils.timezone.now", return_value=moment), \
+            mock.patch.object(drand, "clock", return_value=moment.timestamp()):
+        yield

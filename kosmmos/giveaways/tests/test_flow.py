@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 from unittest import mock
@@ -14,33 +12,15 @@ from django.utils import timezone, translation
 
 from kosmmos.conftest import client_for
 from kosmmos.connectors.sandbox.ext import drand
-from kosmmos.giveaways import actions, beacon, jobs, verify
+from kosmmos.giveaways import actions, beacon, verify
 from kosmmos.giveaways.models import Excluded, Giveaway, JobStatus, Participant, Role, Stage
 from kosmmos.giveaways.tests.conftest import GROUP, admin, make_giveaway, setup_post
+from kosmmos.giveaways.tests.conftest import end as _end
+from kosmmos.giveaways.tests.conftest import later as _later
+from kosmmos.giveaways.tests.conftest import step as _step
 from kosmmos.links.models import CostCategory, CostEntry
 
 pytestmark = pytest.mark.django_db
-
-
-def _step(giveaway: Giveaway) -> str:
-    Giveaway.objects.filter(pk=giveaway.pk).update(status=JobStatus.QUEUED)
-    return jobs.advance(giveaway.pk)
-
-
-def _end(giveaway: Giveaway) -> None:
-    """The giveaway has just ended; its announced round comes in a few minutes."""
-    ended = timezone.now() - timedelta(minutes=1)
-    Giveaway.objects.filter(pk=giveaway.pk).update(
-        ends_at=ended, drand_round=beacon.round_at(ended + actions.DRAW_DELAY))
-
-
-@contextmanager
-def _later(minutes: int) -> Iterator[None]:
-    """The clock (ours and the fake beacon's) moved ``minutes`` ahead."""
-    moment = timezone.now() + timedelta(minutes=minutes)
-    with mock.patch("django.utils.timezone.now", return_value=moment), \
-            mock.patch.object(drand, "clock", return_value=moment.timestamp()):
-        yield
 
 
 def test_it_counts_entries_during_the_giveaway_with_each_exclusion_and_its_reason(

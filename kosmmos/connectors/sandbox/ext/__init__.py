@@ -14,8 +14,9 @@ from kosmmos.connectors.sandbox.ext import (
     ord,
     public,
     public_communities,
+    said,
     vkads,
 )
 
 __all__ = ["base", "botapi", "drand", "engagement", "hooks", "ord", "public", "public_communities",
-           "vkads"]
+           "said", "vkads"]

@@ -14,6 +14,10 @@ finds them out); ``POST /eng/_join`` the reverse.
 (user_ids ≤ 1000; fields has_photo, is_closed and the sandbox-only ``created``, unix time of
 registration, which VK does not give). Over ``RATE`` calls a second per token → error 6 and one
 violation counted; ``error_rate`` of calls → error 10 (internal error, transient).
+
+The community's writes — comments under a post, messages to users — are in ``said.py``
+(wall.createComment, messages.isMessagesFromGroupAllowed, messages.send, messages.getHistory;
+``GET /eng/_said``, ``POST /eng/_allow``); calls may come as a GET query or a POST form.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from __future__ import annotations
 import hashlib
 import time
 from typing import Any
+from urllib.parse import parse_qs
 
+from kosmmos.connectors.sandbox.ext import said
 from kosmmos.connectors.sandbox.ext.base import Answer, Call, route, state, touch
 
 BASE = 10_000_000
@@ -120,6 +126,13 @@ def _int(value: str, default: int = 0) -> int:
 
 def method(call: Call, eng: dict[str, Any], name: str) -> Answer:
     q, seed = call.query, call.net.seed
+    if name == "wall.createComment":
+        key = f"{q.get('owner_id', '')}_{q.get('post_id', '')}"
+        if key not in eng["posts"]:
+            return _error(100, "One of the parameters specified was missing or invalid: no post")
+        return said.comment(q, eng, key)
+    if name.startswith("messages."):
+        return said.messages(q, seed, eng, name)
     if name in CAPS:
         key = f"{q.get('owner_id', '')}_{q.get('item_id') or q.get('post_id', '')}"
         conf = eng["posts"].get(key)
@@ -128,10 +141,14 @@ def method(call: Call, eng: dict[str, Any], name: str) -> Answer:
         count = min(max(_int(q.get("count", ""), 100), 0), CAPS[name])
         offset = max(_int(q.get("offset", "")), 0)
         if name == "wall.getComments":
-            everyone = _users(seed, key, conf, "comment")
-            page = [_comment(seed, key, conf, uid, offset + n)
-                    for n, uid in enumerate(everyone[offset:offset + count])]
-            return 200, {"response": {"count": len(everyone), "items": page}}, []
+            everyone, own = _users(seed, key, conf, "comment"), said.comments_on(eng, key)
+            total, desc = len(everyone) + len(own), q.get("sort") == "desc"
+            page = []
+            for n in range(offset, min(offset + count, total)):
+                at = total - 1 - n if desc else n
+                page.append(own[at - len(everyone)] if at >= len(everyone)
+                            else _comment(seed, key, conf, everyone[at], at))
+            return 200, {"response": {"count": total, "items": page}}, []
         what = "repost" if name == "wall.getReposts" or q.get("filter") == "copies" else "like"
         everyone = _users(seed, key, conf, what)
         if name == "wall.getReposts":  # reposts come as the reposting wall posts
@@ -178,12 +195,21 @@ async def handle(call: Call) -> Answer:
                 eng["posts"][str(key)] = conf
         touch(call.net, "eng")
         return 200, {"ok": True}, []
+    if parts == ["_said"]:
+        return 200, said.said(eng), []
+    if parts == ["_allow"] and call.method == "POST":
+        said.set_allowed(eng, await call.body())
+        touch(call.net, "eng")
+        return 200, {"ok": True}, []
     if parts in (["_leave"], ["_join"]) and call.method == "POST":
         _move(eng, "left" if parts == ["_leave"] else "joined", await call.body())
         touch(call.net, "eng")
         return 200, {"ok": True}, []
     if len(parts) != 2 or parts[0] != "method":
         return 404, {"error": "not_found"}, []
+    if call.method == "POST":  # VK takes the parameters as a form too (the token stays out of URLs)
+        raw = (await _raw(call)).decode(errors="replace")
+        call.query = {**call.query, **{k: v[-1] for k, v in parse_qs(raw).items()}}
     token = call.query.get("access_token", "")
     if not token:
         return _error(5, "User authorization failed: no access_token passed.")
@@ -195,5 +221,20 @@ async def handle(call: Call) -> Answer:
     rate = max((float(c.get("error_rate") or 0) for c in eng["posts"].values()), default=0.0)
     if rate and _unit(call.net.seed, "err", _counts["calls"]) < rate:
         _counts["errors"] += 1
+        if parts[1] in said.WRITES:  # done, but the answer is lost: the client must look first
+            method(call, eng, parts[1])
+            touch(call.net, "eng")
         return _error(10, "Internal server error")
-    return method(call, eng, parts[1])
+    answer = method(call, eng, parts[1])
+    if parts[1] in said.WRITES:
+        touch(call.net, "eng")
+    return answer
+
+
+async def _raw(call: Call) -> bytes:
+    chunks = []
+    while True:
+        message = await call.receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
