@@ -6,6 +6,7 @@ base`` and is imported below so the server knows it.
 """
 
 from kosmmos.connectors.sandbox.ext import (
+    audience,
     base,
     botapi,
     drand,
@@ -17,5 +18,5 @@ from kosmmos.connectors.sandbox.ext import (
     vkads,
 )
 
-__all__ = ["base", "botapi", "drand", "engagement", "hooks", "ord", "public", "public_communities",
+__all__ = ["audience", "base", "botapi", "drand", "engagement", "hooks", "ord", "public", "public_communities",
            "vkads"]
