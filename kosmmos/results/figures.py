@@ -31,7 +31,22 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from django.db.models import Avg, CharField, Count, F, FloatField, Max, Q, QuerySet, Sum
+from django.db.models import (
+    Avg,
+    Case,
+    CharField,
+    Count,
+    F,
+    FloatField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
 from django.db.models.functions import Cast, Coalesce, ExtractHour, ExtractIsoWeekDay, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +62,7 @@ from kosmmos.content.models import PostMedia, PostTarget, TargetStatus
 from kosmmos.inbox import analytics
 from kosmmos.inbox.models import DEFAULT_SLA_MINUTES, InboxProfile, Item, Kind
 from kosmmos.links import stats as pnl_stats
+from kosmmos.publishing.models import PostStatsSnapshot
 from kosmmos.publishing.stats import newest_readings
 from kosmmos.results import forecast
 from kosmmos.results.forecast import Forecast
@@ -438,7 +454,7 @@ def headline_of(workspace: Workspace, span: Span, chosen: list[Channel]) -> Head
            if sums["engaged_reach"] is not None and sums["reach_known"] else None)
     return Headline(
         revenue=f.revenue, costs=f.costs, profit=f.profit, romi=f.romi, clicks=f.clicks,
-        conversions=f.conversions, followers_net=audience_of(workspace, span, chosen).net,
+        conversions=f.conversions, followers_net=net_growth(workspace, span, chosen),
         reach=sums["all_reach"], engagements=sums["engaged"] if sums["n"] else None, err=err,
         negatives=negatives)
 
@@ -485,6 +501,23 @@ def audience_of(workspace: Workspace, span: Span, chosen: list[Channel]) -> Audi
                 carried[channel_id] = days[day]
         series.append(sum(carried.values()) if carried else None)
     return Audience(rows, span.dates(), series, dict(counts))
+
+
+def net_growth(workspace: Workspace, span: Span, chosen: list[Channel]) -> int | None:
+    """``audience_of(...).net`` from two small queries (each channel's first and last day with
+    a count in the period, then those counts) instead of every day of every channel."""
+    rows = ChannelStatsSnapshot.objects.filter(
+        organisation=workspace.organisation_id, channel__in=[c.pk for c in chosen],
+        day__gte=span.start, day__lte=span.end)
+    ends = list(rows.values("channel").annotate(first=Min("day"), last=Max("day")).order_by()
+                .values_list("channel", "first", "last"))
+    if not ends:
+        return None
+    # IN × IN keeps to the (organisation, channel, day) index (an OR of pairs did not).
+    days = {d for _c, first, last in ends for d in (first, last)}
+    counts = {(c, d): n for c, d, n in rows.filter(day__in=days).values_list(
+        "channel", "day", "followers")}
+    return sum(counts[(c, last)] - counts[(c, first)] for c, first, last in ends)
 
 
 def demographics_of(workspace: Workspace, span: Span, ids: list[Any]
@@ -702,21 +735,26 @@ def _heat_by_utc_hour(cells: list[list[Cell]], targets: QuerySet[PostTarget],
     time (SQLite would otherwise call a Python function twice per post to shift it into the
     zone), then each hour moved into the zone here: exact for a whole-hour zone. ERR is averaged
     over the posts, from each hour's sum and count."""
-    hour = Substr(Cast("published_at", CharField()), 1, 13)
+    # One pass over the targets: each one's hour, and the ERR of its newest reading (None
+    # when that reading has no reach or no engagement figure), summed per hour.
+    gives_err = Q(reach__gt=0) & (Q(likes__isnull=False) | Q(comments__isnull=False)
+                                  | Q(reposts__isnull=False))
+    newest_err = (PostStatsSnapshot.objects.filter(target=OuterRef("pk")).order_by("-taken_at")
+                  .annotate(e=Case(When(gives_err, then=ERR_OF_READING), default=None,
+                                   output_field=FloatField())).values("e")[:1])
     seen: dict[str, tuple[int, int]] = {}
-    for bucket, n in targets.annotate(b=hour).values("b").annotate(n=Count("pk")).values_list(
-            "b", "n").order_by():
+    sums: dict[tuple[int, int], list[float]] = defaultdict(lambda: [0.0, 0])
+    for bucket, n, total, rated in targets.annotate(
+            b=Substr(Cast("published_at", CharField()), 1, 13),
+            e=Subquery(newest_err, output_field=FloatField())).values("b").annotate(
+            n=Count("pk"), total=Sum("e"), rated=Count("e")).values_list(
+            "b", "n", "total", "rated").order_by():
         d, h = _local_cell(bucket, tz, seen)
         cells[d][h].posts += n
-    sums: dict[tuple[int, int], list[float]] = defaultdict(lambda: [0.0, 0])
-    readings = newest_readings(targets).filter(reach__gt=0).filter(
-        Q(likes__isnull=False) | Q(comments__isnull=False) | Q(reposts__isnull=False))
-    for bucket, total, n in readings.annotate(
-            b=Substr(Cast("target__published_at", CharField()), 1, 13)).values("b").annotate(
-            total=Sum(ERR_OF_READING), n=Count("pk")).values_list("b", "total", "n").order_by():
-        acc = sums[_local_cell(bucket, tz, seen)]
-        acc[0] += total
-        acc[1] += n
+        if rated:
+            acc = sums[(d, h)]
+            acc[0] += total
+            acc[1] += rated
     for (d, h), (total, n) in sums.items():
         cells[d][h].err = total / n if n else None
 
