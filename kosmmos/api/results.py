@@ -46,6 +46,16 @@ class Range(Schema):
         "Last day, YYYY-MM-DD (a month, YYYY-MM, means its last day)."))
 
 
+class Demographics(Schema):
+    period_from: str
+    period_to: str
+    basis: str = Field(description="visitors (VK: who visited in the period) or members (OK: all "
+                                   "members on the day)")
+    sex: dict[str, int]
+    age: dict[str, int]
+    cities: list[tuple[str, int]]
+
+
 class ChannelAudience(Schema):
     id: uuid.UUID
     name: str
@@ -58,6 +68,7 @@ class ChannelAudience(Schema):
     joins: int | None
     leaves: int | None
     demographics: str
+    demographics_reading: Demographics | None = None
 
 
 class Audience(Schema):
@@ -176,7 +187,12 @@ def as_json(r: Results) -> dict[str, Any]:
                 id=c.channel_id, name=c.name, network=c.network, start=c.start, end=c.end,
                 net=c.net, partial=c.partial,
                 first_day=f"{c.first_day:%Y-%m-%d}" if c.first_day else None, joins=c.joins,
-                leaves=c.leaves, demographics=c.demographics) for c in r.audience.channels]),
+                leaves=c.leaves, demographics=c.demographics,
+                demographics_reading=Demographics(
+                    period_from=f"{c.mix.period_from:%Y-%m-%d}",
+                    period_to=f"{c.mix.period_to:%Y-%m-%d}", basis=c.mix.basis, sex=c.mix.sex,
+                    age=c.mix.age, cities=c.mix.cities) if c.mix else None)
+                for c in r.audience.channels]),
         "engagement": Engagement(
             posts=len(e.posts), views=e.views, reach=e.reach, likes=e.likes,
             comments=e.comments, reposts=e.reposts, er=_ratio(e.er), err=_ratio(e.err),

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kosmmos.accounts.models import Organisation, Workspace
@@ -91,6 +92,59 @@ class ChannelStatsSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel_id} {self.day}: {self.followers}"
+
+
+class ChannelDemographics(models.Model):
+    """A channel's audience by sex, age and city as the network gave it for a period (VK: the
+    visitors of ``period_from``..``period_to``; OK: all members on the day). One row per channel
+    and period end, upserted, so a repeated reading changes nothing."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="demographics")
+    period_from = models.DateField()
+    period_to = models.DateField()
+    basis = models.CharField(max_length=16)  # visitors | members (connectors/demographics.py)
+    sex = models.JSONField(default=dict)  # {"f": n, "m": n}
+    age = models.JSONField(default=dict)  # {"18-21": n, …}
+    sex_age = models.JSONField(default=dict)  # {"f;18-21": n, …}
+    cities = models.JSONField(default=list)  # [[name, n], …], biggest first
+    taken_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-period_to"]
+        constraints = [models.UniqueConstraint(fields=["channel", "period_to"],
+                                               name="one_demographics_per_channel_day")]
+        indexes = [models.Index(fields=["organisation", "channel", "period_to"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} {self.period_from}..{self.period_to}"
+
+
+class DemographicsAttempt(models.Model):
+    """Every reading of a channel's demographics: what came back or why it failed (the results
+    page shows the last failure with a retry button)."""
+
+    class Outcome(models.TextChoices):
+        DONE = "done", _("Demographics read")
+        EMPTY = "empty", _("The network gave no demographics")
+        FAILED = "failed", _("Failed")
+        AUTH = "auth", _("Authorisation revoked")
+        REQUESTED = "requested", _("Retry requested")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE,
+                                related_name="demographics_attempts")
+    started_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(default=0)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["channel", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} {self.started_at:%Y-%m-%d %H:%M} {self.outcome}"
 
 
 class AlertKind(models.TextChoices):

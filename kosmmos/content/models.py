@@ -422,6 +422,10 @@ class PostTarget(models.Model):
             models.Index(fields=["pending_action", "action_due_at"]),
             models.Index(fields=["organisation", "channel", "published_at"]),
             models.Index(fields=["status", "publish_at"], name="target_status_publish_at"),
+            # The published posts of some channels in a period (results, channel stats): with
+            # only (status, publish_at) SQLite read every published target of every client.
+            models.Index(fields=["status", "channel", "published_at"],
+                         name="target_published_by_channel"),
         ]
 
     def __str__(self) -> str:

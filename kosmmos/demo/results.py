@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -206,6 +206,7 @@ def _history(rng: random.Random, manager: User, workspace: Workspace, channel: C
     PostStatsSnapshot.objects.bulk_create(snaps)
     counts = {"posts": len(posts), "snapshots": len(snaps)}
     counts["followers"] = _followers(rng, workspace, channel, months, today, targets, factor)
+    counts["demographics"] = _demographics(workspace, channel, months, today)
     counts.update(_money(rng, manager, workspace, months, today, now, tz, spec, targets, factor,
                          post_targets))
     counts["reviews"] = _reviews(rng, workspace, channel, post_targets, now)
@@ -240,6 +241,35 @@ def _followers(rng: random.Random, workspace: Workspace, channel: Channel, month
         count -= daily.get(day, 0) * scale
         day -= timedelta(days=1)
     ChannelStatsSnapshot.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def _demographics(workspace: Workspace, channel: Channel, months: list[date], today: date) -> int:
+    """One demographics reading per past month, as the sandbox's stats.get answers for the
+    channel (ext/audience.py) and stored the way the worker stores its daily reading; this
+    month's comes from the worker itself (publishing.stats.collect_demographics)."""
+    from kosmmos.channels.models import ChannelDemographics, ChannelStatsSnapshot
+    from kosmmos.connectors.demographics import from_vk_stats
+    from kosmmos.connectors.sandbox.ext.audience import visitors
+
+    rows = []
+    for month in months:
+        last = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        if last >= today:
+            continue
+        followers = ChannelStatsSnapshot.objects.filter(channel=channel, day__lte=last).order_by(
+            "-day").values_list("followers", flat=True).first() or 1000
+        start = int(datetime(month.year, month.month, 1, tzinfo=UTC).timestamp())
+        end = int(datetime(last.year, last.month, last.day, 23, 59, tzinfo=UTC).timestamp())
+        mix = from_vk_stats([{"period_from": start, "period_to": end, "visitors": visitors(
+            1, channel.external_id, followers, start, end)}], last)
+        if mix is not None:
+            rows.append(ChannelDemographics(
+                organisation_id=workspace.organisation_id, channel=channel,
+                period_from=mix.period_from, period_to=mix.period_to, basis=mix.basis,
+                sex=mix.sex, age=mix.age, sex_age=mix.sex_age,
+                cities=[list(c) for c in mix.cities]))
+    ChannelDemographics.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 
 

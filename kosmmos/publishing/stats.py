@@ -9,6 +9,7 @@ read daily per channel (``Channel.next_stats_at``) into ChannelStatsSnapshot.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -18,7 +19,13 @@ from typing import Any
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from kosmmos.channels.models import Channel, ChannelStatsSnapshot, ChannelStatus
+from kosmmos.channels.models import (
+    Channel,
+    ChannelDemographics,
+    ChannelStatsSnapshot,
+    ChannelStatus,
+    DemographicsAttempt,
+)
 from kosmmos.connectors.base import AuthRevoked, ConnectorError
 from kosmmos.content.models import PostTarget, TargetStatus
 from kosmmos.publishing.models import PostStatsSnapshot
@@ -148,7 +155,72 @@ def collect_followers(ids: Iterable[Any]) -> int:
                 update_conflicts=True, unique_fields=["channel", "day"],
                 update_fields=["followers"])
             written += 1
+        # A failed demographics reading brings the channel's next run forward (followers are an
+        # idempotent upsert, so reading them again costs one call), a few times in a row.
+        retry = not collect_demographics(channel, connector, now)
         Channel.objects.filter(pk=channel.pk).update(
             followers=count if count is not None else channel.followers,
-            next_stats_at=now + timedelta(days=1))
+            next_stats_at=now + (RETRY if retry else timedelta(days=1)))
     return written
+
+
+DEMOGRAPHICS_EVERY = timedelta(hours=20)  # once a day, whatever the hour of the run
+DEMOGRAPHICS_RETRIES = 4  # failures in a row retried after RETRY; then the next daily run
+
+
+def demographics_due(channel: Channel, now: datetime) -> bool:
+    """No reading in the last day and fewer than DEMOGRAPHICS_RETRIES failures in a row since,
+    or a person asked for a retry after the last attempt."""
+    Outcome = DemographicsAttempt.Outcome
+    failures = 0
+    for outcome in DemographicsAttempt.objects.filter(
+            channel=channel, started_at__gt=now - DEMOGRAPHICS_EVERY).values_list(
+            "outcome", flat=True)[:DEMOGRAPHICS_RETRIES + 1]:
+        if outcome == Outcome.REQUESTED:
+            return True
+        if outcome in (Outcome.DONE, Outcome.EMPTY):
+            return False
+        failures += 1
+    return failures < DEMOGRAPHICS_RETRIES
+
+
+def request_demographics(channel: Channel, now: datetime | None = None) -> None:
+    """A person's retry: an attempt row saying so, and the channel's stats run due now."""
+    now = now or timezone.now()
+    DemographicsAttempt.objects.create(
+        organisation_id=channel.organisation_id, channel=channel, started_at=now,
+        outcome=DemographicsAttempt.Outcome.REQUESTED)
+    Channel.objects.filter(pk=channel.pk).update(next_stats_at=now)
+
+
+def collect_demographics(channel: Channel, connector: Any, now: datetime) -> bool:
+    """Read the channel's audience by sex, age and city when its network gives them (VK
+    stats.get, OK group.getStatPeople, the sandbox) and it is due; store the reading and an
+    attempt row. False when the reading failed and should be tried again soon."""
+    read = getattr(connector, "demographics", None)
+    if read is None or not demographics_due(channel, now):
+        return True
+    started = time.monotonic()
+    outcome, error, found = DemographicsAttempt.Outcome.DONE, "", None
+    try:
+        found = read()
+    except AuthRevoked as exc:
+        outcome, error = DemographicsAttempt.Outcome.AUTH, exc.message
+    except Exception as exc:  # a network's error or a bad answer: the reason is kept
+        outcome, error = DemographicsAttempt.Outcome.FAILED, str(exc)[:2000] or repr(exc)
+        log.warning("demographics of channel %s failed: %s", channel.pk, exc)
+    if outcome == DemographicsAttempt.Outcome.DONE:
+        if found is None or found.empty:
+            outcome = DemographicsAttempt.Outcome.EMPTY
+        else:
+            ChannelDemographics.objects.update_or_create(
+                channel=channel, period_to=found.period_to, defaults={
+                    "organisation_id": channel.organisation_id, "period_from": found.period_from,
+                    "basis": found.basis, "sex": found.sex, "age": found.age,
+                    "sex_age": found.sex_age, "cities": [list(c) for c in found.cities],
+                    "taken_at": now})
+    DemographicsAttempt.objects.create(
+        organisation_id=channel.organisation_id, channel=channel, started_at=now,
+        duration_ms=int((time.monotonic() - started) * 1000), outcome=outcome, error=error)
+    # Soon again only while retries are left; after that, the next daily run.
+    return outcome != DemographicsAttempt.Outcome.FAILED or not demographics_due(channel, now)

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 
 from kosmmos.accounts.models import Workspace
 from kosmmos.inbox.charts import response_time_chart, sentiment_chart
-from kosmmos.lib.charts import time_lines
+from kosmmos.lib.charts import Slice, stacked_bar, time_lines
 from kosmmos.links.charts import pnl_chart
-from kosmmos.results.figures import Results
+from kosmmos.results.figures import ChannelAudience, Mix, Results
 
 
 def _at(day: Any) -> datetime:
@@ -70,3 +70,26 @@ def heatmap_rows(results: Results) -> list[list[dict[str, Any]]]:
                          "dark": not c.faint and c.err is not None and c.err / peak > 0.55})
         out.append(line)
     return out
+
+
+def _age_key(band: str) -> tuple[int, str]:
+    head = band.split("-")[0].rstrip("+")
+    return (int(head) if head.isdigit() else 999, band)
+
+
+def demographics_charts(mix: Mix, brand: str = "") -> dict[str, SafeString]:
+    """Three share bars for one reading: sex, age bands (youngest first) and the top cities."""
+    names = {"f": _("Women"), "m": _("Men")}
+    sex = [Slice(str(names.get(k, k)), float(v)) for k, v in sorted(mix.sex.items())]
+    age = [Slice(k, float(mix.age[k])) for k in sorted(mix.age, key=_age_key)]
+    cities = [Slice(name, float(n)) for name, n in mix.cities[:8]]
+    return {"sex": stacked_bar(sex, brand, _("By sex")),
+            "age": stacked_bar(age, brand, _("By age")),
+            "cities": stacked_bar(cities, brand, _("By city (top)"))}
+
+
+def demographics_rows(results: Results) -> list[tuple[ChannelAudience, dict[str, SafeString]]]:
+    """The channels of the audience section with their demographics charts (empty without a
+    reading)."""
+    return [(c, demographics_charts(c.mix) if c.mix and c.mix.people else {})
+            for c in results.audience.channels]

@@ -26,21 +26,43 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
-from django.db.models import Avg, Count, F, FloatField, Q, QuerySet, Sum
+from django.db.models import (
+    Avg,
+    Case,
+    CharField,
+    Count,
+    F,
+    FloatField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
 from django.db.models.functions import Cast, Coalesce, ExtractHour, ExtractIsoWeekDay, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kosmmos.accounts.models import Workspace
-from kosmmos.channels.models import Channel, ChannelStatsSnapshot
+from kosmmos.channels.models import (
+    Channel,
+    ChannelDemographics,
+    ChannelStatsSnapshot,
+    DemographicsAttempt,
+)
 from kosmmos.content.models import PostMedia, PostTarget, TargetStatus
 from kosmmos.inbox import analytics
 from kosmmos.inbox.models import DEFAULT_SLA_MINUTES, InboxProfile, Item, Kind
 from kosmmos.links import stats as pnl_stats
+from kosmmos.publishing.models import PostStatsSnapshot
 from kosmmos.publishing.stats import newest_readings
 from kosmmos.results import forecast
 from kosmmos.results.forecast import Forecast
@@ -86,11 +108,30 @@ class ChannelAudience:
     partial: bool  # counted from after the period's start (connected mid-period)
     joins: int | None  # None: the network does not report joins and leaves
     leaves: int | None
-    demographics: str
+    demographics: str  # what the network gives (or why nothing), shown beside the reading
+    mix: Mix | None = None  # the newest demographics reading ending inside the period
+    mix_error: str = ""  # the last reading failed after ``mix`` (shown with a retry button)
 
     @property
     def net(self) -> int | None:
         return None if self.start is None or self.end is None else self.end - self.start
+
+
+@dataclass
+class Mix:
+    """A channel's audience by sex, age and city for the period the network gave
+    (``channels.ChannelDemographics``)."""
+
+    period_from: date
+    period_to: date
+    basis: str  # visitors (VK, sandbox) | members (OK)
+    sex: dict[str, int]
+    age: dict[str, int]
+    cities: list[tuple[str, int]]
+
+    @property
+    def people(self) -> int:
+        return sum(self.sex.values())
 
 
 @dataclass
@@ -154,12 +195,14 @@ class PostFigures:
     conversions: int = 0
     revenue: Decimal = ZERO
 
-    @property
+    # Cached: a post's figures are built once from its reading and read many times over (the
+    # groups, the rankings, the heatmap), which made these the year page's hottest lines.
+    @cached_property
     def engagements(self) -> int | None:
         parts = [self.likes, self.comments, self.reposts]
         return None if all(p is None for p in parts) else sum(p or 0 for p in parts)
 
-    @property
+    @cached_property
     def err(self) -> float | None:
         e = self.engagements
         return e / self.reach * 100 if e is not None and self.reach else None
@@ -411,7 +454,7 @@ def headline_of(workspace: Workspace, span: Span, chosen: list[Channel]) -> Head
            if sums["engaged_reach"] is not None and sums["reach_known"] else None)
     return Headline(
         revenue=f.revenue, costs=f.costs, profit=f.profit, romi=f.romi, clicks=f.clicks,
-        conversions=f.conversions, followers_net=audience_of(workspace, span, chosen).net,
+        conversions=f.conversions, followers_net=net_growth(workspace, span, chosen),
         reach=sums["all_reach"], engagements=sums["engaged"] if sums["n"] else None, err=err,
         negatives=negatives)
 
@@ -435,6 +478,7 @@ def audience_of(workspace: Workspace, span: Span, chosen: list[Channel]) -> Audi
             received_at__gte=bounds[0], received_at__lt=bounds[1],
     ).values_list("channel_id", "kind").annotate(n=Count("pk")).order_by():
         moves[(channel_id, kind)] = n
+    mixes, mix_errors = demographics_of(workspace, span, ids)
     rows = []
     for channel in chosen:
         days = counts.get(channel.pk, {})
@@ -447,7 +491,8 @@ def audience_of(workspace: Workspace, span: Span, chosen: list[Channel]) -> Audi
             partial=first is not None and first > span.start,
             joins=moves.get((channel.pk, Kind.JOIN), 0) if reports_moves else None,
             leaves=moves.get((channel.pk, Kind.LEAVE), 0) if reports_moves else None,
-            demographics=str(DEMOGRAPHICS.get(channel.network, DEMOGRAPHICS["sandbox"]))))
+            demographics=str(DEMOGRAPHICS.get(channel.network, DEMOGRAPHICS["other"])),
+            mix=mixes.get(channel.pk), mix_error=mix_errors.get(channel.pk, "")))
     series: list[int | None] = []
     carried: dict[Any, int] = {}
     for day in span.dates():
@@ -456,6 +501,53 @@ def audience_of(workspace: Workspace, span: Span, chosen: list[Channel]) -> Audi
                 carried[channel_id] = days[day]
         series.append(sum(carried.values()) if carried else None)
     return Audience(rows, span.dates(), series, dict(counts))
+
+
+def net_growth(workspace: Workspace, span: Span, chosen: list[Channel]) -> int | None:
+    """``audience_of(...).net`` from two small queries (each channel's first and last day with
+    a count in the period, then those counts) instead of every day of every channel."""
+    rows = ChannelStatsSnapshot.objects.filter(
+        organisation=workspace.organisation_id, channel__in=[c.pk for c in chosen],
+        day__gte=span.start, day__lte=span.end)
+    ends = list(rows.values("channel").annotate(first=Min("day"), last=Max("day")).order_by()
+                .values_list("channel", "first", "last"))
+    if not ends:
+        return None
+    # IN × IN keeps to the (organisation, channel, day) index (an OR of pairs did not).
+    days = {d for _c, first, last in ends for d in (first, last)}
+    counts = {(c, d): n for c, d, n in rows.filter(day__in=days).values_list(
+        "channel", "day", "followers")}
+    return sum(counts[(c, last)] - counts[(c, first)] for c, first, last in ends)
+
+
+def demographics_of(workspace: Workspace, span: Span, ids: list[Any]
+                    ) -> tuple[dict[Any, Mix], dict[Any, str]]:
+    """Per channel, the newest demographics reading whose period ends inside ``span``, and the
+    error of a failed reading newer than it (two small queries: one row per channel)."""
+    newest = dict(ChannelDemographics.objects.filter(
+        organisation=workspace.organisation_id, channel__in=ids, period_to__gte=span.start,
+        period_to__lte=span.end).values("channel").annotate(last=Max("period_to")).order_by()
+        .values_list("channel", "last"))
+    mixes: dict[Any, Mix] = {}
+    if newest:
+        q = Q()
+        for channel_id, last in newest.items():
+            q |= Q(channel=channel_id, period_to=last)
+        for row in ChannelDemographics.objects.filter(q):
+            mixes[row.channel_id] = Mix(row.period_from, row.period_to, row.basis, dict(row.sex),
+                                        dict(row.age), [(str(n), int(c)) for n, c in row.cities])
+    errors: dict[Any, str] = {}
+    if span.end >= timezone.localdate(timezone.now(), span.tz) - timedelta(days=1):
+        # Only a period reaching today can still get its reading; the newest attempt per
+        # channel decides (a failure after a good reading still shows that reading).
+        failed = (DemographicsAttempt.Outcome.FAILED, DemographicsAttempt.Outcome.AUTH)
+        for channel_id, outcome, error in DemographicsAttempt.objects.filter(
+                organisation=workspace.organisation_id, channel__in=ids,
+                started_at__gte=timezone.now() - timedelta(days=2)).order_by(
+                "-started_at", "-id").values_list("channel", "outcome", "error"):
+            if channel_id not in errors:
+                errors[channel_id] = (error or outcome) if outcome in failed else ""
+    return mixes, {k: v for k, v in errors.items() if v}
 
 
 def _format(kinds: list[str]) -> str:
@@ -560,12 +652,14 @@ def content_of(workspace: Workspace, span: Span, chosen: list[Channel], engageme
     posts = engagement.posts
     rated = sorted((p for p in posts if p.err is not None), key=lambda p: -(p.err or 0))
     earned = sorted(posts, key=lambda p: (-p.revenue, -p.clicks))
+    # Translated once, not once per post (gettext per call showed in the year's profile).
+    no_rubric, formats = str(_("No rubric")), {k: str(v) for k, v in FORMATS.items()}
     return Content(
         top_err=rated[:size], bottom_err=rated[::-1][:size] if len(rated) > size else [],
         top_revenue=[p for p in earned if p.revenue or p.clicks][:size],
         bottom_revenue=earned[::-1][:size] if len(earned) > size else [],
-        by_rubric=_groups(posts, lambda p: p.rubric or str(_("No rubric"))),
-        by_format=_groups(posts, lambda p: str(FORMATS[p.format])),
+        by_rubric=_groups(posts, lambda p: p.rubric or no_rubric),
+        by_format=_groups(posts, lambda p: formats[p.format]),
         by_network=_groups(posts, lambda p: p.network),
         heatmap=best_time(workspace, span, chosen, posts) if heatmap else Heatmap(
             str(span.tz), [], span.start, 0))
@@ -590,6 +684,9 @@ def best_time(workspace: Workspace, span: Span, chosen: list[Channel],
                 sums[(local.weekday(), local.hour)].append(p.err)
         for (d, h), values in sums.items():
             cells[d][h].err = sum(values) / len(values)
+    elif _whole_hours(span.tz, since, span.bounds()[1]):
+        _heat_by_utc_hour(cells, published_targets(workspace, chosen, since, span.bounds()[1]),
+                          span.tz)
     else:
         targets = published_targets(workspace, chosen, since, span.bounds()[1])
         for day, hour, n in (targets.annotate(
@@ -597,17 +694,69 @@ def best_time(workspace: Workspace, span: Span, chosen: list[Channel],
                 h=ExtractHour("published_at", tzinfo=span.tz))
                 .values("wd", "h").annotate(n=Count("pk")).values_list("wd", "h", "n")):
             cells[day - 1][hour].posts = n
-        engaged = Cast(Coalesce("likes", 0) + Coalesce("comments", 0) + Coalesce("reposts", 0),
-                       FloatField()) * 100 / F("reach")
         readings = newest_readings(targets).filter(reach__gt=0).filter(
             Q(likes__isnull=False) | Q(comments__isnull=False) | Q(reposts__isnull=False))
         for day, hour, err in (readings.annotate(
                 wd=ExtractIsoWeekDay("target__published_at", tzinfo=span.tz),
                 h=ExtractHour("target__published_at", tzinfo=span.tz))
-                .values("wd", "h").annotate(err=Avg(engaged)).values_list("wd", "h", "err")):
+                .values("wd", "h").annotate(err=Avg(ERR_OF_READING)).values_list("wd", "h", "err")):
             cells[day - 1][hour].err = err
     count = sum(c.posts for row in cells for c in row)
     return Heatmap(str(span.tz), cells, since_day, count)
+
+
+ERR_OF_READING = Cast(Coalesce("likes", 0) + Coalesce("comments", 0) + Coalesce("reposts", 0),
+                      FloatField()) * 100 / F("reach")
+
+
+def _whole_hours(tz: zoneinfo.ZoneInfo, since: datetime, until: datetime) -> bool:
+    """True when the zone is a whole number of hours from UTC over the year (Moscow; not
+    Kolkata's +5:30), so a UTC hour falls in one local hour."""
+    probes = [since + timedelta(days=d) for d in range(0, (until - since).days + 1, 30)]
+    return all(not (tz.utcoffset(p.replace(tzinfo=None)) or timedelta()).total_seconds() % 3600
+               for p in [*probes, until])
+
+
+def _local_cell(bucket: str, tz: zoneinfo.ZoneInfo, seen: dict[str, tuple[int, int]]
+                ) -> tuple[int, int]:
+    """"2026-11-03 16" (the stored UTC time cut to the hour) → (weekday, hour) in ``tz``;
+    sliced by hand, as strptime cost more than the queries."""
+    cell = seen.get(bucket)
+    if cell is None:
+        local = datetime(int(bucket[0:4]), int(bucket[5:7]), int(bucket[8:10]),
+                         int(bucket[11:13]), tzinfo=UTC).astimezone(tz)
+        cell = seen[bucket] = (local.weekday(), local.hour)
+    return cell
+
+
+def _heat_by_utc_hour(cells: list[list[Cell]], targets: QuerySet[PostTarget],
+                      tz: zoneinfo.ZoneInfo) -> None:
+    """The heatmap grouped by the UTC hour in the database, a plain substring of the stored
+    time (SQLite would otherwise call a Python function twice per post to shift it into the
+    zone), then each hour moved into the zone here: exact for a whole-hour zone. ERR is averaged
+    over the posts, from each hour's sum and count."""
+    # One pass over the targets: each one's hour, and the ERR of its newest reading (None
+    # when that reading has no reach or no engagement figure), summed per hour.
+    gives_err = Q(reach__gt=0) & (Q(likes__isnull=False) | Q(comments__isnull=False)
+                                  | Q(reposts__isnull=False))
+    newest_err = (PostStatsSnapshot.objects.filter(target=OuterRef("pk")).order_by("-taken_at")
+                  .annotate(e=Case(When(gives_err, then=ERR_OF_READING), default=None,
+                                   output_field=FloatField())).values("e")[:1])
+    seen: dict[str, tuple[int, int]] = {}
+    sums: dict[tuple[int, int], list[float]] = defaultdict(lambda: [0.0, 0])
+    for bucket, n, total, rated in targets.annotate(
+            b=Substr(Cast("published_at", CharField()), 1, 13),
+            e=Subquery(newest_err, output_field=FloatField())).values("b").annotate(
+            n=Count("pk"), total=Sum("e"), rated=Count("e")).values_list(
+            "b", "n", "total", "rated").order_by():
+        d, h = _local_cell(bucket, tz, seen)
+        cells[d][h].posts += n
+        if rated:
+            acc = sums[(d, h)]
+            acc[0] += total
+            acc[1] += rated
+    for (d, h), (total, n) in sums.items():
+        cells[d][h].err = total / n if n else None
 
 
 def reviews_of(workspace: Workspace, span: Span, chosen: list[Channel]) -> Reviews:

@@ -147,12 +147,31 @@ def sources(workspace: Workspace, results: Results) -> dict[str, bool]:
     }
 
 
+def _by_month(posts: list[Any], tz: Any) -> dict[date, list[Any]]:
+    """The posts by the month of publication in ``tz``, computed once per list of posts (a
+    year's page asks for twelve months of up to thousands of posts each)."""
+    key = (id(posts), len(posts), str(tz))
+    memo = _MONTHS_MEMO[0]
+    if memo is not None and memo[0] == key:
+        return memo[2]
+    months: dict[date, list[Any]] = {}
+    for p in posts:
+        local = p.published_at.astimezone(tz)
+        months.setdefault(date(local.year, local.month, 1), []).append(p)
+    # One assignment, so a thread never sees a key with another list's months; the list itself
+    # is kept so its id cannot be reused while memoised.
+    _MONTHS_MEMO[0] = (key, posts, months)
+    return months
+
+
+_MONTHS_MEMO: list[tuple[Any, list[Any], dict[date, list[Any]]] | None] = [None]
+
+
 def actuals(results: Results, month: date) -> dict[str, Decimal | None]:
     """The month's actual per metric, from the figures already collected for the period."""
     tz = results.span.tz
     money = next((m for m in results.money.figures.months if m.month == month), None)
-    posts = [p for p in results.engagement.posts
-             if timezone.localtime(p.published_at, tz).date().replace(day=1) == month]
+    posts = _by_month(results.engagement.posts, tz).get(month, [])
 
     def total(metric: str) -> Decimal | None:
         values = [getattr(p, metric) for p in posts if getattr(p, metric) is not None]

@@ -16,11 +16,12 @@ NO_DATA: dict[tuple[str, str], Any] = {
     ("telegram", "reposts"): _("The Telegram Bot API does not give forwards per post."),
     ("ok", "reach"): _("OK gives no per-post reach to Kosmmos."),
 }
+# Where each network's demographics come from (or why there are none), beside the reading.
 DEMOGRAPHICS: dict[str, Any] = {
-    "vk": _("VK gives sex, age, sex × age and cities through stats.get; Kosmmos does not collect "
-            "them yet."),
-    "ok": _("OK gives sex, age and cities through group.getStatPeople; Kosmmos does not collect "
-            "them yet."),
+    "vk": _("VK stats.get: the community's visitors by sex, age and city, read daily."),
+    "ok": _("OK group.getStatPeople: all the group's members by sex, age and city, read daily."),
     "telegram": _("Telegram gives no audience demographics to bots."),
-    "sandbox": _("The sandbox network has no demographics."),
+    "sandbox": _("Sandbox network: visitors by sex, age and city in VK's stats.get shape, read "
+                 "daily."),
+    "other": _("This network gives no audience demographics to Kosmmos."),
 }

@@ -12,4 +12,6 @@ urlpatterns = [
     path(W + "posts/", views.posts, name="posts"),
     path(W + "followers/", views.followers, name="followers"),
     path(W + "targets/", views.targets, name="targets"),
+    path(W + "demographics/<uuid:channel_id>/retry/", views.demographics_retry,
+         name="demographics_retry"),
 ]

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from kosmmos.accounts.access import current_membership, current_user, get_workspace_for_user, member_required
 from kosmmos.accounts.models import Workspace
@@ -23,6 +24,7 @@ from kosmmos.channels.models import Channel, ChannelStatsSnapshot, Network
 from kosmmos.lib.dates import query_date
 from kosmmos.lib.money import format_rub
 from kosmmos.proposals.models import TargetMetric, WorkspaceTarget
+from kosmmos.publishing.stats import request_demographics
 from kosmmos.results import charts
 from kosmmos.results.actions import set_target
 from kosmmos.results.figures import (
@@ -137,6 +139,7 @@ def workspace_results(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResp
         "heat": list(zip([_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
                          charts.heatmap_rows(results), strict=True)),
         "hours": range(24),
+        "demographics": charts.demographics_rows(results),
         "inbox_url": reverse("inbox:workspace", args=[workspace.pk]) if membership.is_agency else "",
     }
     e = results.engagement
@@ -154,6 +157,23 @@ def workspace_results(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResp
     })
     template = "results/_body.html" if request.headers.get("HX-Request") else "results/page.html"
     return render(request, template, context)
+
+
+@member_required
+@require_POST
+def demographics_retry(request: HttpRequest, workspace_id: uuid.UUID,
+                       channel_id: uuid.UUID) -> HttpResponse:
+    """Read a channel's demographics again at the next stats run (agency staff only)."""
+    workspace, membership = get_workspace_for_user(request, workspace_id)
+    if not membership.is_staff_role:
+        raise Http404
+    channel = Channel.objects.filter(workspace=workspace, pk=channel_id).first()
+    if channel is None:
+        raise Http404
+    request_demographics(channel)
+    messages.success(request, _("The demographics of %(channel)s will be read again within a "
+                                "minute.") % {"channel": channel.name})
+    return redirect(reverse("results:workspace", args=[workspace.pk]) + "#demographics")
 
 
 @member_required

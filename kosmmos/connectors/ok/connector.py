@@ -28,6 +28,7 @@ from kosmmos.connectors.base import (
     PublishedPost,
     PublishRequest,
 )
+from kosmmos.connectors.demographics import Demographics, from_ok_stat_people
 from kosmmos.connectors.ok.client import OkClient
 from kosmmos.connectors.text import compose_text
 
@@ -151,6 +152,14 @@ class OkConnector:
 
     def followers(self) -> int | None:
         return _int(self._group("members_count").get("members_count"))
+
+    def demographics(self) -> Demographics | None:
+        """Sex, age and cities of all the group's members today (no ``demo_type``: OK gives the
+        members' demographics over all members, the other kinds over the last 7 days)."""
+        # https://apiok.ru/dev/methods/rest/group/group.getStatPeople
+        found = self.api.call("group.getStatPeople", {
+            "gid": self.gid, "fields": "CITIES,DEMOGRAPHY_FEMALE,DEMOGRAPHY_MALE"})
+        return from_ok_stat_people(found, datetime.now(UTC).date())
 
     # --- Topics ----------------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from kosmmos.connectors.base import (
     PublishRequest,
     RateLimited,
 )
+from kosmmos.connectors.demographics import Demographics, from_vk_stats
 from kosmmos.connectors.text import compose_text
 from kosmmos.lib import http
 
@@ -144,6 +145,34 @@ class SandboxConnector:
             except (KeyError, TypeError, ValueError):
                 continue  # a row we cannot read is skipped, not fatal
         return found
+
+    def demographics(self, days: int = 30) -> Demographics | None:
+        """The channel's visitors by sex, age and city, from the sandbox's stats extension in
+        VK's ``stats.get`` shape (ext/audience.py), read with VK's own parser."""
+        now = datetime.now(UTC)
+        # GET /aud/method/stats.get?group_id=<channel>&timestamp_from=&timestamp_to=
+        url = f"{self.base}/aud/method/stats.get"
+        params = {"group_id": self.channel, "interval": "all",
+                  "timestamp_from": int(now.timestamp()) - days * 86400,
+                  "timestamp_to": int(now.timestamp())}
+        try:
+            response = http.request("GET", url, headers=self.headers, timeout=TIMEOUT,
+                                    params=params)
+        except http.HttpError as exc:
+            raise ConnectorError(f"sandbox: {exc}") from exc
+        if response.status_code == 401:
+            raise AuthRevoked("sandbox: unauthorised", code=401)
+        if response.status_code >= 400:
+            raise ConnectorError(f"sandbox: HTTP {response.status_code}",
+                                 code=response.status_code)
+        body = _json(response)
+        if "error" in body:
+            error = body["error"] if isinstance(body["error"], dict) else {}
+            if error.get("error_code") == 5:  # VK's "user authorization failed"
+                raise AuthRevoked(f"sandbox: {error.get('error_msg', '')}", code=5)
+            raise ConnectorError(f"sandbox: {error.get('error_msg', 'stats.get failed')}",
+                                 code=error.get("error_code"))
+        return from_vk_stats(body.get("response"), now.date())
 
     def comments(self, post_id: str) -> list[dict[str, Any]]:
         """The post's comments so far, ours (``from_channel``) included; [] if the post is gone."""

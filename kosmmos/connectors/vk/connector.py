@@ -28,6 +28,7 @@ from kosmmos.connectors.base import (
     PublishedPost,
     PublishRequest,
 )
+from kosmmos.connectors.demographics import Demographics, from_vk_stats
 from kosmmos.connectors.text import compose_text
 from kosmmos.connectors.vk.client import GROUP, USER, VkClient
 
@@ -131,6 +132,19 @@ class VkConnector:
         }))
         count = group.get("members_count")
         return int(count) if count is not None else None
+
+    def demographics(self, days: int = 30) -> Demographics | None:
+        """Sex, age, sex × age and cities of the community's visitors over the last ``days``
+        days (user token only: VK refuses stats.* to community tokens)."""
+        now = datetime.now(UTC)
+        # https://dev.vk.com/ru/method/stats.get
+        found = self.user.call("stats.get", {
+            "group_id": self.group_id, "timestamp_from": int((now - timedelta(days=days))
+                                                             .timestamp()),
+            "timestamp_to": int(now.timestamp()), "interval": "all",
+            "stats_groups": "visitors",
+        })
+        return from_vk_stats(found, now.date())
 
     # --- Posts -----------------------------------------------------------------------------------
 

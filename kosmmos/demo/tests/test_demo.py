@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from io import StringIO
@@ -12,6 +13,7 @@ import httpx
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from kosmmos.accounts.models import Membership, Organisation, User, Workspace
 from kosmmos.briefs.models import Brief, Lead, LeadEvent
@@ -280,3 +282,17 @@ def test_it_flags_no_clearly_happy_demo_comment_as_a_possible_complaint() -> Non
     for text, found in zip(happy, classify(happy), strict=True):
         assert found.label == "positive", text
         assert found.scores["negative"] < POSSIBLE_COMPLAINT, text
+
+
+def test_it_gives_each_demo_channel_a_demographics_reading_per_past_month() -> None:
+    from kosmmos.channels.models import ChannelDemographics
+
+    run_demo()
+    org = Organisation.objects.get(name=DEMO_ORG)
+    rows = list(ChannelDemographics.objects.filter(organisation=org))
+    assert rows and all(r.basis == "visitors" and r.sex and r.age and r.cities for r in rows)
+    today = timezone.localdate()
+    # Whole past months only: this month's reading is the worker's (publishing.stats).
+    assert all(r.period_from.day == 1 and r.period_to < today.replace(day=1) for r in rows)
+    per_channel = Counter(r.channel_id for r in rows)
+    assert len(set(per_channel.values())) == 1 and next(iter(per_channel.values())) >= 5

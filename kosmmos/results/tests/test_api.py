@@ -44,3 +44,20 @@ def test_it_reads_a_month_and_refuses_what_is_not_a_day(history: History, world:
         assert "error" in answer.json() or "detail" in answer.json()
     outsider = api_as(world.beta.owner, world.beta.org)
     assert outsider.get(path).status_code == 404
+
+
+def test_it_gives_each_channels_demographics_reading(history: History, world: World) -> None:
+    from kosmmos.channels.models import ChannelDemographics
+
+    ChannelDemographics.objects.create(
+        organisation=history.workspace.organisation, channel=history.vk,
+        period_from=date(2026, 10, 19), period_to=date(2026, 11, 17), basis="visitors",
+        sex={"f": 6, "m": 4}, age={"18-21": 10}, sex_age={"f;18-21": 6}, cities=[["Казань", 9]])
+    api = api_as(world.alpha.client, world.alpha.org)
+    data = api.get(f"/workspaces/{history.workspace.pk}/results",
+                   **{"from": "2026-11", "to": "2026-11"}).json()
+    by_network = {c["network"]: c for c in data["audience"]["channels"]}
+    assert by_network["vk"]["demographics_reading"] == {
+        "period_from": "2026-10-19", "period_to": "2026-11-17", "basis": "visitors",
+        "sex": {"f": 6, "m": 4}, "age": {"18-21": 10}, "cities": [["Казань", 9]]}
+    assert by_network["telegram"]["demographics_reading"] is None

@@ -318,3 +318,17 @@ def test_it_pages_a_topic_with_more_than_a_hundred_comments(ok: FakeOk) -> None:
 def test_it_refuses_incomplete_credentials() -> None:
     with pytest.raises(AuthRevoked):
         connector(application_secret_key="")
+
+
+def test_it_reads_the_members_demographics(ok: FakeOk) -> None:
+    ok.fixture("group.getStatPeople", "group_getStatPeople.json")
+    mix = connector().demographics()
+    sent = ok.of("group.getStatPeople")
+    assert (sent["gid"], sent["fields"]) == ("57812345", "CITIES,DEMOGRAPHY_FEMALE,DEMOGRAPHY_MALE")
+    assert "demo_type" not in sent  # no demo_type: the members, not the last 7 days' visitors
+    assert mix is not None and mix.basis == "members"
+    assert mix.sex == {"f": 1110, "m": 890}
+    assert mix.age == {"18-25": 510, "25-35": 960, "35-45": 530}
+    assert mix.sex_age["m;25-35"] == 420
+    assert mix.cities == [("Новосибирск", 700), ("Омск", 300)]
+    assert mix.period_from == mix.period_to

@@ -6,6 +6,7 @@ base`` and is imported below so the server knows it.
 """
 
 from kosmmos.connectors.sandbox.ext import (
+    audience,
     base,
     botapi,
     drand,
@@ -18,5 +19,10 @@ from kosmmos.connectors.sandbox.ext import (
     vkads,
 )
 
+<<<<<<< HEAD
 __all__ = ["base", "botapi", "drand", "engagement", "hooks", "ord", "public", "public_communities",
            "said", "vkads"]
+=======
+__all__ = ["audience", "base", "botapi", "drand", "engagement", "hooks", "ord", "public", "public_communities",
+           "vkads"]
+>>>>>>> results14

@@ -139,3 +139,30 @@ def test_it_reads_a_month_of_followers_oldest_first(connector, network: Network)
     assert len(rows) == 30 and all(isinstance(d, date) and n >= 0 for d, n in rows)
     assert [d for d, _ in rows] == sorted(d for d, _ in rows)
     assert rows[-1][1] == connector.followers()
+
+
+def test_it_reads_demographics_in_vks_shape(connector: SandboxConnector, network: Network) -> None:
+    mix = connector.demographics()
+    assert mix is not None and mix.basis == "visitors"
+    people = sum(mix.sex.values())
+    # The visitors are a share of the followers; every breakdown adds up to them.
+    assert 0 < people <= connector.followers()
+    assert set(mix.sex) == {"f", "m"}
+    assert abs(sum(mix.age.values()) - people) <= 2 * len(mix.age)
+    assert sum(mix.sex_age.values()) == sum(mix.age.values())
+    assert mix.cities[0][0] and mix.cities == sorted(mix.cities, key=lambda c: -c[1])
+    assert (mix.period_to - mix.period_from).days == 30
+    assert connector.demographics() == mix  # a pure function of the seed and the channel
+
+
+def test_it_fails_demographics_when_told_and_when_revoked(connector: SandboxConnector,
+                                                          network: Network) -> None:
+    from kosmmos.connectors.sandbox.ext import audience
+
+    audience._failures["left"] = 1
+    with pytest.raises(ConnectorError, match="Internal server error"):
+        connector.demographics()
+    assert connector.demographics() is not None  # the next call answers again
+    network.set_config("c1", {"revoked": True})
+    with pytest.raises(AuthRevoked):
+        connector.demographics()

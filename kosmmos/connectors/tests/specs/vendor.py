@@ -19,7 +19,7 @@ HERE = Path(__file__).parent
 
 VK_METHODS = [
     "groups.getById", "groups.getLongPollServer", "messages.send", "newsfeed.search", "photos.getWallUploadServer",
-    "photos.saveWallPhoto", "stats.getPostReach", "video.save", "wall.createComment",
+    "photos.saveWallPhoto", "stats.get", "stats.getPostReach", "video.save", "wall.createComment",
     "wall.delete", "wall.edit", "wall.get", "wall.getById", "wall.getComments", "wall.post",
 ]
 VK_CALLBACK = ["callback_base", "callback_confirmation", "callback_wall_reply_new",

@@ -403,3 +403,28 @@ def test_it_answers_a_comment_with_a_guid_so_a_resend_is_safe(
     assert form(route)["guid"] == "reply-key-1"
     assert inbound("vk", {"external_id": "123456"}).find_reply({}, ReplyTo("comment", "610"),
                                                               "reply-key-1") is None
+
+
+# --- demographics --------------------------------------------------------------------------------
+
+def test_it_reads_the_visitors_demographics_with_the_user_token(
+        respx_mock: respx.MockRouter) -> None:
+    route = respx_mock.post(API + "stats.get").mock(return_value=fixture("stats_get.json"))
+    mix = connector().demographics()
+    sent = form(route)
+    assert sent["access_token"] == "vk1.a.user-token"  # stats.* refuse community tokens
+    assert (sent["group_id"], sent["interval"], sent["stats_groups"]) == ("123456", "all",
+                                                                          "visitors")
+    assert int(sent["timestamp_to"]) - int(sent["timestamp_from"]) == 30 * 86400
+    assert mix is not None
+    assert (mix.basis, mix.sex) == ("visitors", {"f": 1130, "m": 610})
+    assert mix.age["24-27"] == 420 and mix.sex_age["f;24-27"] == 290
+    assert mix.cities == [("Москва", 640), ("Санкт-Петербург", 310), ("Казань", 95)]
+    assert (mix.period_from.isoformat(), mix.period_to.isoformat()) == ("2025-11-01",
+                                                                        "2025-11-30")
+
+
+def test_it_maps_a_stats_permission_error_on_demographics(respx_mock: respx.MockRouter) -> None:
+    respx_mock.post(API + "stats.get").mock(return_value=vk_error(15, "Access denied"))
+    with pytest.raises(ConnectorError):
+        connector().demographics()
