@@ -19,10 +19,5 @@ from kosmmos.connectors.sandbox.ext import (
     vkads,
 )
 
-<<<<<<< HEAD
-__all__ = ["base", "botapi", "drand", "engagement", "hooks", "ord", "public", "public_communities",
-           "said", "vkads"]
-=======
-__all__ = ["audience", "base", "botapi", "drand", "engagement", "hooks", "ord", "public", "public_communities",
-           "vkads"]
->>>>>>> results14
+__all__ = ["audience", "base", "botapi", "drand", "engagement", "hooks", "ord", "public",
+           "public_communities", "said", "vkads"]
