@@ -155,7 +155,7 @@ def run(argv: list[str]) -> dict[str, object]:
                 mixed = _wrk(base + "/", [f"Cookie: {cookie}"], connections=opts.connections,
                              seconds=600, script=str(script))
             time.sleep(1)
-            _rss, pss = _tree_rss_mb(proc.pid)
+            _rss, pss, _by_kind = _tree_rss_mb(proc.pid)
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             try:
