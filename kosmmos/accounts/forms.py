@@ -69,7 +69,7 @@ class OrganisationSettingsForm(forms.ModelForm):
         model = Organisation
         fields = [
             "name", "timezone", "notify_email", "policy_url", "website", "phone",
-            "contact_email", "brand_color",
+            "contact_email", "brand_color", "show_costs_to_clients",
         ]
         widgets = {"brand_color": forms.TextInput(attrs={"type": "color"})}
 

@@ -79,6 +79,13 @@ class Organisation(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
     brand_color = models.CharField(_("brand colour"), max_length=7, default="#4f46e5")
+    # Costs (ad spend, fees) are the agency's business: a client role sees them only when the
+    # agency chooses so; revenue, clicks and conversions they always see.
+    show_costs_to_clients = models.BooleanField(
+        _("show costs to clients"), default=False,
+        help_text=_("Clients then see costs, profit, CPC, CPA and ROMI on the P&L, the results "
+                    "and their home page; off, they see revenue, clicks and conversions only."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -168,6 +175,12 @@ class Membership(models.Model):
     @property
     def is_agency(self) -> bool:
         return self.role in AGENCY_ROLES
+
+    @property
+    def sees_costs(self) -> bool:
+        """Costs and what reveals them (profit, CPC, CPA, ROI/ROMI): the agency always, a
+        client only when the organisation shows costs to clients."""
+        return self.role != Role.CLIENT or self.organisation.show_costs_to_clients
 
     def visible_workspaces(self) -> models.QuerySet[Workspace]:
         if self.is_agency:

@@ -237,9 +237,11 @@ def list_links(request: HttpRequest, workspace_id: uuid.UUID, months: Query[sche
             url_name="getPnl", summary=gettext_lazy("Revenue, costs and profit by month (P&L)"),
             tags=["money"])
 def get_pnl(request: HttpRequest, workspace_id: uuid.UUID, months: Query[schemas.Months]) -> Any:
-    workspace = workspace_for(caller(request), workspace_id)
+    call = caller(request)
+    workspace = workspace_for(call, workspace_id)
     period = _period(request, months)
-    return schemas.Pnl.of(stats.pnl(workspace, period), f"{period.start:%Y-%m}", f"{period.end:%Y-%m}")
+    pnl = schemas.Pnl.of(stats.pnl(workspace, period), f"{period.start:%Y-%m}", f"{period.end:%Y-%m}")
+    return pnl if call.membership.sees_costs else pnl.without_costs()
 
 
 # --- Competitors and mentions -------------------------------------------------------------------

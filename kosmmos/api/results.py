@@ -16,6 +16,7 @@ from kosmmos.api.access import workspace_for
 from kosmmos.api.schemas import Pnl
 from kosmmos.api.security import READ, caller
 from kosmmos.api.text import gettext_lazy
+from kosmmos.proposals.models import TargetMetric
 from kosmmos.results.figures import ER_FORMULA, ERR_FORMULA, Headline, Results, collect
 from kosmmos.results.periods import Span
 
@@ -174,12 +175,19 @@ def _headline(h: Headline | None) -> HeadlineOut | None:
                        err=_ratio(h.err), negatives=h.negatives)
 
 
-def as_json(r: Results) -> dict[str, Any]:
+def as_json(r: Results, *, with_costs: bool = True) -> dict[str, Any]:
+    """``with_costs=False`` (a client when the agency keeps its costs to itself): costs and what
+    reveals them are null, and the budget's forecast rows (their actual is the spend) left out."""
     months = r.money.months
     e, s = r.engagement, r.reviews
+    money = Pnl.of(r.money.figures, f"{months.start:%Y-%m}", f"{months.end:%Y-%m}")
+    previous, year_before = _headline(r.previous), _headline(r.year_before)
+    if not with_costs:
+        money = money.without_costs()
+        previous, year_before = _no_costs(previous), _no_costs(year_before)
     return {
         "from": f"{r.span.start:%Y-%m-%d}", "to": f"{r.span.end:%Y-%m-%d}",
-        "money": Pnl.of(r.money.figures, f"{months.start:%Y-%m}", f"{months.end:%Y-%m}"),
+        "money": money,
         "money_whole_months": r.money.whole_months,
         "audience": Audience(
             start=r.audience.start, end=r.audience.end, net=r.audience.net,
@@ -208,11 +216,16 @@ def as_json(r: Results) -> dict[str, Any]:
             month=f"{t.month:%Y-%m}", metric=t.metric, label=t.label, source=t.source,
             target=_money(t.target), low=_money(t.low), high=_money(t.high),
             actual=_money(t.actual), projection=_money(t.projection), method=t.method,
-            deviation=_ratio(t.deviation), colour=t.colour) for t in r.forecast.rows],
+            deviation=_ratio(t.deviation), colour=t.colour) for t in r.forecast.rows
+            if with_costs or t.metric != TargetMetric.BUDGET],
         "best_time": [[HeatCell(posts=c.posts, err=_ratio(c.err)) for c in row]
                       for row in r.content.heatmap.cells],
-        "previous": _headline(r.previous), "year_before": _headline(r.year_before),
+        "previous": previous, "year_before": year_before,
     }
+
+
+def _no_costs(h: HeadlineOut | None) -> HeadlineOut | None:
+    return None if h is None else h.model_copy(update={"costs": None, "profit": None, "romi": None})
 
 
 @router.get("/workspaces/{uuid:workspace_id}/results", response=ResultsOut, by_alias=True,
@@ -221,7 +234,9 @@ def as_json(r: Results) -> dict[str, Any]:
                                  "engagement, reviews, forecast vs actual"),
             tags=["results"])
 def get_results(request: HttpRequest, workspace_id: uuid.UUID, period: Query[Range]) -> Any:
-    workspace = workspace_for(caller(request), workspace_id)
+    call = caller(request)
+    workspace = workspace_for(call, workspace_id)
     query = {k: v for k, v in (("from", period.start), ("to", period.end)) if v}
     span = Span.from_query(query, workspace.organisation.timezone)
-    return as_json(collect(workspace, span.start, span.end))
+    return as_json(collect(workspace, span.start, span.end),
+                   with_costs=call.membership.sees_costs)

@@ -249,6 +249,16 @@ class Pnl(Schema):
                              conversions=m.conversions, purchases=m.purchases)
                     for m in f.months])
 
+    def without_costs(self) -> Pnl:
+        """The figures a client sees when the agency keeps its costs to itself: costs and every
+        figure that reveals them (profit, ad spend, CPC, CPA, ROI, ROMI, profit ÷ check) null."""
+        hidden = dict.fromkeys(COST_FIELDS)
+        return self.model_copy(update={**hidden, "months": [
+            m.model_copy(update={"costs": None, "profit": None}) for m in self.months]})
+
+
+COST_FIELDS = ("costs", "profit", "ad_spend", "cpc", "cpa", "roi", "romi", "profit_per_check")
+
 
 class Report(Schema):
     id: uuid.UUID

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Count, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import linebreaksbr
 from django.utils.html import format_html
@@ -127,20 +128,31 @@ def brief_thanks(request: HttpRequest, code: str) -> HttpResponse:
 BOARD_COLUMN_CARDS = 30
 
 
-@agency_required
-def lead_board(request: HttpRequest) -> HttpResponse:
-    membership = current_membership(request)
+def _board_leads(membership: Membership, params: QueryDict) -> QuerySet[Lead]:
+    """The leads the board shows for its filters (``assignee=me``, ``q``)."""
     leads = Lead.objects.filter(organisation=membership.organisation).select_related(
         "brief", "assignee"
     )
-    mine = request.GET.get("assignee") == "me"
-    if mine:
+    if params.get("assignee") == "me":
         leads = leads.filter(assignee_id=membership.user_id)
-    query = request.GET.get("q", "").strip()
+    query = params.get("q", "").strip()
     if query:
         leads = containing(leads, query, ("title", "brief__email", "brief__contact_name"))
+    return leads
+
+
+def _counts(leads: QuerySet[Lead]) -> dict[str, int]:
+    return dict(leads.values_list("status").annotate(n=Count("pk")).order_by())
+
+
+@agency_required
+def lead_board(request: HttpRequest) -> HttpResponse:
+    membership = current_membership(request)
+    leads = _board_leads(membership, request.GET)
+    mine = request.GET.get("assignee") == "me"
+    query = request.GET.get("q", "").strip()
     # A column shows its newest cards; "show all" opens one column in full (?column=<status>).
-    counts = dict(leads.values_list("status").annotate(n=Count("pk")).order_by())
+    counts = _counts(leads)
     opened = request.GET.get("column", "")
     columns = []
     for value, label in LeadStatus.choices:
@@ -175,13 +187,19 @@ def _lead_context(lead: Lead, membership: Membership, **extra: object) -> dict[s
 @require_POST
 @staff_required
 def lead_status(request: HttpRequest, lead_id: uuid.UUID) -> HttpResponse:
-    lead, _membership = get_lead_for_user(request, lead_id, write=True)
+    lead, membership = get_lead_for_user(request, lead_id, write=True)
     form = LeadStatusForm(request.POST)
     if form.is_valid():
         actions.change_lead_status(lead, form.cleaned_data["status"], current_user(request))
     if is_htmx(request):
+        # The counts follow the card, for the filters of the board it was moved on (htmx names
+        # the page's address in HX-Current-URL; only its q and assignee are read).
+        board = QueryDict(urlsplit(request.headers.get("HX-Current-URL", "")).query)
+        counts = _counts(_board_leads(membership, board))
         return render(request, "briefs/_lead_moved.html", {
             "lead": lead, "can_edit": True, "statuses": LeadStatus.choices, "moved": True,
+            "counts": [(value, counts.get(value, 0)) for value in LeadStatus.values],
+            "total": sum(counts.values()),
         })
     return redirect("briefs:lead_detail", lead_id=lead.pk)
 

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_noop
 from kosmmos.accounts.models import Membership, Role, User, Workspace
 from kosmmos.audit.log import record as audit
 from kosmmos.channels.models import Channel
-from kosmmos.content import signals, targets
+from kosmmos.content import history, signals, targets
 from kosmmos.content.labels import normalize_hashtags
 from kosmmos.content.models import (
     ApprovalLink,
@@ -58,9 +58,11 @@ class ContentError(Exception):
 
 
 def record(post: Post, kind: str, *, by: User | None = None, author_name: str = "",
-           text: str = "") -> PostEvent:
+           text: str = "", message: str = "", params: dict[str, Any] | None = None) -> PostEvent:
+    """A history entry: ``text`` is what a person typed; our own words go as a ``message`` key
+    with ``params``, put into the viewer's language when shown (content/history.py)."""
     return PostEvent.objects.create(post=post, kind=kind, author=by, author_name=author_name[:200],
-                                    text=text)
+                                    text=text, message=message, params=params or {})
 
 
 def local(post: Post | Workspace, when: datetime | None) -> str:
@@ -95,7 +97,7 @@ def _snapshot(post: Post) -> dict[str, Any]:
     return {
         "title": post.title, "text": post.text, "hashtags": post.hashtags,
         "rubric": post.rubric.name if post.rubric else "",
-        "publish_at": local(post, post.publish_at) if post.publish_at else "",
+        "publish_at": history.moment(post.publish_at) or "",
         "is_ad": post.is_ad, "advertiser": post.advertiser, "erid": post.erid,
         "variants": {v.network: v.text for v in post.variants.all()},
         "channels": sorted(str(t.channel) for t in post.targets.select_related("channel")),
@@ -116,41 +118,38 @@ def _words(old: str, new: str) -> str:
             parts.append("+«" + _clip(" ".join(b[j1:j2])) + "»")
     if len(parts) > 6:
         parts = [*parts[:6], "…"]
-    return " ".join(parts) or _("whitespace")
+    return " ".join(parts)  # empty: only whitespace changed (history says so)
 
 
 def _clip(text: str, size: int = 60) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
-def describe_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    """One line per changed field, for the history."""
-    names = {
-        "title": _("Title"), "text": _("Text"), "hashtags": _("Hashtags"), "rubric": _("Rubric"),
-        "publish_at": _("Publish at"), "is_ad": _("Advertising"), "advertiser": _("Advertiser"),
-        "erid": "erid", "channels": _("Channels"), "media": _("Media"),
-    }
-    lines: list[str] = []
-    for key, label in names.items():
+def describe_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """One item per changed field, for the history: data only, the words are put in when the
+    entry is shown (``history.render``)."""
+    lines: list[dict[str, Any]] = []
+    for key in history.FIELDS:
         old, new = before[key], after[key]
         if old == new:
             continue
         if key == "text":
-            lines.append(f"{label}: {_words(old, new)}")
+            lines.append({"field": key, "diff": _words(old, new)})
         elif key in {"channels", "media"}:
             added = [x for x in new if x not in old]
             removed = [x for x in old if x not in new]
-            bits = [f"+{x}" for x in added] + [f"−{x}" for x in removed]
-            lines.append(f"{label}: {', '.join(bits) or _('new order')}")
+            lines.append({"field": key, "bits": [f"+{x}" for x in added] + [f"−{x}" for x in removed]})
         elif key == "is_ad":
-            lines.append(f"{label}: {_('yes') if new else _('no')}")
+            lines.append({"field": key, "flag": bool(new)})
+        elif key == "publish_at":
+            lines.append({"field": key, "old": old, "new": new})
         else:
-            lines.append(f"{label}: {_clip(str(old)) or '—'} → {_clip(str(new)) or '—'}")
+            lines.append({"field": key, "old": _clip(str(old)), "new": _clip(str(new))})
     old_v, new_v = before["variants"], after["variants"]
     for network in sorted(set(old_v) | set(new_v)):
         if old_v.get(network, "") != new_v.get(network, ""):
-            label = _("Text for %(network)s") % {"network": network_label(network)}
-            lines.append(f"{label}: {_words(old_v.get(network, ''), new_v.get(network, ''))}")
+            lines.append({"field": "variant", "network": network,
+                          "diff": _words(old_v.get(network, ""), new_v.get(network, ""))})
     return lines
 
 
@@ -229,12 +228,13 @@ def save_post(workspace: Workspace, data: PostData, *, by: User | None,
     if post.status == PostStatus.APPROVED and _content_changed(before, after):
         post.status = PostStatus.DRAFT
         post.save(update_fields=["status", "updated_at"])
-        lines.append(_("The approval was withdrawn: the content changed after it."))
-    record(post, Kind.EDITED, by=by, text="\n".join(lines))
+        lines.append({"withdrawn": True})
+    record(post, Kind.EDITED, by=by, message=history.EDITED, params={"lines": lines})
     if moved and post.status == PostStatus.SCHEDULED:
         targets.unschedule_post(post)
         targets.schedule_post(post)
-        record(post, Kind.RESCHEDULED, by=by, text=f"{before['publish_at']} → {after['publish_at']}")
+        record(post, Kind.RESCHEDULED, by=by, message=history.RESCHEDULED,
+               params={"from": before["publish_at"] or None, "to": after["publish_at"] or None})
     if published and _content_changed(before, after):
         targets.propagate_edit(post)
     return post
@@ -388,7 +388,8 @@ def schedule(post: Post, *, by: User) -> int:
     post.status = PostStatus.SCHEDULED
     post.save(update_fields=["status", "updated_at"])
     channels = ", ".join(str(t.channel) for t in post.targets.select_related("channel"))
-    record(post, Kind.SCHEDULED, by=by, text=f"{local(post, post.publish_at)} · {channels}")
+    record(post, Kind.SCHEDULED, by=by, message=history.SCHEDULED,
+           params={"at": history.moment(post.publish_at), "channels": channels})
     return count
 
 
@@ -418,7 +419,7 @@ def reschedule(post: Post, when: datetime, *, by: User) -> Post:
         raise ContentError(_("The publication time has passed; choose a time in the future."))
     if post.publish_at == when:
         return post
-    old = local(post, post.publish_at)
+    old = history.moment(post.publish_at)
     scheduled = post.status == PostStatus.SCHEDULED
     if scheduled:
         targets.unschedule_post(post)
@@ -427,7 +428,8 @@ def reschedule(post: Post, when: datetime, *, by: User) -> Post:
     post.targets.filter(status=TargetStatus.DRAFT).update(publish_at=when)
     if scheduled:
         targets.schedule_post(post)
-    record(post, Kind.RESCHEDULED, by=by, text=f"{old} → {local(post, when)}")
+    record(post, Kind.RESCHEDULED, by=by, message=history.RESCHEDULED,
+           params={"from": old, "to": history.moment(when)})
     return post
 
 

@@ -174,7 +174,12 @@ class PostEvent(models.Model):
     # Set when the change came through an approval link, without an account.
     author_name = models.CharField(max_length=200, blank=True)
     kind = models.CharField(max_length=24, choices=Kind.choices)
+    # What people typed (a comment) or, on entries written before ``message``, the sentence.
     text = models.TextField(blank=True)
+    # Our own sentence as a key and its parameters, made in the viewer's language when shown
+    # (content/history.py); empty: ``text`` is the entry.
+    message = models.CharField(max_length=40, blank=True)
+    params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -13,9 +13,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from kosmmos.channels.models import Channel
+from kosmmos.content import history
 from kosmmos.content.models import (
     IN_FLIGHT,
     Post,
@@ -43,9 +43,9 @@ def keep_outside_post(channel: Channel, *, external_id: str, text: str, url: str
         organisation_id=channel.organisation_id, post=post, channel=channel,
         status=TargetStatus.PUBLISHED, publish_at=when, external_id=external_id[:100],
         url=url[:500], published_at=when, sent_text=text, next_stats_at=now)
-    PostEvent.objects.create(post=post, kind=PostEvent.Kind.PUBLISHED, text=(
-        f"{channel.name}: " + gettext("published outside Kosmmos") + (f" {url}" if url else "")
-    )[:2000])
+    PostEvent.objects.create(post=post, kind=PostEvent.Kind.PUBLISHED,
+                             message=history.PUBLISHED_OUTSIDE,
+                             params={"channel": channel.name, "url": url[:500]})
     return target
 
 
@@ -77,8 +77,9 @@ def note_network_edit(target: PostTarget, text: str) -> bool:
     if post.outside:
         post.text = text
         post.save(update_fields=["text", "updated_at"])
-    PostEvent.objects.create(post=post, kind=PostEvent.Kind.EDITED, text=(
-        f"{target.channel.name}: " + gettext("edited on the network") + f"\n{text}")[:2000])
+    PostEvent.objects.create(post=post, kind=PostEvent.Kind.EDITED,
+                             message=history.EDITED_ON_NETWORK,
+                             params={"channel": target.channel.name, "text": text[:2000]})
     return True
 
 

@@ -23,9 +23,9 @@ from django.db import transaction
 from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from kosmmos.accounts.models import User
+from kosmmos.content import history
 from kosmmos.content.models import (
     IN_FLIGHT,
     PendingAction,
@@ -248,10 +248,10 @@ def propagate_delete(post: Post) -> int:
                 status=TargetStatus.NOT_DELETABLE, pending_action=PendingAction.NONE,
                 action_due_at=None, next_stats_at=None, last_error=NOT_DELETABLE_NOTE()):
             PostEvent.objects.create(post_id=post.pk, kind=PostEvent.Kind.NOT_DELETABLE,
-                                     text=f"{t.channel.name}: {NOT_DELETABLE_NOTE()}"[:2000])
+                                     message=history.NOT_DELETABLE,
+                                     params={"channel": t.channel.name})
     return _owe(post, PendingAction.DELETE)
 
 
 def NOT_DELETABLE_NOTE() -> str:
-    return _("The network deletes posts only for a while after publishing; this one stays on "
-             "the channel: delete it in the network itself.")
+    return history.not_deletable_note()

@@ -35,7 +35,7 @@ from kosmmos.accounts.access import (
     staff_required,
 )
 from kosmmos.accounts.models import STAFF_ROLES, Membership, Role, Workspace
-from kosmmos.content import actions, calendar, importer, labels
+from kosmmos.content import actions, calendar, history, importer, labels
 from kosmmos.content.access import get_owned, get_post_for_user, get_target_for_user
 from kosmmos.content.forms import (
     ApprovalLinkForm,
@@ -277,7 +277,8 @@ def post_detail(request: HttpRequest, post_id: uuid.UUID) -> HttpResponse:
         "problems": [p for p in problems if p.blocking],
         "targets": targets, "undeletable": undeletable,
         "comments": post.comments.select_related("author"),
-        "events": post.events.select_related("author"),
+        "events": [(e, history.render(e, post.organisation.timezone))
+                   for e in post.events.select_related("author")],
         "can_edit": can_edit, "is_client": is_client,
         "can_decide": (is_client or can_edit) and post.status == PostStatus.IN_REVIEW,
         "can_comment": is_client or can_edit,

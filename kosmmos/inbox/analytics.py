@@ -119,8 +119,17 @@ class WeekShare:
         return self.negative / self.total if self.total else None
 
 
+def fit_weeks(weeks: list[WeekShare]) -> list[WeekShare]:
+    """The weeks from the first with comments to the last with comments: a chart spans its
+    data, not empty weeks before or after it (an empty week between two with comments stays,
+    a gap in the line). No comments at all: no weeks."""
+    full = [i for i, w in enumerate(weeks) if w.total]
+    return weeks[full[0]:full[-1] + 1] if full else []
+
+
 def weekly_negative_share(items: QuerySet[Item], weeks: int = 12) -> list[WeekShare]:
-    """Comments and messages per calendar week (Monday first) and how many were negative.
+    """Comments and messages per calendar week (Monday first) and how many were negative, over
+    at most the last ``weeks`` weeks, fitted to the weeks that have comments (``fit_weeks``).
     Weeks, not days: a share over a handful of daily comments jumps too much to read."""
     today = timezone.localdate()
     first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
@@ -132,7 +141,7 @@ def weekly_negative_share(items: QuerySet[Item], weeks: int = 12) -> list[WeekSh
         out[index].total += n
         if sentiment == "negative":
             out[index].negative += n
-    return out
+    return fit_weeks(out)
 
 
 @dataclass

@@ -275,6 +275,9 @@ def workspace_inbox(request: HttpRequest, workspace_id: uuid.UUID) -> HttpRespon
 # --- one item --------------------------------------------------------------------------------
 
 
+THREAD_LIMIT = 200  # items of a thread shown on an item's page
+
+
 def _thread(item: Item) -> QuerySet[Item]:
     """The other items of the same conversation: the post's comments, or the chat's messages."""
     if item.channel_id is None:  # a mention stands alone
@@ -298,7 +301,7 @@ def _item_context(request: HttpRequest, item: Item, membership: Membership,
     ).first() if item.post_ref and item.channel_id else None
     reader = inbound_for(item.channel) if item.channel is not None else None
     context = {
-        "item": item, "thread": _thread(item).select_related("assignee")[:200],
+        "item": item, "thread": _thread(item).select_related("assignee")[:THREAD_LIMIT],
         "replies": item.replies.select_related("author").prefetch_related("attempt_rows"),
         "notes": item.notes.select_related("author"), "canned": canned,
         "reply_form": ReplyForm(), "note_form": NoteForm(),
@@ -359,8 +362,13 @@ def item_sentiment(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
         actions.correct_sentiment(item, current_user(request), form.cleaned_data["sentiment"])
         item.refresh_from_db(fields=["sentiment", "sentiment_manual"])
     if request.headers.get("HX-Request"):
-        return render(request, "inbox/_sentiment.html", {"item": item, "can_edit": True,
-                                                          "sentiments": Sentiment.choices})
+        # The header's control is the target; the item's badge in the thread below it follows
+        # out of band — only when the page lists it there (htmx logs an error for a missing
+        # target): a deleted item or one past the thread's first 200 is not listed.
+        in_thread = item.pk in set(_thread(item).values_list("pk", flat=True)[:THREAD_LIMIT])
+        return render(request, "inbox/_sentiment_corrected.html", {
+            "item": item, "t": item, "can_edit": True, "sentiments": Sentiment.choices,
+            "in_thread": in_thread})
     return redirect("inbox:item", item_id=item.pk)
 
 

@@ -16,7 +16,12 @@ REVENUE, COSTS, PROFIT, LOSS = "#10b981", "#f59e0b", "#4f46e5", "#ef4444"
 
 
 def pnl_chart(rows: Sequence[MonthRow], title: str, labels: tuple[str, str, str],
-              revenue_url: Callable[[MonthRow], str], costs_url: Callable[[MonthRow], str]) -> SafeString:
+              revenue_url: Callable[[MonthRow], str], costs_url: Callable[[MonthRow], str],
+              *, with_costs: bool = True) -> SafeString:
+    """``with_costs=False`` draws revenue alone: the chart a client sees when the agency keeps
+    its costs to itself (neither the costs' bars nor the profit line, which would reveal them)."""
+    if not with_costs:
+        return _revenue_chart(rows, title, labels[0], revenue_url)
     peak = max([float(max(r.revenue, r.costs)) for r in rows] + [0.0])
     trough = min([float(r.profit) for r in rows] + [0.0])
     plot = Plot(760, 300, (30, 16, 40, 56), signed_axis(trough, peak), slots=len(rows))
@@ -37,4 +42,19 @@ def pnl_chart(rows: Sequence[MonthRow], title: str, labels: tuple[str, str, str]
               tips=tips(labels[2], profit))
     plot.legend([Key(name, colour) for colour, name in zip((REVENUE, COSTS, PROFIT), labels,
                                                            strict=True)], plot.left, 17, size=11)
-    return plot.svg(title)
+    return plot.svg(title, fill=True)
+
+
+def _revenue_chart(rows: Sequence[MonthRow], title: str, label: str,
+                   revenue_url: Callable[[MonthRow], str]) -> SafeString:
+    peak = max([float(r.revenue) for r in rows] + [0.0])
+    plot = Plot(760, 300, (30, 16, 40, 56), signed_axis(0.0, peak), slots=len(rows))
+    plot.grid(size=10, label_fill="#6b7280")
+    months = [date_format(r.month, "M Y") for r in rows]
+    revenue = [float(r.revenue) for r in rows]
+    plot.bars(revenue, REVENUE, share=0.5, most=40, min_height=1, rx=2,
+              tips=[f"{label} · {m}: {v:,.2f} ₽" for m, v in zip(months, revenue, strict=True)],
+              links=[revenue_url(r) for r in rows])
+    plot.x_labels(months, size=10, below=16)
+    plot.legend([Key(label, REVENUE)], plot.left, 17, size=11)
+    return plot.svg(title, fill=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 import segno
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -40,7 +40,8 @@ from kosmmos.links.models import Conversion, ConversionKind, CostEntry, TrackedL
 def _page(request: HttpRequest, workspace: Workspace, membership: Membership, tab: str,
           period: stats.Period | None = None, **extra: Any) -> dict[str, Any]:
     return {"workspace": workspace, "membership": membership, "tab": tab, "period": period,
-            "can_write": membership.is_staff_role, "is_agency": membership.is_agency, **extra}
+            "can_write": membership.is_staff_role, "is_agency": membership.is_agency,
+            "sees_costs": membership.sees_costs, **extra}
 
 
 def _period(request: HttpRequest, workspace: Workspace) -> stats.Period:
@@ -58,10 +59,12 @@ def pnl(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
     base = reverse("links:conversions", args=[workspace.pk])
     costs = reverse("links:costs", args=[workspace.pk])
     chart = charts.pnl_chart(
-        figures.months, _("Revenue, costs and profit by month"),
+        figures.months,
+        _("Revenue, costs and profit by month") if membership.sees_costs else _("Revenue by month"),
         (_("Revenue"), _("Costs"), _("Profit")),
         revenue_url=lambda r: f"{base}?{period.month(r.month).query()}",
         costs_url=lambda r: f"{costs}?{period.month(r.month).query()}",
+        with_costs=membership.sees_costs,
     )
     return render(request, "links/pnl.html", _page(
         request, workspace, membership, "pnl", period, figures=figures, chart=chart,
@@ -232,6 +235,8 @@ def costs(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResponse:
                              user=current_user(request))
             messages.success(request, _("Cost added."))
             return redirect(f"{reverse('links:costs', args=[workspace.pk])}?{period.query()}")
+    if not membership.sees_costs:
+        raise PermissionDenied  # the page exists; the agency keeps its costs to itself
     rows = CostEntry.objects.filter(workspace=workspace, month__gte=period.start, month__lte=period.end)
     category = request.GET.get("category", "")
     if category:

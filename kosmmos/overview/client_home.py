@@ -2,8 +2,8 @@
 
 A client sees the posts waiting for their approval (approved in one click), the month so far
 per workspace — posts published, comments received, clicks, conversions and revenue — and
-where reports will be. The agency's costs (ad spend, fees, ROMI) are not on this page: they
-are the agency's to show.
+where reports will be. The agency's costs (ad spend, fees) and ROMI are on it only when the
+agency shows costs to clients (``Organisation.show_costs_to_clients``).
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ class Month:
     clicks: int
     conversions: int
     revenue: Decimal
+    costs: Decimal
+    romi: float | None
 
 
 def context(workspaces: list[Workspace], organisation: Organisation) -> dict[str, Any]:
@@ -51,5 +53,7 @@ def context(workspaces: list[Workspace], organisation: Organisation) -> dict[str
                                           publish_at__gte=start, publish_at__lt=end).count(),
             comments=Item.objects.filter(workspace=workspace, received_at__gte=start,
                                          received_at__lt=end).count(),
-            clicks=figures.clicks, conversions=figures.conversions, revenue=figures.revenue))
-    return {"waiting": waiting, "months": months, "month_start": first}
+            clicks=figures.clicks, conversions=figures.conversions, revenue=figures.revenue,
+            costs=figures.costs, romi=figures.romi))
+    return {"waiting": waiting, "months": months, "month_start": first,
+            "show_costs": organisation.show_costs_to_clients}

@@ -141,7 +141,7 @@ def channel_stats_context(channel: Channel) -> dict[str, Any]:
                                         post__deleted_at__isnull=True)
               .select_related("post").order_by("-published_at")[:10])
     return {"channel": channel, "followers_chart": charts.time_lines(
-        [(_("Followers"), points)], _("Followers")), "days": days, "recent": recent}
+        [(_("Followers"), points)], _("Followers"), fill=True), "days": days, "recent": recent}
 
 
 @agency_required

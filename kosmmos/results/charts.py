@@ -22,7 +22,10 @@ def _at(day: Any) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(12)))
 
 
-def page_charts(results: Results, workspace: Workspace) -> dict[str, SafeString]:
+def page_charts(results: Results, workspace: Workspace, *, with_costs: bool = True
+                ) -> dict[str, SafeString]:
+    """``with_costs=False``: the P&L chart without costs and profit (a client's view when the
+    agency keeps its costs to itself)."""
     conv = reverse("links:conversions", args=[workspace.pk])
     costs = reverse("links:costs", args=[workspace.pk])
     period = results.money.months
@@ -36,15 +39,18 @@ def page_charts(results: Results, workspace: Workspace) -> dict[str, SafeString]
             series.append((label, points))
     return {
         "pnl": pnl_chart(
-            results.money.figures.months, _("Revenue, costs and profit by month"),
+            results.money.figures.months,
+            _("Revenue, costs and profit by month") if with_costs else _("Revenue by month"),
             (_("Revenue"), _("Costs"), _("Profit")),
             revenue_url=lambda r: f"{conv}?{period.month(r.month).query()}",
-            costs_url=lambda r: f"{costs}?{period.month(r.month).query()}"),
+            costs_url=lambda r: f"{costs}?{period.month(r.month).query()}",
+            with_costs=with_costs),
         "followers": time_lines(
             [(_("Followers"), [(_at(d), float(v)) for d, v in zip(
                 results.audience.days, results.audience.followers, strict=True) if v is not None])],
-            _("Followers by day")),
-        "engagement": time_lines(series, _("Reach and engagement by day of publication")),
+            _("Followers by day"), fill=True),
+        "engagement": time_lines(series, _("Reach and engagement by day of publication"),
+                                 fill=True),
         "sentiment": sentiment_chart(results.reviews.sentiment, _("Comments by sentiment")),
         "responses": response_time_chart(results.reviews.responses,
                                          results.reviews.sla.target_minutes,

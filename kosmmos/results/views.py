@@ -85,7 +85,10 @@ def _delta(now: Any, then: Any) -> float | None:
     return float((Decimal(str(now)) - Decimal(str(then))) / abs(Decimal(str(then))) * 100)
 
 
-def compare_rows(results: Results) -> list[dict[str, Any]]:
+COST_FIGURES = frozenset({"costs", "profit", "romi"})  # what a client sees only when shown costs
+
+
+def compare_rows(results: Results, *, with_costs: bool = True) -> list[dict[str, Any]]:
     """The headline figures beside the previous period's and the year before's."""
     now = results.headline()
     prev, year = results.previous, results.year_before
@@ -98,6 +101,8 @@ def compare_rows(results: Results) -> list[dict[str, Any]]:
                               (_("Reach"), "reach", "int"),
                               (_("Engagements"), "engagements", "int"),
                               ("ERR, %", "err", "pct"), (_("Negative comments"), "negatives", "int")):
+        if not with_costs and name in COST_FIGURES:
+            continue
         values = [getattr(h, name) if h else None for h in (now, prev, year)]
         shown = [_show(v, kind) for v in values]
         rows.append({"label": label, "now": shown[0], "prev": shown[1], "year": shown[2],
@@ -122,7 +127,10 @@ def workspace_results(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResp
     span = _span(request, workspace)
     networks, channel_ids = _filters(request, workspace)
     results = collect(workspace, span.start, span.end, networks, channel_ids)
-    rows = [(r, drill_url(workspace, span, r)) for r in results.forecast.rows]
+    sees_costs = membership.sees_costs
+    # The budget row's actual is the month's spend: a cost.
+    rows = [(r, drill_url(workspace, span, r)) for r in results.forecast.rows
+            if sees_costs or r.metric != TargetMetric.BUDGET]
     filters = _filter_query(networks, channel_ids)
     context: dict[str, Any] = {
         "workspace": workspace, "membership": membership, "r": results, "span": span,
@@ -134,8 +142,8 @@ def workspace_results(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResp
         "networks": networks, "channel_ids": [str(c) for c in channel_ids],
         "network_choices": Network.choices,
         "er_formula": ER_FORMULA, "err_formula": ERR_FORMULA, "method_pace": METHOD_PACE,
-        "can_edit": membership.is_staff_role,
-        "charts": charts.page_charts(results, workspace),
+        "can_edit": membership.is_staff_role, "sees_costs": sees_costs,
+        "charts": charts.page_charts(results, workspace, with_costs=sees_costs),
         "heat": list(zip([_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
                          charts.heatmap_rows(results), strict=True)),
         "hours": range(24),
@@ -144,7 +152,7 @@ def workspace_results(request: HttpRequest, workspace_id: uuid.UUID) -> HttpResp
     }
     e = results.engagement
     context.update({
-        "compare": compare_rows(results),
+        "compare": compare_rows(results, with_costs=sees_costs),
         "engagement_cards": [
             (_("Posts"), len(e.posts), "posts"), (_("Views"), e.views, "views"),
             (_("Reach"), e.reach, "reach"), (_("Likes"), e.likes, "likes"),

@@ -112,6 +112,8 @@ def test_it_lists_links_with_their_clicks_and_the_pnl(world: World) -> None:
                                link_id=link.pk) for i in range(3)])
     rollup_all()
     money.add_cost(ws, month=timezone.localdate(), category="content", amount=Decimal("1500.50"))
+    ws.organisation.show_costs_to_clients = True  # this agency shows its client the costs
+    ws.organisation.save(update_fields=["show_costs_to_clients"])
     api = api_as(world.alpha.client, world.alpha.org)  # a client reads the money of its workspace
     links = api.get(f"/workspaces/{ws.pk}/links").json()["results"]
     assert len(links) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -88,6 +89,34 @@ def test_it_moves_a_card_over_htmx_and_records_the_change(world: World, teammate
     with translation.override("ru"):
         expected = f"{LeadStatus.NEW.label} → {LeadStatus.PROPOSAL_SENT.label}"
     assert (event.text, event.author) == (expected, teammate)
+
+
+def _oob_counts(html: str) -> dict[str, str]:
+    found = re.findall(r'<span class="badge text-bg-secondary" id="count-(\w+)" '
+                       r'hx-swap-oob="true">(\d+)</span>', html)
+    total = re.search(r'id="leads-total" hx-swap-oob="true">(\d+)<', html)
+    assert total is not None
+    return {**dict(found), "total": total.group(1)}
+
+
+@pytest.mark.parametrize(("language", "hint"), [
+    ("ru", "и счётчики колонок вместе с ней"), ("en", "and the columns' counts with it")])
+def test_it_updates_the_column_counts_when_a_card_moves(world: World, teammate: Any,
+                                                       language: str, hint: str) -> None:
+    browser = client_for(teammate, language=language)
+    board = browser.get("/leads/").content.decode()
+    assert hint in board and 'id="count-new">1<' in board and 'id="leads-total">3<' in board
+    bakery, fitness = world.alpha.leads[0], world.alpha.leads[1]
+    html = browser.post(f"/leads/{bakery.pk}/status/", {"status": "proposal_sent"},
+                        HTTP_HX_REQUEST="true",
+                        HTTP_HX_CURRENT_URL="http://testserver/leads/").content.decode()
+    assert _oob_counts(html) == {"new": "0", "in_work": "1", "proposal_sent": "1", "won": "0",
+                                 "lost": "1", "total": "3"}
+    # Counted for the filters of the board the card was moved on.
+    html = browser.post(f"/leads/{fitness.pk}/status/", {"status": "won"}, HTTP_HX_REQUEST="true",
+                        HTTP_HX_CURRENT_URL="http://testserver/leads/?q=Fitness").content.decode()
+    assert _oob_counts(html) == {"new": "0", "in_work": "0", "proposal_sent": "0", "won": "1",
+                                 "lost": "0", "total": "1"}
 
 
 def test_it_records_nothing_when_the_status_does_not_change(world: World, owner: Any) -> None:

@@ -2,7 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from django.utils import translation
+
 from kosmmos.conftest import client_for
+from kosmmos.content import history
 from kosmmos.content.models import Post, PostEvent, PostMedia, PostStatus, PostTarget, PostVariant, TargetStatus
 from kosmmos.content.tests.conftest import Plan, future, make_media, make_post
 
@@ -71,8 +75,34 @@ def test_it_records_a_short_diff_when_a_post_is_edited(plan: Plan) -> None:
         plan, text="Новый текст про осень", channels=[str(plan.vk.pk), str(plan.ok.pk)]))
     assert response.status_code == 302
     edited = post.events.get(kind=PostEvent.Kind.EDITED)
-    assert "Text: −«Старый» +«Новый»" in edited.text
-    assert "Channels: +Odnoklassniki: Alpha OK" in edited.text
+    with translation.override("en"):
+        text = history.render(edited, "Europe/Moscow")
+    assert "Text: −«Старый» +«Новый»" in text
+    assert "Channels: +Odnoklassniki: Alpha OK" in text
+
+
+@pytest.mark.parametrize(("language", "said", "other"), [
+    ("ru", "Текст: −«Старый» +«Новый»", "Text:"), ("en", "Text: −«Старый» +«Новый»", "Текст:")])
+def test_it_shows_the_history_in_the_viewers_language(plan: Plan, language: str, said: str,
+                                                      other: str) -> None:
+    post = make_post(plan.workspace, channels=[plan.vk], text="Старый текст",
+                     status=PostStatus.APPROVED)
+    # A Russian-speaking manager edits; the entry is made in whoever reads it's language.
+    client_for(plan.world.alpha.manager, language="ru").post(
+        f"/content/posts/{post.pk}/edit/", form(plan, text="Новый текст", channels=[str(plan.vk.pk)]))
+    edited = post.events.get(kind=PostEvent.Kind.EDITED)
+    assert edited.message == history.EDITED and edited.text == ""
+    page = client_for(plan.world.alpha.owner, language=language).get(
+        f"/content/posts/{post.pk}/").content.decode()
+    timeline = page.split('class="timeline', 1)[1]
+    assert said in timeline and other not in timeline
+    withdrawn = {"ru": "Согласование снято", "en": "The approval was withdrawn"}[language]
+    assert withdrawn in timeline
+    # An entry written before keys existed reads as it was stored.
+    PostEvent.objects.create(post=post, kind=PostEvent.Kind.EDITED, text="Заголовок: А → Б")
+    page = client_for(plan.world.alpha.owner, language=language).get(
+        f"/content/posts/{post.pk}/").content.decode()
+    assert "Заголовок: А → Б" in page
 
 
 def test_it_withdraws_the_approval_when_the_content_changes(plan: Plan) -> None:
@@ -81,7 +111,9 @@ def test_it_withdraws_the_approval_when_the_content_changes(plan: Plan) -> None:
     browser.post(f"/content/posts/{post.pk}/edit/", form(plan, text="Другой текст", channels=[str(plan.vk.pk)]))
     post.refresh_from_db()
     assert post.status == PostStatus.DRAFT
-    assert "The approval was withdrawn" in post.events.get(kind=PostEvent.Kind.EDITED).text
+    with translation.override("en"):
+        text = history.render(post.events.get(kind=PostEvent.Kind.EDITED), "Europe/Moscow")
+    assert "The approval was withdrawn" in text
 
 
 def test_it_saves_and_sends_for_review_in_one_click(plan: Plan) -> None:

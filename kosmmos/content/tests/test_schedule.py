@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from kosmmos.conftest import client_for
+from kosmmos.content import history
 from kosmmos.content.models import Post, PostEvent, PostStatus, PostTarget, TargetStatus
 from kosmmos.content.targets import post_status, roll_up
 from kosmmos.content.tests.conftest import Plan, future, make_post
@@ -82,7 +83,8 @@ def test_it_moves_a_post_dropped_on_another_day_and_keeps_its_time(plan: Plan) -
     assert post.status == PostStatus.SCHEDULED
     # The engine's rows follow the new time.
     assert set(PostTarget.objects.filter(post=post).values_list("next_attempt_at", flat=True)) == {post.publish_at}
-    assert post.events.get(kind=Kind.RESCHEDULED).text.endswith("18:00")
+    assert history.render(post.events.get(kind=Kind.RESCHEDULED),
+                          plan.workspace.organisation.timezone).endswith("18:00")
 
 
 def test_it_refuses_a_drop_in_the_past_for_a_scheduled_post(plan: Plan) -> None:

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kosmmos.channels.models import Channel
 from kosmmos.conftest import World, client_for
 from kosmmos.inbox.analytics import (
+    WeekShare,
     daily_response_times,
     daily_sentiment,
     detect_surges,
+    fit_weeks,
     is_surge,
     weekly_negative_share,
 )
@@ -96,16 +98,32 @@ def test_it_charts_the_weekly_share_of_negatives(world: World, vk: Channel) -> N
     make_item(vk, "c", sentiment="neutral", received_at=now - timedelta(weeks=2))
     make_item(vk, "future", sentiment="negative", received_at=now + timedelta(weeks=3))
     weeks = weekly_negative_share(Item.objects.all(), weeks=4)
-    assert [(w.total, w.negative) for w in weeks] == [(0, 0), (1, 0), (0, 0), (2, 1)]
-    assert [w.share for w in weeks] == [None, 0.0, None, 0.5]
+    # The span starts at the first week with comments (two weeks ago), not four weeks back.
+    assert [(w.total, w.negative) for w in weeks] == [(1, 0), (0, 0), (2, 1)]
+    assert [w.share for w in weeks] == [0.0, None, 0.5]
     assert weeks[-1].start.weekday() == 0 and weeks[-1].start <= timezone.localdate()
-    svg = negative_share_chart(weeks, "<share>")
+    with translation.override("en"):  # not whatever language an earlier test left active
+        svg = negative_share_chart(weeks, "<share>")
     assert "&lt;share&gt;" in svg and ">60%<" in svg and "1 of 2 negative" in svg
-    # Weeks without comments break the line rather than drawing it through zero.
+    # A week without comments breaks the line rather than drawing it through zero.
     assert svg.count("<circle") == 2 and "<polyline" not in svg
+    assert svg.count(">" + f"{weeks[0].start:%d.%m}" + "<") == 1  # the first label: its data
     assert "No comments yet." not in svg
-    assert "No comments yet." in negative_share_chart(weekly_negative_share(
-        Item.objects.none(), weeks=4), "t")
+    with translation.override("en"):
+        assert "No comments yet." in negative_share_chart(weekly_negative_share(
+            Item.objects.none(), weeks=4), "t")
+
+
+def _week(day: int, total: int, negative: int = 0) -> WeekShare:
+    return WeekShare(date(2026, 11, day), total, negative)
+
+
+def test_it_fits_a_weekly_span_to_its_data() -> None:
+    empty, one, two = _week(2, 0), _week(9, 3, 1), _week(23, 4)
+    assert fit_weeks([empty, one, _week(16, 0), two, _week(30, 0)]) == [one, _week(16, 0), two]
+    assert fit_weeks([_week(2, 0), _week(9, 0), one]) == [one]  # only the week with data
+    assert fit_weeks([one, _week(16, 0)]) == [one]  # no empty week after the last
+    assert fit_weeks([_week(2, 0), _week(9, 0)]) == [] == fit_weeks([])
 
 
 def test_it_charts_first_response_times_against_the_target(world: World, vk: Channel) -> None:

@@ -101,6 +101,30 @@ def test_it_corrects_sentiment_with_one_htmx_click(world: World, vk: Channel) ->
     assert (correction.old_label, correction.new_label) == ("positive", "negative")
 
 
+@pytest.mark.parametrize(("language", "label"), [("ru", "Негатив"), ("en", "Negative")])
+def test_it_refreshes_the_threads_badge_after_a_correction(world: World, vk: Channel,
+                                                           language: str, label: str) -> None:
+    item = make_item(vk, "Ну такое", sentiment="positive")
+    browser = client_for(world.alpha.manager, language=language)
+    page = browser.get(f"/inbox/items/{item.pk}/").content.decode()
+    assert f'<span id="thread-sentiment-{item.pk}">' in page  # the badge the answer replaces
+    html = browser.post(f"/inbox/items/{item.pk}/sentiment/", {"sentiment": "negative"},
+                        headers={"HX-Request": "true"}).content.decode()
+    oob = html.split(f'<span id="thread-sentiment-{item.pk}" hx-swap-oob="true">', 1)[1]
+    badge = oob.split("</span></span>", 1)[0]
+    assert "sent-negative" in badge and label in badge and "sent-positive" not in badge
+    listed = browser.get("/inbox/").content.decode()
+    row = listed.split(f'id="row-sentiment-{item.pk}"', 1)[1].split("</span></span>", 1)[0]
+    assert "sent-negative" in row
+    # An item the thread does not list (deleted on the network) gets no out-of-band badge:
+    # htmx would log an error for its missing target.
+    item.deleted_at = item.received_at
+    item.save(update_fields=["deleted_at"])
+    html = browser.post(f"/inbox/items/{item.pk}/sentiment/", {"sentiment": "positive"},
+                        headers={"HX-Request": "true"}).content.decode()
+    assert "hx-swap-oob" not in html and "sent-positive" in html
+
+
 def test_it_assigns_closes_reopens_and_notes(world: World, vk: Channel) -> None:
     item = make_item(vk, "Вопрос")
     browser = client_for(world.alpha.manager)

@@ -122,13 +122,14 @@ Point = tuple[datetime, float]
 
 
 def time_lines(series: Sequence[tuple[str, Sequence[Point]]], title: str, *,
-               width: int = 640, height: int = 240) -> SafeString:
-    """One line per series over a shared time axis (post stats, followers); a legend on top."""
+               width: int = 640, height: int = 240, fill: bool = False) -> SafeString:
+    """One line per series over a shared time axis (post stats, followers); a legend on top.
+    ``fill``: the chart grows to its card's width (a page's main chart), not only shrinks."""
     points = [p for _, values in series for p in values]
     if not points:
         canvas = Canvas(width, height)
         canvas.text(width / 2, height / 2, "—", size=14, anchor="middle", fill=FAINT)
-        return canvas.svg(title)
+        return canvas.svg(title, fill=fill)
     plot = Plot(width, height, (30, 16, 34, 48), nice_axis(max(p[1] for p in points)))
     start = min(p[0] for p in points).timestamp()
     span = max(max(p[0] for p in points).timestamp() - start, 1.0)
@@ -148,4 +149,4 @@ def time_lines(series: Sequence[tuple[str, Sequence[Point]]], title: str, *,
             plot.dot(x, y, 2.5, colour)
     plot.legend([Key(name, PALETTE[i % len(PALETTE)], line=True)
                  for i, (name, _values) in enumerate(series)], plot.left, 14)
-    return plot.svg(title)
+    return plot.svg(title, fill=fill)

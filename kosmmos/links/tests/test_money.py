@@ -45,6 +45,8 @@ def signed_post(browser: Client, money: Any, payload: Any, *, stamp: int | None 
 def test_it_attributes_revenue_from_a_post_to_the_pnl(world: World, redirect_app: RedirectApp,
                                                        settings: Any) -> None:
     ws = world.alpha.client_workspace
+    ws.organisation.show_costs_to_clients = True  # this agency shows its client the costs
+    ws.organisation.save(update_fields=["show_costs_to_clients"])
     text = actions.wrap_links("Новая коллекция: https://shop.example/new", workspace=ws,
                               network="vk", post_ref="post-1001", campaign="Осень")
     link = TrackedLink.objects.get(workspace=ws)

@@ -15,6 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_gives_the_same_figures_as_the_page(history: History, world: World) -> None:
+    world.alpha.org.show_costs_to_clients = True  # this agency shows its client the costs
+    world.alpha.org.save(update_fields=["show_costs_to_clients"])
     api = api_as(world.alpha.client, world.alpha.org)  # a client reads its workspace's results
     answer = api.get(f"/workspaces/{history.workspace.pk}/results", **{"from": "2026-11-01",
                                                                         "to": "2026-11-30"})
