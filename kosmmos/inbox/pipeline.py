@@ -1,4 +1,6 @@
 """Ingestion as a pipeline of named steps: parse → dedupe → match → classify → store → notify.
+The store step also raises ``comment.negative`` for the negative comments it stored, in the same
+transaction (``inbox/negatives.py``).
 
 Every entry point (the VK and Telegram webhooks, the pollers, the benchmark) hands a batch of
 ``Envelope``s to ``ingest()``. Each step may drop an item with a stated reason; every drop is
@@ -60,6 +62,7 @@ from kosmmos.inbox.models import (
     SeenEvent,
     ThreadLink,
 )
+from kosmmos.inbox.negatives import raise_negatives
 from kosmmos.inbox.posts import keep_posts
 from kosmmos.lib.dates import FIRST_YEAR
 from kosmmos.lib.untrusted import clean_text, clean_value, cut_text
@@ -299,6 +302,7 @@ def store(items: list[Parsed], run: Run) -> list[Parsed]:
     new = [_new_item(i, now) for i in items if i.action == "new" and i.kind != POST]
     insert_items(new)
     run.stored += len(new)
+    raise_negatives(new, {_cid(i): i.channel for i in items}, now)
     _keep_answers([i for i in items if i.action == "answered"], now)
     run.updated += _apply_early_answers(new, now)
     for item in items:
