@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -82,3 +82,22 @@ def test_it_retries_a_failed_report_on_request(world: World, seeded: Seeded,
     assert response.status_code == 302
     report.refresh_from_db()
     assert report.status == ReportStatus.DRAFT and report.last_error == ""
+
+
+def test_it_queues_only_as_many_reports_as_the_workers_start_soon(
+        world: World, settings: Any, monkeypatch: Any) -> None:
+    from kosmmos.reports import dispatch
+
+    settings.REPORTS_QUEUED_AHEAD = 2
+    sent: list[str] = []
+    monkeypatch.setattr(dispatch, "enqueue", lambda pk: sent.append(str(pk)))
+    ws = world.alpha.client_workspace
+    for month in (7, 8, 9):
+        actions.request_draft(ws, date(2026, month, 1), date(2026, month, 28))
+    Report.objects.update(next_attempt_at=timezone.now())
+    assert dispatch.dispatch_due() == 2
+    assert dispatch.dispatch_due() == 0  # two wait in the queue already: the third stays pending
+    assert Report.objects.filter(status=ReportStatus.PENDING).count() == 1
+    Report.objects.filter(pk=sent[0]).update(status=ReportStatus.RENDERING)  # a worker took one
+    assert dispatch.dispatch_due() == 1
+    assert len(set(sent)) == 3 == len(sent)
