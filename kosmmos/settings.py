@@ -203,6 +203,9 @@ KOSMMOS_TICK_SECONDS = float(env("KOSMMOS_TICK_SECONDS", "1.0"))
 # both so a killed worker's reports come back within its run).
 REPORTS_LEASE_SECONDS = int(env("REPORTS_LEASE_SECONDS", "300"))
 REPORTS_REQUEUE_SECONDS = int(env("REPORTS_REQUEUE_SECONDS", "120"))
+# Reports queued for the workers at once; the others wait pending in the database (a schedule
+# makes hundreds at a time, and a queued one should start well within the requeue time).
+REPORTS_QUEUED_AHEAD = int(env("REPORTS_QUEUED_AHEAD", "8"))
 
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -374,12 +377,15 @@ INBOX_SLOW_POLL_SECONDS = float(env("INBOX_SLOW_POLL_SECONDS", "60"))
 INBOX_LONGPOLL_WAIT = int(env("INBOX_LONGPOLL_WAIT", "25"))
 # Publishing has its own queue, listed first: a due post never waits behind a backlog of other
 # jobs (inbox polls, PDFs). Redis BRPOP serves the first listed queue first; the file queue
-# alternates between them. (jobs/app.py makes them kombu queues: the processes that only read
-# the settings — the supervisor, the redirect service, the click flusher — never load kombu.)
-TASK_QUEUE_NAMES = ["publish", "celery"]
+# alternates between them. Emails have theirs, next: a report's email goes out after at most
+# the one render in progress, not behind every report still to draw. (jobs/app.py makes them
+# kombu queues: the processes that only read the settings — the supervisor, the redirect
+# service, the click flusher — never load kombu.)
+TASK_QUEUE_NAMES = ["publish", "mail", "celery"]
 CELERY_TASK_ROUTES = {
     "publishing.publish_targets": {"queue": "publish"},
     "publishing.reconcile_targets": {"queue": "publish"},
+    "mail.send_delivery": {"queue": "mail"},
 }
 
 

@@ -140,23 +140,26 @@ def build_version(report: Report, user: User | None = None) -> ReportVersion:
 
 
 def render_draft(report: Report) -> None:
-    """The job's work: a version, its PDF, then rendering → draft (and sent at once when the
-    agency chose to send without review)."""
+    """The job's work: a version, its PDF, then rendering → draft, or rendering → sent at once
+    when the agency chose to send without review. Either is one conditional update: a worker
+    that dies before it leaves the row rendering (the sweep hands it back and it is drawn
+    again), never a draft that nobody is left to send."""
     version = build_version(report)
-    pdf.pdf_for(report, version)
+    data = pdf.pdf_for(report, version)
+    auto_send = document.settings_for(report.organisation).auto_send
     with transaction.atomic():
-        if not Report.objects.filter(pk=report.pk, status=ReportStatus.RENDERING).update(
+        if auto_send:
+            if not _deliver(report, version, data, None, ReportStatus.RENDERING):
+                return  # the lease ran out and the row went back: the other run finishes it
+        elif not Report.objects.filter(pk=report.pk, status=ReportStatus.RENDERING).update(
                 status=ReportStatus.DRAFT, lease_until=None, last_error=""):
-            return  # the lease ran out and the row went back: the other run finishes it
+            return
         emit("report.ready", organisation=report.organisation, workspace=report.workspace,
              title=_("Report ready: %(workspace)s, %(period)s") % {
                  "workspace": report.workspace.name,
                  "period": document.period_label(*report.period)},
              url=reverse("reports:detail", args=[report.pk]),
              dedupe_key=f"report.ready:{report.pk}", payload={"report": str(report.pk)})
-    if document.settings_for(report.organisation).auto_send:
-        report.refresh_from_db()
-        send_report(report, None)
 
 
 def regenerate(report: Report, user: User | None) -> ReportVersion:
@@ -190,15 +193,22 @@ def send_report(report: Report, user: User | None) -> bool:
     if version is None:
         raise ReportError(_("The report has no version yet."))
     data = pdf.pdf_for(report, version)  # drawn before the claim: no lock held while drawing
+    return _deliver(report, version, data, user, ReportStatus.DRAFT)
+
+
+def _deliver(report: Report, version: ReportVersion, data: bytes, user: User | None,
+             from_status: str) -> bool:
+    """``from_status`` → sent for this version, and in the same transaction the email with the
+    PDF queued and ``report.sent`` emitted; False when another run or person moved it first."""
     organisation = report.organisation
     prefs = document.settings_for(organisation)
     recipients = report.template.recipients()
     now = timezone.now()
     with transaction.atomic():
-        if not Report.objects.filter(pk=report.pk, status=ReportStatus.DRAFT,
+        if not Report.objects.filter(pk=report.pk, status=from_status,
                                      version=version).update(
-                status=ReportStatus.SENT, sent_at=now, sent_by=user,
-                token_expires_at=now + timedelta(days=LINK_DAYS)):
+                status=ReportStatus.SENT, sent_at=now, sent_by=user, lease_until=None,
+                last_error="", token_expires_at=now + timedelta(days=LINK_DAYS)):
             return False
         report.refresh_from_db()
         with translation.override(version.language):

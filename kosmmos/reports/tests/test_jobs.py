@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -82,3 +82,51 @@ def test_it_retries_a_failed_report_on_request(world: World, seeded: Seeded,
     assert response.status_code == 302
     report.refresh_from_db()
     assert report.status == ReportStatus.DRAFT and report.last_error == ""
+
+
+def test_it_queues_only_as_many_reports_as_the_workers_start_soon(
+        world: World, settings: Any, monkeypatch: Any) -> None:
+    from kosmmos.reports import dispatch
+
+    settings.REPORTS_QUEUED_AHEAD = 2
+    sent: list[str] = []
+    monkeypatch.setattr(dispatch, "enqueue", lambda pk: sent.append(str(pk)))
+    ws = world.alpha.client_workspace
+    for month in (7, 8, 9):
+        actions.request_draft(ws, date(2026, month, 1), date(2026, month, 28))
+    Report.objects.update(next_attempt_at=timezone.now())
+    assert dispatch.dispatch_due() == 2
+    assert dispatch.dispatch_due() == 0  # two wait in the queue already: the third stays pending
+    assert Report.objects.filter(status=ReportStatus.PENDING).count() == 1
+    Report.objects.filter(pk=sent[0]).update(status=ReportStatus.RENDERING)  # a worker took one
+    assert dispatch.dispatch_due() == 1
+    assert len(set(sent)) == 3 == len(sent)
+
+
+def test_it_sends_an_auto_report_from_rendering_in_one_step_or_not_at_all(
+        world: World, seeded: Seeded, monkeypatch: Any,
+        django_capture_on_commit_callbacks: Any) -> None:
+    """No draft in between that a dying worker could leave unsent: while this run drew the PDF
+    its lease ran out and the sweep handed the row back, so it sends nothing; the next run
+    sends once."""
+    from kosmmos.reports import pdf
+
+    ReportSettings.objects.create(organisation=world.alpha.org, auto_send=True)
+    report, _ = actions.request_draft(seeded.workspace, seeded.start, seeded.end)
+    draw = pdf.pdf_for
+
+    def slow(report: Report, version: ReportVersion) -> bytes:
+        Report.objects.filter(pk=report.pk).update(status=ReportStatus.PENDING, lease_until=None)
+        return draw(report, version)
+
+    monkeypatch.setattr(pdf, "pdf_for", slow)
+    with django_capture_on_commit_callbacks(execute=True):
+        drafts.kick(report.pk)
+    assert Report.objects.get(pk=report.pk).status == ReportStatus.PENDING
+    assert not Delivery.objects.filter(kind="report").exists()
+    monkeypatch.setattr(pdf, "pdf_for", draw)
+    with django_capture_on_commit_callbacks(execute=True):
+        drafts.kick(report.pk)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.SENT and report.attempts == 2
+    assert Delivery.objects.filter(kind="report").count() == 1
