@@ -163,6 +163,12 @@ def grow_demo(scale: float = 1.0, seed: int = 7) -> dict[str, Any]:
     return {"workspace": str(busiest.pk), "post": str(post.pk), "api_token": api_token}
 
 
+def _hour(published_at: datetime | None, hours: int) -> datetime:
+    """A stats reading ``hours`` after publication, on the hour."""
+    assert published_at is not None  # only published targets are read
+    return (published_at + timedelta(hours=hours)).replace(minute=0, second=0, microsecond=0)
+
+
 if __name__ == "__main__":
     import json
 
@@ -170,9 +176,3 @@ if __name__ == "__main__":
 
     django.setup()
     print(json.dumps(grow_demo(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0)))
-
-
-def _hour(published_at: datetime | None, hours: int) -> datetime:
-    """A stats reading ``hours`` after publication, on the hour."""
-    assert published_at is not None  # only published targets are read
-    return (published_at + timedelta(hours=hours)).replace(minute=0, second=0, microsecond=0)
