@@ -65,9 +65,10 @@ def _processes(pid: int) -> str:
     counts: dict[str, int] = {}
     for proc in [root, *root.children(recursive=True)]:
         try:
-            counts[_kind(proc)] = counts.get(_kind(proc), 0) + 1
+            kind = _kind(proc)
         except psutil.NoSuchProcess:
             continue
+        counts[kind] = counts.get(kind, 0) + 1
     return ", ".join(k if n == 1 else f"{k} ×{n}" for k, n in counts.items())
 
 

@@ -19,8 +19,7 @@ from django.utils.translation import gettext as _
 
 from kosmmos.channels.models import Channel
 from kosmmos.connectors import ratelimit
-from kosmmos.connectors.base import AmbiguousOutcome, ConnectorError, RateLimited
-from kosmmos.connectors.vk.client import API, VERSION, api_error, transport_error
+from kosmmos.connectors.vk.client import API, VERSION, transport_error, unwrap
 from kosmmos.giveaways.models import Giveaway
 from kosmmos.lib import http
 
@@ -66,19 +65,7 @@ class Writer:
             response = http.post(self.base + method, data=data)
         except http.HttpError as exc:
             raise transport_error(f"VK {method}", exc, publishing=writes) from exc
-        if response.status_code == 429:
-            raise RateLimited(f"VK {method}: HTTP 429", retry_after=5.0)
-        if response.status_code >= 500:
-            what = f"VK {method}: HTTP {response.status_code}"
-            raise AmbiguousOutcome(what) if writes else ConnectorError(what)
-        try:
-            body = response.json()
-        except ValueError as exc:
-            what = f"VK {method}: HTTP {response.status_code}, not JSON"
-            raise (AmbiguousOutcome(what) if writes else ConnectorError(what)) from exc
-        if "error" in body:
-            raise api_error(method, body["error"], publishing=writes)
-        return body.get("response")
+        return unwrap(method, response, publishing=writes)
 
     # https://dev.vk.com/method/wall.createComment — owner_id, post_id, from_group (the
     # community's id: the comment is the community's), message, guid → {comment_id,

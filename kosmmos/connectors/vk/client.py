@@ -99,24 +99,7 @@ class VkClient:
             response = http.post(API + method, data=data)
         except http.HttpError as exc:
             raise transport_error(f"VK {method}", exc, publishing=publishing) from exc
-        return self._unwrap(method, response, publishing=publishing)
-
-    def _unwrap(self, method: str, response: httpx.Response, *, publishing: bool) -> Any:
-        if response.status_code == 429:
-            raise RateLimited(f"VK {method}: HTTP 429", retry_after=_retry_after(response))
-        if response.status_code >= 500:
-            what = f"VK {method}: HTTP {response.status_code}"
-            raise AmbiguousOutcome(what) if publishing else ConnectorError(what)
-        try:
-            body = response.json()
-        except ValueError as exc:
-            what = f"VK {method}: HTTP {response.status_code}, not JSON"
-            raise (AmbiguousOutcome(what) if publishing else ConnectorError(what)) from exc
-        if "error" in body:
-            raise api_error(method, body["error"], publishing=publishing)
-        if "response" not in body:
-            raise ConnectorError(f"VK {method}: unexpected answer {str(body)[:200]}")
-        return body["response"]
+        return unwrap(method, response, publishing=publishing)
 
     def upload(self, url: str, field: str, path: str, mime: str, name: str = "") -> dict[str, Any]:
         """POST a file to an upload server VK handed us. Not a publishing step: a failure here
@@ -144,6 +127,26 @@ class VkClient:
                 permanent=True,
             )
         return body
+
+
+def unwrap(method: str, response: httpx.Response, *, publishing: bool) -> Any:
+    """A method's ``response`` from VK's answer, or the contract's error (a call that may have
+    written, ``publishing``, is ambiguous after a 5xx or a garbled answer)."""
+    if response.status_code == 429:
+        raise RateLimited(f"VK {method}: HTTP 429", retry_after=_retry_after(response))
+    if response.status_code >= 500:
+        what = f"VK {method}: HTTP {response.status_code}"
+        raise AmbiguousOutcome(what) if publishing else ConnectorError(what)
+    try:
+        body = response.json()
+    except ValueError as exc:
+        what = f"VK {method}: HTTP {response.status_code}, not JSON"
+        raise (AmbiguousOutcome(what) if publishing else ConnectorError(what)) from exc
+    if "error" in body:
+        raise api_error(method, body["error"], publishing=publishing)
+    if "response" not in body:
+        raise ConnectorError(f"VK {method}: unexpected answer {str(body)[:200]}")
+    return body["response"]
 
 
 def _retry_after(response: httpx.Response) -> float:

@@ -33,6 +33,15 @@ class Call:
     async def body(self) -> dict[str, Any]:
         return await self.read_json()
 
+    async def raw(self) -> bytes:
+        """The request's body as sent (a form, a multipart upload, a signed payload)."""
+        chunks = []
+        while True:
+            message = await self.receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                return b"".join(chunks)
+
     def header(self, name: str) -> str:
         wanted = name.lower().encode()
         for key, value in self.scope.get("headers", []):

@@ -208,7 +208,7 @@ async def handle(call: Call) -> Answer:
     if len(parts) != 2 or parts[0] != "method":
         return 404, {"error": "not_found"}, []
     if call.method == "POST":  # VK takes the parameters as a form too (the token stays out of URLs)
-        raw = (await _raw(call)).decode(errors="replace")
+        raw = (await call.raw()).decode(errors="replace")
         call.query = {**call.query, **{k: v[-1] for k, v in parse_qs(raw).items()}}
     token = call.query.get("access_token", "")
     if not token:
@@ -229,12 +229,3 @@ async def handle(call: Call) -> Answer:
     if parts[1] in said.WRITES:
         touch(call.net, "eng")
     return answer
-
-
-async def _raw(call: Call) -> bytes:
-    chunks = []
-    while True:
-        message = await call.receive()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            return b"".join(chunks)

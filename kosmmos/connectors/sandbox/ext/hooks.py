@@ -25,15 +25,6 @@ def _new() -> dict[str, Any]:
     return {"received": [], "secrets": {}, "fail_rate": 0.0, "next_id": 1}
 
 
-async def _raw(call: Call) -> bytes:
-    chunks = []
-    while True:
-        message = await call.receive()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            return b"".join(chunks)
-
-
 @route(NAME)
 async def handle(call: Call) -> Answer:
     s = state(call.net, NAME, _new)
@@ -41,7 +32,7 @@ async def handle(call: Call) -> Answer:
         return await _admin(call, s)
     if len(call.parts) != 1 or call.method != "POST":
         return 404, {"error": "not_found"}, []
-    raw = await _raw(call)
+    raw = await call.raw()
     if random.random() < s["fail_rate"]:
         return 500, {"error": "injected"}, []
     name = call.parts[0]

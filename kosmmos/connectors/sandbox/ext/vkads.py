@@ -42,15 +42,6 @@ def _unit(*parts: object) -> float:
     return int.from_bytes(digest, "big") / 2**64
 
 
-async def _raw(call: Call) -> bytes:
-    chunks = []
-    while True:
-        message = await call.receive()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            return b"".join(chunks)
-
-
 def _error(status: int, code: str, message: str = "") -> Answer:
     return status, {"error": {"code": code, "message": message or code}}, []
 
@@ -189,7 +180,7 @@ def _int(value: str | None, default: int) -> int:
 
 
 async def _token(call: Call, data: dict[str, Any]) -> Answer:
-    form = {k: v[-1] for k, v in parse_qs((await _raw(call)).decode(errors="replace")).items()}
+    form = {k: v[-1] for k, v in parse_qs((await call.raw()).decode(errors="replace")).items()}
     grant = form.get("grant_type", "")
     if grant == "refresh_token":
         client_id = data["refresh"].get(form.get("refresh_token", ""))
@@ -249,7 +240,7 @@ def _statistics(call: Call, cab: dict[str, Any], level: str, period: str) -> Ans
 
 
 async def _create_list(call: Call, data: dict[str, Any], client_id: str) -> Answer:
-    raw = await _raw(call)
+    raw = await call.raw()
     if len(raw) > FILE_MAX_BYTES + 4096:
         return _error(413, "file_too_large", "The file is over 20 MB.")
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
