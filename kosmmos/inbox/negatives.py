@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -65,7 +66,7 @@ def _single(channel: Channel, row: dict[str, Any]) -> bool:
     title = _("Negative comment: %(channel)s") % {"channel": channel.name}
     return emit("comment.negative", organisation=channel.organisation_id,
                 workspace=channel.workspace_id, title=title, body=row["text"][:300],
-                url=f"/inbox/items/{row['id']}/",
+                url=reverse("inbox:item", args=[row["id"]]),
                 dedupe_key=f"negative:{channel.pk}:{row['external_id']}",
                 payload={"items": [str(row["id"])], "channel": str(channel.pk),
                          "count": 1}) is not None
@@ -81,7 +82,7 @@ def _grouped(channel: Channel, group: list[dict[str, Any]]) -> bool:
     digest = hashlib.sha256(names.encode("utf-8", "surrogatepass")).hexdigest()[:40]
     return emit("comment.negative", organisation=channel.organisation_id,
                 workspace=channel.workspace_id, title=title, body=body,
-                url=f"/inbox/?channel={channel.pk}&sentiment=negative",
+                url=f"{reverse('inbox:list')}?channel={channel.pk}&sentiment=negative",
                 dedupe_key=f"negatives:{channel.pk}:{digest}",
                 payload={"items": [str(r["id"]) for r in group[:100]],
                          "channel": str(channel.pk),
